@@ -1,0 +1,115 @@
+/**
+ * The contract between the broker and its message store. The store keeps RocketMQ's layouts
+ * (CommitLog records exactly as a PULL_MESSAGE body carries them, 20-byte ConsumeQueue units),
+ * so a pull is a read, not a re-encode. Offsets are JS numbers (exact up to 2^53 bytes).
+ */
+
+/** Host as stored in a record: IPv4 (4 bytes) or IPv6 (16 bytes) plus port. */
+export interface HostAddress {
+  ip: string;
+  port: number;
+}
+
+/** One message ready to be appended (MessageExtBrokerInner). */
+export interface MessageInner {
+  topic: string;
+  queueId: number;
+  flag: number;
+  body: Buffer;
+  /** Properties already serialized (`k\u0001v\u0002k\u0001v`), as they will be stored. */
+  propertiesString: string;
+  /** Tag hash or, for SCHEDULE_TOPIC_XXXX, the delivery time; goes into the ConsumeQueue unit. */
+  tagsCode: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: HostAddress;
+  storeHost: HostAddress;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+}
+
+export type PutMessageStatus =
+  | 'PUT_OK'
+  | 'FLUSH_DISK_TIMEOUT'
+  | 'FLUSH_SLAVE_TIMEOUT'
+  | 'SLAVE_NOT_AVAILABLE'
+  | 'SERVICE_NOT_AVAILABLE'
+  | 'CREATE_MAPEDFILE_FAILED'
+  | 'MESSAGE_ILLEGAL'
+  | 'PROPERTIES_SIZE_EXCEEDED'
+  | 'OS_PAGECACHE_BUSY'
+  | 'UNKNOWN_ERROR';
+
+export interface AppendResult {
+  /** CommitLog offset of the (first) record. */
+  wroteOffset: number;
+  wroteBytes: number;
+  /** Offset message id(s): 32 hex chars per record, comma-joined for a batch. */
+  msgId: string;
+  /** ConsumeQueue offset of the (first) record. */
+  logicsOffset: number;
+  storeTimestamp: number;
+  msgNum: number;
+}
+
+export interface PutMessageResult {
+  status: PutMessageStatus;
+  appendResult?: AppendResult;
+  /** Human-readable reason when status is not PUT_OK. */
+  remark?: string;
+}
+
+export type GetMessageStatus =
+  | 'FOUND'
+  | 'NO_MATCHED_MESSAGE'
+  | 'MESSAGE_WAS_REMOVING'
+  | 'OFFSET_FOUND_NULL'
+  | 'OFFSET_OVERFLOW_BADLY'
+  | 'OFFSET_OVERFLOW_ONE'
+  | 'OFFSET_TOO_SMALL'
+  | 'NO_MATCHED_LOGIC_QUEUE'
+  | 'NO_MESSAGE_IN_QUEUE';
+
+export interface GetMessageResult {
+  status: GetMessageStatus;
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  /** Whole stored records, in queue order, byte-for-byte as in the CommitLog. */
+  buffers: Buffer[];
+  messageCount: number;
+  bufferTotalSize: number;
+  /** Whether the consumer is far behind (read from disk): the broker then suggests a slave. */
+  suggestPullingFromSlave: boolean;
+}
+
+/** Broker-side filter over a ConsumeQueue unit (tag hash), then optionally over the record's properties (SQL92). */
+export interface MessageFilter {
+  isMatchedByConsumeQueue(tagsCode: number): boolean;
+  isMatchedByCommitLog?(record: Buffer): boolean;
+}
+
+/** Told after a message is dispatched to its ConsumeQueue: wakes held long-poll pulls. */
+export type ArrivalListener = (topic: string, queueId: number, logicOffset: number, tagsCode: number, storeTimestamp: number) => void;
+
+export interface MessageStore {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+  putMessage(msg: MessageInner): Promise<PutMessageResult>;
+  /** A batch for one topic and queue: consecutive queue offsets. */
+  putMessages(msgs: MessageInner[]): Promise<PutMessageResult>;
+  getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult;
+  getMaxOffsetInQueue(topic: string, queueId: number): number;
+  getMinOffsetInQueue(topic: string, queueId: number): number;
+  /** First queue offset whose store time is >= timestamp (the Java store's getOffsetInQueueByTime). */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number;
+  getEarliestMessageTime(topic: string, queueId: number): number;
+  getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number;
+  /** The whole record at a CommitLog offset, or undefined. */
+  lookMessageByOffset(commitLogOffset: number): Buffer | undefined;
+  getMaxPhyOffset(): number;
+  getMinPhyOffset(): number;
+  /** Remove a topic's ConsumeQueues (DELETE_TOPIC_IN_BROKER). */
+  deleteTopics(topics: Iterable<string>): void;
+  onArrival(listener: ArrivalListener): void;
+}
