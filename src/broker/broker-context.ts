@@ -1,0 +1,29 @@
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { MessageStore, HostAddress } from '../store/types.js';
+import type { TopicConfigManager } from './topic-config-manager.js';
+import type { SubscriptionGroupManager } from './subscription-group-manager.js';
+import type { ConsumerOffsetManager } from './consumer-offset-manager.js';
+import type { ConsumerManager } from './consumer-manager.js';
+import type { ProducerManager } from './producer-manager.js';
+import type { PullRequestHoldService } from './pull-request-hold-service.js';
+import type { RebalanceLockManager } from './rebalance-lock-manager.js';
+import type { BrokerStats } from './broker-stats.js';
+
+/** Everything a broker processor may use; one object, built by BrokerController. */
+export interface BrokerContext {
+  config: BrokerConfig;
+  store: MessageStore;
+  topics: TopicConfigManager;
+  groups: SubscriptionGroupManager;
+  offsets: ConsumerOffsetManager;
+  consumers: ConsumerManager;
+  producers: ProducerManager;
+  pullHold: PullRequestHoldService;
+  locks: RebalanceLockManager;
+  stats: BrokerStats;
+  /** brokerIP1:listenPort, stamped into every stored record. */
+  storeHost: HostAddress;
+  brokerAddr: string;
+  /** Ask the broker to re-register with every namesrv now (after a topic change). */
+  registerBrokerAll(): void;
+}

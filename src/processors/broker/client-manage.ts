@@ -1,0 +1,101 @@
+import type { BrokerContext } from '../../broker/broker-context.js';
+import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
+import type { Connection } from '../../remoting/connection.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { PermName } from '../../protocol/perm-name.js';
+import { TopicSysFlag } from '../../protocol/sys-flag.js';
+import { parseFastJson } from '../../codec/fastjson.js';
+import { retryTopic } from '../../broker/topic-validator.js';
+import { subscriptionFromJson, isTagType } from '../../broker/subscription-data.js';
+import { buildMessageFilter, FilterParseError } from '../../broker/message-filter.js';
+import type { ClientChannelInfo } from '../../broker/client-channel.js';
+
+interface ConsumerDataJson {
+  groupName: string;
+  consumeType?: string;
+  messageModel?: string;
+  consumeFromWhere?: string;
+  subscriptionDataSet?: Array<Record<string, unknown>>;
+  unitMode?: boolean;
+}
+
+interface HeartbeatJson {
+  clientID: string;
+  consumerDataSet?: ConsumerDataJson[];
+  producerDataSet?: Array<{ groupName: string }>;
+}
+
+/**
+ * HEART_BEAT (34): registers producer and consumer channels, creates the group (if allowed) and
+ * its %RETRY% topic, and tells the group when its membership or subscriptions changed.
+ */
+export function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand {
+  const body = requestBody(req);
+  if (!body) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'heartbeat body is empty');
+  const hb = parseFastJson(body.toString('utf8')) as HeartbeatJson;
+  const now = Date.now();
+  const info: ClientChannelInfo = { conn, clientId: String(hb.clientID), language: req.language, version: req.version, lastUpdateTimestamp: now };
+
+  for (const cd of asArray(hb.consumerDataSet)) {
+    const sg = ctx.groups.find(cd.groupName);
+    let notify = true;
+    if (sg) {
+      notify = sg.notifyConsumerIdsChangedEnable;
+      const sysFlag = cd.unitMode ? TopicSysFlag.FLAG_UNIT_SUB : 0;
+      const before = ctx.topics.select(retryTopic(cd.groupName));
+      ctx.topics.createIfAbsent(retryTopic(cd.groupName), sg.retryQueueNums, PermName.PERM_WRITE | PermName.PERM_READ, sysFlag);
+      if (!before) ctx.registerBrokerAll();
+    }
+    const subs = asArray(cd.subscriptionDataSet).map(subscriptionFromJson);
+    ctx.consumers.register(
+      cd.groupName,
+      { ...info },
+      cd.consumeType ?? 'CONSUME_PASSIVELY',
+      cd.messageModel ?? 'CLUSTERING',
+      cd.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
+      subs,
+      notify && ctx.config.notifyConsumerIdsChangedEnable,
+    );
+  }
+  for (const pd of asArray(hb.producerDataSet)) ctx.producers.register(pd.groupName, { ...info });
+  return createResponse(req, ResponseCode.SUCCESS);
+}
+
+function asArray<T>(v: T[] | Set<T> | undefined): T[] {
+  if (!v) return [];
+  return Array.isArray(v) ? v : [...v];
+}
+
+/** UNREGISTER_CLIENT (35): a client shutting down leaves its groups. */
+export function unregisterClient(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand {
+  const h = req.extFields;
+  if (h?.producerGroup) ctx.producers.unregister(h.producerGroup, conn);
+  if (h?.consumerGroup) {
+    const sg = ctx.groups.table.get(h.consumerGroup);
+    ctx.consumers.unregister(h.consumerGroup, conn, (sg?.notifyConsumerIdsChangedEnable ?? true) && ctx.config.notifyConsumerIdsChangedEnable);
+  }
+  return createResponse(req, ResponseCode.SUCCESS);
+}
+
+/** CHECK_CLIENT_CONFIG (46): a consumer with a non-TAG subscription asks whether we can filter it. */
+export function checkClientConfig(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const body = requestBody(req);
+  if (!body) return createResponse(req, ResponseCode.SUCCESS);
+  const cr = parseFastJson(body.toString('utf8')) as { group?: string; subscriptionData?: Record<string, unknown> };
+  if (!cr.subscriptionData) return createResponse(req, ResponseCode.SUCCESS);
+  const sub = subscriptionFromJson(cr.subscriptionData);
+  if (isTagType(sub.expressionType)) return createResponse(req, ResponseCode.SUCCESS);
+  if (!ctx.config.enablePropertyFilter) {
+    return createResponse(req, ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
+  }
+  try {
+    buildMessageFilter(sub);
+  } catch (e) {
+    if (e instanceof FilterParseError) {
+      return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `Parse the consumer's subscription[${sub.subString}] failed, group: ${cr.group}: ${e.message}`);
+    }
+    throw e;
+  }
+  return createResponse(req, ResponseCode.SUCCESS);
+}
+

@@ -1,0 +1,128 @@
+import type { BrokerContext } from '../../broker/broker-context.js';
+import { type RemotingCommand, createResponse } from '../../remoting/command.js';
+import type { Connection } from '../../remoting/connection.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { PullSysFlag } from '../../protocol/sys-flag.js';
+import { isReadable } from '../../protocol/perm-name.js';
+import { int, str } from '../../codec/header-fields.js';
+import { buildSubscriptionData, isTagType, type SubscriptionData } from '../../broker/subscription-data.js';
+import { buildMessageFilter, FilterParseError } from '../../broker/message-filter.js';
+import type { GetMessageStatus, MessageFilter } from '../../store/types.js';
+
+/** Store status → pull response code (PullMessageProcessor#processRequest). */
+function statusToCode(status: GetMessageStatus, requestOffset: number): number {
+  switch (status) {
+    case 'FOUND':
+      return ResponseCode.SUCCESS;
+    case 'MESSAGE_WAS_REMOVING':
+    case 'NO_MATCHED_MESSAGE':
+      return ResponseCode.PULL_RETRY_IMMEDIATELY;
+    case 'NO_MATCHED_LOGIC_QUEUE':
+    case 'NO_MESSAGE_IN_QUEUE':
+      return requestOffset !== 0 ? ResponseCode.PULL_OFFSET_MOVED : ResponseCode.PULL_NOT_FOUND;
+    case 'OFFSET_FOUND_NULL':
+    case 'OFFSET_OVERFLOW_ONE':
+      return ResponseCode.PULL_NOT_FOUND;
+    case 'OFFSET_OVERFLOW_BADLY':
+    case 'OFFSET_TOO_SMALL':
+      return ResponseCode.PULL_OFFSET_MOVED;
+  }
+}
+
+/** PULL_MESSAGE (11) and the 5.x LITE_PULL_MESSAGE (361), with long polling. */
+export function pullMessage(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand | null {
+  return processPull(ctx, req, conn, true);
+}
+
+/**
+ * Steps: check broker/group/topic/queue → resolve the subscription (from the header or the
+ * group's heartbeat) → read from the store → map the status → hold the request if nothing was
+ * found and the client allows suspension → commit the piggy-backed offset.
+ */
+export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection, allowSuspend: boolean): RemotingCommand | null {
+  const h = req.extFields;
+  const group = str(h, 'consumerGroup');
+  const topic = str(h, 'topic');
+  const queueId = int(h, 'queueId');
+  const queueOffset = int(h, 'queueOffset');
+  const maxMsgNums = int(h, 'maxMsgNums');
+  const sysFlag = int(h, 'sysFlag');
+  const commitOffset = int(h, 'commitOffset', 0);
+  const suspendTimeoutMillis = int(h, 'suspendTimeoutMillis', 0);
+  const subVersion = int(h, 'subVersion', 0);
+  const fail = (code: number, remark: string): RemotingCommand => createResponse(req, code, remark);
+
+  if (!isReadable(ctx.config.brokerPermission)) {
+    return fail(ResponseCode.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] pulling message is forbidden`);
+  }
+  const sg = ctx.groups.find(group);
+  if (!sg) return fail(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${group}] does not exist`);
+  if (!sg.consumeEnable) return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${group}`);
+
+  const hasSuspend = (sysFlag & PullSysFlag.FLAG_SUSPEND) !== 0;
+  const hasCommit = (sysFlag & PullSysFlag.FLAG_COMMIT_OFFSET) !== 0;
+  const hasSubscription = (sysFlag & PullSysFlag.FLAG_SUBSCRIPTION) !== 0;
+
+  const tc = ctx.topics.select(topic);
+  if (!tc) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
+  if (!isReadable(tc.perm)) return fail(ResponseCode.NO_PERMISSION, `the topic[${topic}] pulling message is forbidden`);
+  if (queueId < 0 || queueId >= tc.readQueueNums) {
+    return fail(ResponseCode.SYSTEM_ERROR, `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${conn.remoteAddr}]`);
+  }
+
+  let sub: SubscriptionData | undefined;
+  if (hasSubscription) {
+    sub = buildSubscriptionData(topic, h?.subscription, h?.expressionType);
+    sub.subVersion = subVersion;
+  } else {
+    const gi = ctx.consumers.get(group);
+    if (!gi) return fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's group info not exist");
+    if (!sg.consumeBroadcastEnable && gi.messageModel === 'BROADCASTING') {
+      return fail(ResponseCode.NO_PERMISSION, `the consumer group[${group}] can not consume by broadcast way`);
+    }
+    sub = gi.subscriptionTable.get(topic);
+    if (!sub) return fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's subscription not exist");
+    if (sub.subVersion < subVersion) return fail(ResponseCode.SUBSCRIPTION_NOT_LATEST, "the consumer's subscription not latest");
+  }
+  if (!isTagType(sub.expressionType) && !ctx.config.enablePropertyFilter) {
+    return fail(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
+  }
+  let filter: MessageFilter;
+  try {
+    filter = buildMessageFilter(sub);
+  } catch (e) {
+    if (e instanceof FilterParseError) return fail(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `parse the consumer's subscription failed: ${e.message}`);
+    throw e;
+  }
+
+  const r = ctx.store.getMessage(group, topic, queueId, queueOffset, maxMsgNums, filter);
+  const code = statusToCode(r.status, queueOffset);
+  const ext = {
+    suggestWhichBrokerId: '0',
+    nextBeginOffset: String(r.nextBeginOffset),
+    minOffset: String(r.minOffset),
+    maxOffset: String(r.maxOffset),
+  };
+  let response: RemotingCommand | null;
+  if (code === ResponseCode.SUCCESS) {
+    ctx.stats.incGet(group, topic, r.messageCount);
+    response = createResponse(req, code, r.status, ext, r.buffers);
+  } else if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && hasSuspend) {
+    const timeoutMillis = ctx.config.longPollingEnable ? suspendTimeoutMillis : ctx.config.shortPollingTimeMills;
+    const held = ctx.pullHold.suspend(topic, queueId, {
+      request: req,
+      conn,
+      suspendTimestamp: Date.now(),
+      timeoutMillis,
+      pullFromThisOffset: queueOffset,
+      filter,
+    });
+    response = held ? null : createResponse(req, code, r.status, ext);
+  } else {
+    response = createResponse(req, code, r.status, ext);
+  }
+  if (allowSuspend && hasCommit && ctx.config.brokerRole !== 'SLAVE') {
+    ctx.offsets.commitOffset(group, topic, queueId, commitOffset);
+  }
+  return response;
+}

@@ -1,0 +1,39 @@
+import type { BrokerContext } from '../../broker/broker-context.js';
+import type { RequestEntry } from '../../remoting/dispatcher.js';
+import { RequestCode as C } from '../../protocol/request-code.js';
+import { sendMessage } from './send-message.js';
+import { pullMessage } from './pull-message.js';
+import { heartBeat, unregisterClient, checkClientConfig } from './client-manage.js';
+import { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset } from './consumer-manage.js';
+import { getMaxOffset, getMinOffset, searchOffsetByTimestamp, getEarliestMsgStoretime } from './queue-offset.js';
+import { lockBatchMQ, unlockBatchMQ } from './queue-lock.js';
+import { updateAndCreateTopic, deleteTopicInBroker, getAllTopicConfig } from './topic-admin.js';
+import { viewMessageById } from './view-message.js';
+
+const GROUP_TOPIC_QUEUE = ['consumerGroup', 'topic', 'queueId'] as const;
+const TOPIC_QUEUE = ['topic', 'queueId'] as const;
+
+/** The broker's one request table: code → processor and the header fields the Java header class requires. */
+export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
+  { code: C.SEND_MESSAGE, processor: sendMessage },
+  { code: C.SEND_MESSAGE_V2, processor: sendMessage },
+  { code: C.SEND_BATCH_MESSAGE, processor: sendMessage },
+  { code: C.PULL_MESSAGE, processor: pullMessage, required: [...GROUP_TOPIC_QUEUE, 'queueOffset', 'maxMsgNums', 'sysFlag'] },
+  { code: C.LITE_PULL_MESSAGE, processor: pullMessage, required: [...GROUP_TOPIC_QUEUE, 'queueOffset', 'maxMsgNums', 'sysFlag'] },
+  { code: C.HEART_BEAT, processor: heartBeat },
+  { code: C.UNREGISTER_CLIENT, processor: unregisterClient, required: ['clientID'] },
+  { code: C.CHECK_CLIENT_CONFIG, processor: checkClientConfig },
+  { code: C.GET_CONSUMER_LIST_BY_GROUP, processor: getConsumerListByGroup, required: ['consumerGroup'] },
+  { code: C.QUERY_CONSUMER_OFFSET, processor: queryConsumerOffset, required: GROUP_TOPIC_QUEUE },
+  { code: C.UPDATE_CONSUMER_OFFSET, processor: updateConsumerOffset, required: [...GROUP_TOPIC_QUEUE, 'commitOffset'] },
+  { code: C.GET_MAX_OFFSET, processor: getMaxOffset, required: TOPIC_QUEUE },
+  { code: C.GET_MIN_OFFSET, processor: getMinOffset, required: TOPIC_QUEUE },
+  { code: C.SEARCH_OFFSET_BY_TIMESTAMP, processor: searchOffsetByTimestamp, required: [...TOPIC_QUEUE, 'timestamp'] },
+  { code: C.GET_EARLIEST_MSG_STORETIME, processor: getEarliestMsgStoretime, required: TOPIC_QUEUE },
+  { code: C.LOCK_BATCH_MQ, processor: lockBatchMQ },
+  { code: C.UNLOCK_BATCH_MQ, processor: unlockBatchMQ },
+  { code: C.UPDATE_AND_CREATE_TOPIC, processor: updateAndCreateTopic, required: ['topic', 'readQueueNums', 'writeQueueNums', 'perm'] },
+  { code: C.DELETE_TOPIC_IN_BROKER, processor: deleteTopicInBroker, required: ['topic'] },
+  { code: C.GET_ALL_TOPIC_CONFIG, processor: getAllTopicConfig },
+  { code: C.VIEW_MESSAGE_BY_ID, processor: viewMessageById, required: ['offset'] },
+];
