@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BROKER_CONFIG_DEFAULTS, applyConfig, type BrokerConfig } from './config/broker-config.js';
+import { NAMESRV_CONFIG_DEFAULTS, type NamesrvConfig } from './config/namesrv-config.js';
+import { readPropertiesFile } from './config/properties.js';
+import { NamesrvController } from './namesrv/namesrv-controller.js';
+import { BrokerController } from './broker/broker-controller.js';
+import { DefaultMessageStore } from './store/default-message-store.js';
+import { log } from './logger.js';
+
+const USAGE = `usage: rocketmq-ts <command> [options]
+
+commands:
+  standalone [-c broker.conf] [--namesrv-port 9876] [--data ./data]
+      NameServer and broker in one process; data under --data (default ./data).
+      The broker's namesrvAddr is the embedded NameServer.
+  namesrv [-c namesrv.conf]
+      A NameServer alone (keys: listenPort, kvConfigPath).
+  broker [-c broker.conf] [-n "addr;addr"]
+      A broker alone (Java broker.conf keys: brokerClusterName, brokerName, brokerId,
+      namesrvAddr, listenPort, storePathRootDir, brokerIP1, flushDiskType, ...).
+
+options:
+  -c, --config FILE      Java-style properties file
+  -n, --namesrv ADDRS    NameServer addresses, ';'-separated (overrides namesrvAddr)
+  -h, --help             this text
+`;
+
+function loadBroker(file: string | undefined, overrides: Partial<BrokerConfig>): BrokerConfig {
+  const cfg: BrokerConfig = { ...BROKER_CONFIG_DEFAULTS, ...overrides };
+  if (file) applyConfig(cfg, readPropertiesFile(file), file);
+  cfg.storePathRootDir = path.resolve(cfg.storePathRootDir);
+  if (!cfg.storePathCommitLog) cfg.storePathCommitLog = path.join(cfg.storePathRootDir, 'commitlog');
+  if (cfg.haListenPort === BROKER_CONFIG_DEFAULTS.haListenPort) cfg.haListenPort = cfg.listenPort + 1;
+  return cfg;
+}
+
+function loadNamesrv(file: string | undefined, overrides: Partial<NamesrvConfig>): NamesrvConfig {
+  const cfg: NamesrvConfig = { ...NAMESRV_CONFIG_DEFAULTS, ...overrides };
+  if (file) applyConfig(cfg, readPropertiesFile(file), file);
+  return cfg;
+}
+
+async function startBroker(cfg: BrokerConfig): Promise<BrokerController> {
+  const broker = new BrokerController(cfg, new DefaultMessageStore(cfg));
+  await broker.start();
+  const ns = cfg.namesrvAddr || '(none)';
+  // Same ready line as BrokerStartup, so scripts written for the Java broker can wait for it.
+  console.log(`The broker[${cfg.brokerName}, ${broker.brokerAddr}] boot success. serializeType=JSON and name server is ${ns}`);
+  return broker;
+}
+
+async function startNamesrv(cfg: NamesrvConfig): Promise<NamesrvController> {
+  const namesrv = new NamesrvController(cfg);
+  await namesrv.start();
+  console.log('The Name Server boot success. serializeType=JSON');
+  return namesrv;
+}
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${sig} received, shutting down`);
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        log.error(`shutdown failed: ${(e as Error).stack}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string', short: 'c' },
+      namesrv: { type: 'string', short: 'n' },
+      'namesrv-port': { type: 'string' },
+      data: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (!command || command === '--help' || command === '-h' || values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  switch (command) {
+    case 'standalone': {
+      const data = path.resolve(values.data ?? 'data');
+      const namesrvPort = Number(values['namesrv-port'] ?? NAMESRV_CONFIG_DEFAULTS.listenPort);
+      const namesrv = await startNamesrv(
+        loadNamesrv(undefined, { listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json') }),
+      );
+      const cfg = loadBroker(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
+      cfg.namesrvAddr = values.namesrv ?? `127.0.0.1:${namesrv.port}`;
+      const broker = await startBroker(cfg);
+      onSignals(async () => {
+        await broker.shutdown();
+        await namesrv.shutdown();
+      });
+      return;
+    }
+    case 'namesrv': {
+      const namesrv = await startNamesrv(loadNamesrv(values.config, {}));
+      onSignals(() => namesrv.shutdown());
+      return;
+    }
+    case 'broker': {
+      const cfg = loadBroker(values.config, {});
+      if (values.namesrv) cfg.namesrvAddr = values.namesrv;
+      if (!cfg.namesrvAddr) cfg.namesrvAddr = process.env.NAMESRV_ADDR ?? '';
+      const broker = await startBroker(cfg);
+      onSignals(() => broker.shutdown());
+      return;
+    }
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  log.error(`start failed: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});
