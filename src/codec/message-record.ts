@@ -1,0 +1,408 @@
+/**
+ * The stored message record (protocol.md §5.1): the CommitLog byte layout, which is also what a
+ * PULL_MESSAGE body carries. Encoding writes straight into a caller's buffer (the store's write
+ * slab) so the send path makes no intermediate copy; the readers pick single fields out of a record
+ * without decoding the rest.
+ *
+ * Layout (IPv4 hosts; each IPv6 host adds 12 bytes and shifts everything after it):
+ *   0 TOTALSIZE i32 | 4 MAGIC i32 | 8 BODYCRC i32 | 12 QUEUEID i32 | 16 FLAG i32 | 20 QUEUEOFFSET i64
+ *   28 PHYSICALOFFSET i64 | 36 SYSFLAG i32 | 40 BORNTIMESTAMP i64 | 48 BORNHOST 8|20
+ *   STORETIMESTAMP i64 | STOREHOST 8|20 | RECONSUMETIMES i32 | PREPAREDTXOFFSET i64
+ *   BODYLEN i32 + body | TOPICLEN i8 + topic | PROPLEN i16 + properties
+ */
+import assert from 'node:assert';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import type { HostAddress, MessageInner } from '../store/types.js';
+
+/** CommitLog.MESSAGE_MAGIC_CODE (v1 record). */
+export const MESSAGE_MAGIC_CODE = 0xdaa320a7 | 0;
+/** CommitLog.BLANK_MAGIC_CODE: end-of-segment filler. */
+export const BLANK_MAGIC_CODE = 0xcbd43194 | 0;
+/** CommitLog.END_FILE_MIN_BLANK_LENGTH: a segment always keeps room for the filler's two ints. */
+export const END_FILE_MIN_BLANK_LENGTH = 8;
+/** Topic length is an int8 in a v1 record (Java rejects longer topics with MESSAGE_ILLEGAL). */
+export const MAX_TOPIC_BYTES = 127;
+/** Properties length is an int16 (Java: PROPERTIES_SIZE_EXCEEDED). */
+export const MAX_PROPERTIES_BYTES = 32767;
+
+const BORN_V6 = 0x10;
+const STORE_V6 = 0x20;
+const TRANSACTION_MASK = 0xc;
+
+export const POS_TOTAL_SIZE = 0;
+export const POS_MAGIC = 4;
+export const POS_BODY_CRC = 8;
+export const POS_QUEUE_ID = 12;
+export const POS_FLAG = 16;
+export const POS_QUEUE_OFFSET = 20;
+export const POS_PHYSICAL_OFFSET = 28;
+export const POS_SYS_FLAG = 36;
+export const POS_BORN_TIMESTAMP = 40;
+export const POS_BORN_HOST = 48;
+
+const TWO_POW_32 = 4294967296;
+
+// ---------------------------------------------------------------- int64 without BigInt
+
+/** Writes a JS number (|v| < 2^53) as a big-endian two's-complement int64. */
+export function writeInt64(buf: Buffer, pos: number, v: number): void {
+  const hi = Math.floor(v / TWO_POW_32);
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(v - hi * TWO_POW_32, pos + 4);
+}
+
+export function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_POW_32 + buf.readUInt32BE(pos + 4);
+}
+
+// ---------------------------------------------------------------- CRC and hashes
+
+/** CRC-32 (IEEE) table, used only when the runtime lacks zlib.crc32 (Node < 20.15). */
+let crcTable: Int32Array | undefined;
+function tableCrc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let crc = -1;
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}
+
+const nativeCrc32 = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+
+/** BODYCRC as the Java broker stores it: UtilAll.crc32(body) & 0x7FFFFFFF. */
+export function bodyCrc(body: Uint8Array): number {
+  const crc = nativeCrc32 ? nativeCrc32(body) : tableCrc32(body);
+  return crc & 0x7fffffff;
+}
+
+/** Java String.hashCode over UTF-16 code units, as an int32. */
+export function javaStringHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+// ---------------------------------------------------------------- hosts
+
+/** Parsed host bytes are cached: a broker sees few distinct client IPs and one store host. */
+const hostCache = new Map<string, Buffer>();
+const HOST_CACHE_MAX = 4096;
+
+/** IPv4 (4 bytes) or IPv6 (16 bytes) address bytes of a host string. */
+export function ipBytes(ip: string): Buffer {
+  let b = hostCache.get(ip);
+  if (b) return b;
+  b = parseIp(ip);
+  if (hostCache.size >= HOST_CACHE_MAX) hostCache.clear();
+  hostCache.set(ip, b);
+  return b;
+}
+
+function parseIp(ip: string): Buffer {
+  if (net.isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
+  // Node reports IPv4 peers on a dual-stack socket as ::ffff:a.b.c.d; Java's InetAddress makes those Inet4Address.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped && net.isIPv4(mapped[1])) return Buffer.from(mapped[1].split('.').map(Number));
+  assert(net.isIPv6(ip), `not an IP address: ${ip}`);
+  let text = ip;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  const out = Buffer.alloc(16);
+  const [headText, tailText] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (s: string): number[] => {
+    if (!s) return [];
+    const words: number[] = [];
+    for (const part of s.split(':')) {
+      if (part.includes('.')) {
+        const v4 = part.split('.').map(Number);
+        words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else words.push(parseInt(part, 16));
+    }
+    return words;
+  };
+  const head = groups(headText);
+  const tail = tailText === undefined ? [] : groups(tailText);
+  head.forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  tail.forEach((w, i) => out.writeUInt16BE(w, 16 - (tail.length - i) * 2));
+  return out;
+}
+
+export function ipToString(bytes: Buffer): string {
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(bytes.readUInt16BE(i).toString(16));
+  return words.join(':');
+}
+
+export const isV6 = (host: HostAddress): boolean => ipBytes(host.ip).length === 16;
+
+// ---------------------------------------------------------------- lengths
+
+export const bornHostLength = (sysFlag: number): number => (sysFlag & BORN_V6 ? 20 : 8);
+export const storeHostLength = (sysFlag: number): number => (sysFlag & STORE_V6 ? 20 : 8);
+
+/** CommitLog#calMsgLength. */
+export function recordLength(sysFlag: number, bodyBytes: number, topicBytes: number, propertiesBytes: number): number {
+  return 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + bornHostLength(sysFlag) + 8 + storeHostLength(sysFlag) + 4 + 8 +
+    4 + bodyBytes + 1 + topicBytes + 2 + propertiesBytes;
+}
+
+/** The sysFlag a record is written with: host-width bits always agree with the addresses, so the layout cannot lie. */
+export function effectiveSysFlag(msg: MessageInner): number {
+  let f = msg.sysFlag & ~(BORN_V6 | STORE_V6);
+  if (isV6(msg.bornHost)) f |= BORN_V6;
+  if (isV6(msg.storeHost)) f |= STORE_V6;
+  return f;
+}
+
+/** Sizes the encoder needs, computed once per message (before offsets are known). */
+export interface RecordPlan {
+  sysFlag: number;
+  topicBytes: number;
+  propertiesBytes: number;
+  totalSize: number;
+}
+
+/** Validates a message and measures its record; returns the first broken rule as text via `error`. */
+export function planRecord(msg: MessageInner): RecordPlan | { error: 'MESSAGE_ILLEGAL' | 'PROPERTIES_SIZE_EXCEEDED'; remark: string } {
+  const topicBytes = Buffer.byteLength(msg.topic, 'utf8');
+  if (topicBytes === 0 || topicBytes > MAX_TOPIC_BYTES) {
+    return { error: 'MESSAGE_ILLEGAL', remark: `topic length ${topicBytes} bytes is not within 1..${MAX_TOPIC_BYTES}` };
+  }
+  // DefaultMessageStore#checkMessage measures chars (MESSAGE_ILLEGAL); CommitLog#doAppend measures bytes.
+  if (msg.propertiesString.length > MAX_PROPERTIES_BYTES) {
+    return { error: 'MESSAGE_ILLEGAL', remark: `properties length ${msg.propertiesString.length} chars exceeds ${MAX_PROPERTIES_BYTES}` };
+  }
+  const propertiesBytes = Buffer.byteLength(msg.propertiesString, 'utf8');
+  if (propertiesBytes > MAX_PROPERTIES_BYTES) {
+    return { error: 'PROPERTIES_SIZE_EXCEEDED', remark: `properties length ${propertiesBytes} bytes exceeds ${MAX_PROPERTIES_BYTES}` };
+  }
+  const sysFlag = effectiveSysFlag(msg);
+  return { sysFlag, topicBytes, propertiesBytes, totalSize: recordLength(sysFlag, msg.body.length, topicBytes, propertiesBytes) };
+}
+
+// ---------------------------------------------------------------- encode
+
+/**
+ * Encodes one record at `pos` of `buf` (which must have plan.totalSize bytes free); returns the end position.
+ * The caller has assigned queueOffset, physicalOffset and storeTimestamp.
+ */
+export function encodeRecord(
+  buf: Buffer, pos: number, msg: MessageInner, plan: RecordPlan,
+  queueOffset: number, physicalOffset: number, storeTimestamp: number,
+): number {
+  assert(pos + plan.totalSize <= buf.length, 'record does not fit the write buffer');
+  const start = pos;
+  buf.writeInt32BE(plan.totalSize, pos);
+  buf.writeInt32BE(MESSAGE_MAGIC_CODE, pos + 4);
+  buf.writeInt32BE(bodyCrc(msg.body), pos + 8);
+  buf.writeInt32BE(msg.queueId, pos + 12);
+  buf.writeInt32BE(msg.flag | 0, pos + 16);
+  writeInt64(buf, pos + 20, queueOffset);
+  writeInt64(buf, pos + 28, physicalOffset);
+  buf.writeInt32BE(plan.sysFlag, pos + 36);
+  writeInt64(buf, pos + 40, msg.bornTimestamp);
+  pos += 48;
+  pos += ipBytes(msg.bornHost.ip).copy(buf, pos);
+  buf.writeInt32BE(msg.bornHost.port, pos);
+  pos += 4;
+  writeInt64(buf, pos, storeTimestamp);
+  pos += 8;
+  pos += ipBytes(msg.storeHost.ip).copy(buf, pos);
+  buf.writeInt32BE(msg.storeHost.port, pos);
+  pos += 4;
+  buf.writeInt32BE(msg.reconsumeTimes | 0, pos);
+  writeInt64(buf, pos + 4, msg.preparedTransactionOffset);
+  buf.writeInt32BE(msg.body.length, pos + 12);
+  pos += 16;
+  pos += msg.body.copy(buf, pos);
+  buf.writeInt8(plan.topicBytes, pos);
+  pos += 1;
+  pos += buf.write(msg.topic, pos, plan.topicBytes, 'utf8');
+  buf.writeInt16BE(plan.propertiesBytes, pos);
+  pos += 2;
+  if (plan.propertiesBytes > 0) pos += buf.write(msg.propertiesString, pos, plan.propertiesBytes, 'utf8');
+  assert.equal(pos - start, plan.totalSize, 'encoded record length differs from its plan');
+  return pos;
+}
+
+/** Writes the end-of-segment filler: int32 remaining, int32 BLANK_MAGIC_CODE. */
+export function encodeBlank(buf: Buffer, pos: number, remaining: number): void {
+  buf.writeInt32BE(remaining, pos);
+  buf.writeInt32BE(BLANK_MAGIC_CODE, pos + 4);
+}
+
+// ---------------------------------------------------------------- field readers (record starts at `pos`)
+
+export const readTotalSize = (b: Buffer, pos = 0): number => b.readInt32BE(pos);
+export const readMagic = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_MAGIC);
+export const readBodyCrc = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_BODY_CRC);
+export const readQueueId = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_QUEUE_ID);
+export const readFlag = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_FLAG);
+export const readQueueOffset = (b: Buffer, pos = 0): number => readInt64(b, pos + POS_QUEUE_OFFSET);
+export const readPhysicalOffset = (b: Buffer, pos = 0): number => readInt64(b, pos + POS_PHYSICAL_OFFSET);
+export const readSysFlag = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_SYS_FLAG);
+export const readBornTimestamp = (b: Buffer, pos = 0): number => readInt64(b, pos + POS_BORN_TIMESTAMP);
+
+/** Offset (from the record start) of STORETIMESTAMP. */
+export const storeTimestampPos = (sysFlag: number): number => POS_BORN_HOST + bornHostLength(sysFlag);
+export const readStoreTimestamp = (b: Buffer, pos = 0): number =>
+  readInt64(b, pos + storeTimestampPos(readSysFlag(b, pos)));
+
+/** Offset (from the record start) of BODYLEN. */
+export const bodyLengthPos = (sysFlag: number): number =>
+  storeTimestampPos(sysFlag) + 8 + storeHostLength(sysFlag) + 4 + 8;
+
+/** Positions of the variable-length fields, relative to the buffer (not the record). */
+export interface RecordSpans {
+  bodyStart: number;
+  bodyLength: number;
+  topicStart: number;
+  topicLength: number;
+  propertiesStart: number;
+  propertiesLength: number;
+  /** One past the last byte the field lengths describe; must equal pos + TOTALSIZE. */
+  end: number;
+}
+
+/** Walks the length prefixes; returns undefined if they run outside `limit` (a torn or corrupt record). */
+export function recordSpans(b: Buffer, pos = 0, limit = b.length): RecordSpans | undefined {
+  const sysFlag = readSysFlag(b, pos);
+  let p = pos + bodyLengthPos(sysFlag);
+  if (p + 4 > limit) return undefined;
+  const bodyLength = b.readInt32BE(p);
+  const bodyStart = p + 4;
+  if (bodyLength < 0 || bodyStart + bodyLength + 1 > limit) return undefined;
+  p = bodyStart + bodyLength;
+  const topicLength = b.readInt8(p);
+  const topicStart = p + 1;
+  if (topicLength <= 0 || topicStart + topicLength + 2 > limit) return undefined;
+  p = topicStart + topicLength;
+  const propertiesLength = b.readInt16BE(p);
+  const propertiesStart = p + 2;
+  if (propertiesLength < 0 || propertiesStart + propertiesLength > limit) return undefined;
+  return { bodyStart, bodyLength, topicStart, topicLength, propertiesStart, propertiesLength, end: propertiesStart + propertiesLength };
+}
+
+export function readBody(b: Buffer, pos = 0): Buffer {
+  const s = recordSpans(b, pos);
+  assert(s, 'record fields run past the buffer');
+  return b.subarray(s.bodyStart, s.bodyStart + s.bodyLength);
+}
+
+export function readTopic(b: Buffer, pos = 0): string {
+  const s = recordSpans(b, pos);
+  assert(s, 'record fields run past the buffer');
+  return b.toString('utf8', s.topicStart, s.topicStart + s.topicLength);
+}
+
+export function readPropertiesString(b: Buffer, pos = 0): string {
+  const s = recordSpans(b, pos);
+  assert(s, 'record fields run past the buffer');
+  return b.toString('utf8', s.propertiesStart, s.propertiesStart + s.propertiesLength);
+}
+
+/** One property from a serialized properties string (§5.4: last occurrence wins, empty values dropped). */
+export function propertyOf(properties: string, name: string): string | undefined {
+  let found: string | undefined;
+  let start = 0;
+  while (start < properties.length) {
+    let end = properties.indexOf('\u0002', start);
+    if (end < 0) end = properties.length;
+    const sep = properties.indexOf('\u0001', start);
+    if (sep > start && sep < end - 1 && sep - start === name.length && properties.startsWith(name, start)) {
+      found = properties.slice(sep + 1, end);
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
+/** The transaction type bits (§5.2). */
+export const transactionTypeOf = (sysFlag: number): number => sysFlag & TRANSACTION_MASK;
+/** §5.9: only NOT_TYPE (0) and COMMIT_TYPE (8) records go to a ConsumeQueue and take a queue offset. */
+export const isDispatchedType = (sysFlag: number): boolean => {
+  const t = sysFlag & TRANSACTION_MASK;
+  return t === 0 || t === 0x8;
+};
+
+// ---------------------------------------------------------------- verify and decode
+
+/** Checks a record in place; returns the first broken rule as text, or undefined when it is whole and intact. */
+export function verifyRecord(b: Buffer, pos: number, limit: number, checkCrc = true): string | undefined {
+  if (pos + 8 > limit) return 'record header runs past the end';
+  const total = readTotalSize(b, pos);
+  if (readMagic(b, pos) !== MESSAGE_MAGIC_CODE) return `bad magic 0x${(readMagic(b, pos) >>> 0).toString(16)}`;
+  if (total < recordLength(0, 0, 1, 0) || pos + total > limit) return `bad total size ${total}`;
+  const spans = recordSpans(b, pos, pos + total);
+  if (!spans) return 'field lengths run past the record';
+  if (spans.end !== pos + total) return `field lengths add to ${spans.end - pos}, total size says ${total}`;
+  if (checkCrc && bodyCrc(b.subarray(spans.bodyStart, spans.bodyStart + spans.bodyLength)) !== readBodyCrc(b, pos)) {
+    return 'body CRC mismatch';
+  }
+  return undefined;
+}
+
+export interface DecodedRecord {
+  totalSize: number;
+  magic: number;
+  bodyCrc: number;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  physicalOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: HostAddress;
+  storeTimestamp: number;
+  storeHost: HostAddress;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  body: Buffer;
+  topic: string;
+  propertiesString: string;
+}
+
+/** Full decoder (tests, admin views). */
+export function decodeRecord(b: Buffer, pos = 0): DecodedRecord {
+  const sysFlag = readSysFlag(b, pos);
+  const bornLen = bornHostLength(sysFlag) - 4;
+  const storeLen = storeHostLength(sysFlag) - 4;
+  let p = pos + POS_BORN_HOST;
+  const bornHost = { ip: ipToString(b.subarray(p, p + bornLen)), port: b.readInt32BE(p + bornLen) };
+  p += bornLen + 4;
+  const storeTimestamp = readInt64(b, p);
+  p += 8;
+  const storeHost = { ip: ipToString(b.subarray(p, p + storeLen)), port: b.readInt32BE(p + storeLen) };
+  p += storeLen + 4;
+  const reconsumeTimes = b.readInt32BE(p);
+  const preparedTransactionOffset = readInt64(b, p + 4);
+  const s = recordSpans(b, pos);
+  assert(s, 'record fields run past the buffer');
+  return {
+    totalSize: readTotalSize(b, pos),
+    magic: readMagic(b, pos),
+    bodyCrc: readBodyCrc(b, pos),
+    queueId: readQueueId(b, pos),
+    flag: readFlag(b, pos),
+    queueOffset: readQueueOffset(b, pos),
+    physicalOffset: readPhysicalOffset(b, pos),
+    sysFlag,
+    bornTimestamp: readBornTimestamp(b, pos),
+    bornHost,
+    storeTimestamp,
+    storeHost,
+    reconsumeTimes,
+    preparedTransactionOffset,
+    body: b.subarray(s.bodyStart, s.bodyStart + s.bodyLength),
+    topic: b.toString('utf8', s.topicStart, s.topicStart + s.topicLength),
+    propertiesString: b.toString('utf8', s.propertiesStart, s.propertiesStart + s.propertiesLength),
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * One ConsumeQueue (protocol.md §5.8): the index of a topic-queue into the CommitLog, one 20-byte
+ * unit per message (commitLogOffset int64, size int32, tagsCode int64), in segment files of
+ * mappedFileSizeConsumeQueue bytes named by their start byte offset. Queue offset n lives at byte n×20.
+ */
+import assert from 'node:assert';
+import path from 'node:path';
+import { log } from '../logger.js';
+import { readInt64, writeInt64 } from '../codec/message-record.js';
+import { fileNameToOffset, offsetToFileName } from './file-names.js';
+import type { StoreFile, StoreFiles } from './store-files.js';
+
+export const CQ_UNIT_BYTES = 20;
+/** ConsumeQueue#fillPreBlankAndFlush: units for a gap point nowhere (offset 0, size Integer.MAX_VALUE). */
+const BLANK_UNIT_SIZE = 0x7fffffff;
+
+/** MessageStoreConfig#getMappedFileSizeConsumeQueue rounds the size up to whole units. */
+export const cqSegmentBytes = (configured: number): number => Math.ceil(configured / CQ_UNIT_BYTES) * CQ_UNIT_BYTES;
+
+interface CqSegment {
+  start: number;
+  file: StoreFile;
+}
+
+export interface CqUnit {
+  phyOffset: number;
+  size: number;
+  tagsCode: number;
+}
+
+export class ConsumeQueue {
+  private readonly segments: CqSegment[] = [];
+  /** Byte offset one past the last unit handed to the OS or pending. */
+  private endBytes = 0;
+  /** Byte offset of the first unit still valid (moves with retention). */
+  private minBytes = 0;
+  /** Units appended this tick, not yet written: they start at pendingStart. */
+  private pending = Buffer.alloc(0);
+  private pendingLen = 0;
+  private pendingStart = 0;
+  /** Offset + size of the last unit: how far into the CommitLog this queue is dispatched. */
+  maxPhysicEnd = 0;
+  private dirty = new Set<CqSegment>();
+
+  constructor(
+    readonly topic: string,
+    readonly queueId: number,
+    readonly dir: string,
+    readonly segmentBytes: number,
+    private readonly files: StoreFiles,
+  ) {
+    assert(segmentBytes % CQ_UNIT_BYTES === 0 && segmentBytes >= CQ_UNIT_BYTES, 'CQ segment must hold whole units');
+  }
+
+  /** Next queue offset to be dispatched (ConsumeQueue#getMaxOffsetInQueue). */
+  get maxOffset(): number {
+    return this.endBytes / CQ_UNIT_BYTES;
+  }
+
+  get minOffset(): number {
+    return this.minBytes / CQ_UNIT_BYTES;
+  }
+
+  // ---------------------------------------------------------------- append
+
+  /** Queues one unit for queue offset `queueOffset` (which must be the next one, or a gap is filled with blanks). */
+  append(queueOffset: number, phyOffset: number, size: number, tagsCode: number): void {
+    const at = queueOffset * CQ_UNIT_BYTES;
+    if (at < this.endBytes) {
+      log.warn(`consumequeue ${this.topic}/${this.queueId}: unit ${queueOffset} already present (max ${this.maxOffset}); ignored`);
+      return;
+    }
+    if (at > this.endBytes) {
+      if (this.endBytes === 0 && this.segments.length === 0) {
+        // First unit of a queue whose earlier units are gone: start the queue there.
+        this.endBytes = at;
+        this.minBytes = at;
+        this.pendingStart = at;
+      } else {
+        log.error(`consumequeue ${this.topic}/${this.queueId}: gap before unit ${queueOffset} (max ${this.maxOffset}); filling with blank units`);
+        while (this.endBytes < at) this.put(0, BLANK_UNIT_SIZE, 0);
+      }
+    }
+    this.put(phyOffset, size, tagsCode);
+    this.maxPhysicEnd = phyOffset + size;
+  }
+
+  private put(phyOffset: number, size: number, tagsCode: number): void {
+    if (this.pendingLen === 0) this.pendingStart = this.endBytes;
+    if (this.pendingLen + CQ_UNIT_BYTES > this.pending.length) {
+      const next = Buffer.allocUnsafe(Math.max(256 * CQ_UNIT_BYTES, this.pending.length * 2));
+      this.pending.copy(next, 0, 0, this.pendingLen);
+      this.pending = next;
+    }
+    const p = this.pendingLen;
+    writeInt64(this.pending, p, phyOffset);
+    this.pending.writeInt32BE(size, p + 8);
+    writeInt64(this.pending, p + 12, tagsCode);
+    this.pendingLen += CQ_UNIT_BYTES;
+    this.endBytes += CQ_UNIT_BYTES;
+  }
+
+  /** Writes the units queued this tick, split at segment boundaries. */
+  writePending(): void {
+    let done = 0;
+    while (done < this.pendingLen) {
+      const at = this.pendingStart + done;
+      const seg = this.segmentFor(at);
+      const room = seg.start + this.segmentBytes - at;
+      const n = Math.min(room, this.pendingLen - done);
+      seg.file.write(this.pending.subarray(done, done + n), at - seg.start);
+      this.dirty.add(seg);
+      done += n;
+    }
+    this.pendingLen = 0;
+    this.pendingStart = this.endBytes;
+  }
+
+  private segmentFor(at: number): CqSegment {
+    const last = this.segments[this.segments.length - 1];
+    if (last && at >= last.start && at < last.start + this.segmentBytes) return last;
+    const seg = this.findSegment(at);
+    if (seg) return seg;
+    assert(!last || at >= last.start + this.segmentBytes, 'consume queue write behind its last segment');
+    const start = at - (at % this.segmentBytes);
+    const created = { start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), true) };
+    this.segments.push(created);
+    return created;
+  }
+
+  private findSegment(at: number): CqSegment | undefined {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.segments[mid];
+      if (at < s.start) hi = mid - 1;
+      else if (at >= s.start + this.segmentBytes) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /**
+   * Up to `maxUnits` units from queue offset `offset`, never past the end of the segment holding it
+   * (ConsumeQueue#getIndexBuffer). Returns the raw 20-byte units.
+   */
+  readUnits(offset: number, maxUnits: number): Buffer | undefined {
+    const at = offset * CQ_UNIT_BYTES;
+    if (at < this.minBytes || at >= this.endBytes) return undefined;
+    const seg = this.findSegment(at);
+    if (!seg) return undefined;
+    const written = this.endBytes - this.pendingLen;
+    const limit = Math.min(seg.start + this.segmentBytes, written, at + maxUnits * CQ_UNIT_BYTES);
+    if (limit <= at) return undefined;
+    const buf = Buffer.allocUnsafe(limit - at);
+    const n = seg.file.read(buf, 0, buf.length, at - seg.start);
+    const whole = n - (n % CQ_UNIT_BYTES);
+    return whole > 0 ? buf.subarray(0, whole) : undefined;
+  }
+
+  unitAt(offset: number): CqUnit | undefined {
+    const b = this.readUnits(offset, 1);
+    return b ? decodeUnit(b, 0) : undefined;
+  }
+
+  /** Start queue offset of the segment after the one holding `offset` (ConsumeQueue#rollNextFile). */
+  rollNextFile(offset: number): number {
+    const perSegment = this.segmentBytes / CQ_UNIT_BYTES;
+    return offset + perSegment - (offset % perSegment);
+  }
+
+  // ---------------------------------------------------------------- load, truncate, retention
+
+  /**
+   * Opens the segments and finds the last valid unit: units must have size > 0 and strictly
+   * increasing CommitLog offsets below `logEnd`; the first one that does not ends the queue.
+   * Only the last segment is scanned unit by unit; earlier ones were complete when the queue rolled.
+   */
+  load(logEnd: number): void {
+    const starts = this.files.list(this.dir).map(fileNameToOffset).filter((s): s is number => s !== undefined && s % this.segmentBytes === 0);
+    starts.sort((a, b) => a - b);
+    for (const start of starts) {
+      this.segments.push({ start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), false) });
+    }
+    if (this.segments.length === 0) return;
+    this.minBytes = this.segments[0].start;
+    // Drop trailing empty segments but keep one.
+    while (this.segments.length > 1 && this.segments[this.segments.length - 1].file.size() < CQ_UNIT_BYTES) {
+      const dead = this.segments.pop()!;
+      dead.file.close();
+      this.files.remove(dead.file.path);
+    }
+    const last = this.segments[this.segments.length - 1];
+    const size = Math.min(last.file.size(), this.segmentBytes);
+    const buf = Buffer.allocUnsafe(size - (size % CQ_UNIT_BYTES));
+    const n = last.file.read(buf, 0, buf.length, 0);
+    let valid = 0;
+    let prevPhy = -1;
+    for (let p = 0; p + CQ_UNIT_BYTES <= n; p += CQ_UNIT_BYTES) {
+      const u = decodeUnit(buf, p);
+      const blank = u.phyOffset === 0 && u.size === BLANK_UNIT_SIZE;
+      if (!blank && (u.size <= 0 || u.phyOffset < 0 || u.phyOffset <= prevPhy || u.phyOffset + u.size > logEnd)) break;
+      if (!blank) {
+        prevPhy = u.phyOffset;
+        this.maxPhysicEnd = u.phyOffset + u.size;
+      }
+      valid = p + CQ_UNIT_BYTES;
+    }
+    if (valid < last.file.size()) {
+      log.warn(`consumequeue ${this.topic}/${this.queueId}: cut ${last.file.size() - valid} bytes of invalid units from ${last.file.path}`);
+      last.file.truncate(valid);
+    }
+    this.endBytes = last.start + valid;
+    this.pendingStart = this.endBytes;
+    if (this.minBytes > this.endBytes) this.minBytes = this.endBytes;
+    if (valid === 0 && this.maxPhysicEnd === 0 && this.segments.length > 1) {
+      const prev = this.segments[this.segments.length - 2];
+      const u = this.readLastUnitOf(prev);
+      if (u) this.maxPhysicEnd = u.phyOffset + u.size;
+    }
+  }
+
+  private readLastUnitOf(seg: CqSegment): CqUnit | undefined {
+    const size = seg.file.size() - (seg.file.size() % CQ_UNIT_BYTES);
+    if (size < CQ_UNIT_BYTES) return undefined;
+    const b = Buffer.allocUnsafe(CQ_UNIT_BYTES);
+    return seg.file.read(b, 0, CQ_UNIT_BYTES, size - CQ_UNIT_BYTES) === CQ_UNIT_BYTES ? decodeUnit(b, 0) : undefined;
+  }
+
+  /** Cuts the queue so it holds exactly `units` units (recovery). */
+  truncateTo(units: number): void {
+    assert(this.pendingLen === 0, 'truncate with pending units');
+    const at = Math.max(units * CQ_UNIT_BYTES, this.minBytes);
+    if (at >= this.endBytes) return;
+    while (this.segments.length > 1 && this.segments[this.segments.length - 1].start > at) {
+      const dead = this.segments.pop()!;
+      dead.file.close();
+      this.files.remove(dead.file.path);
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last) last.file.truncate(Math.max(0, at - last.start));
+    this.endBytes = at;
+    this.pendingStart = at;
+    const u = at > this.minBytes ? this.unitAt(at / CQ_UNIT_BYTES - 1) : undefined;
+    this.maxPhysicEnd = u ? u.phyOffset + u.size : 0;
+  }
+
+  /** Drops units that point at or past `logEnd` (ConsumeQueue#truncateDirtyLogicFiles). Returns units removed. */
+  truncateByLogEnd(logEnd: number): number {
+    if (this.maxPhysicEnd <= logEnd) return 0;
+    // Binary search the first unit whose record would end past logEnd.
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const u = this.unitAt(mid);
+      if (u && u.phyOffset + u.size <= logEnd) lo = mid + 1;
+      else hi = mid;
+    }
+    const removed = this.maxOffset - lo;
+    this.truncateTo(lo);
+    return removed;
+  }
+
+  /**
+   * Retention: removes whole segments whose last unit points below `minPhyOffset` (never the last
+   * segment), then moves the min offset to the first unit at or past it (ConsumeQueue#correctMinOffset).
+   */
+  deleteBelow(minPhyOffset: number): number {
+    let removed = 0;
+    while (this.segments.length > 1) {
+      const first = this.segments[0];
+      const u = this.readLastUnitOf(first);
+      if (!u || u.phyOffset >= minPhyOffset) break;
+      this.segments.shift();
+      first.file.close();
+      this.files.remove(first.file.path);
+      this.dirty.delete(first);
+      removed++;
+    }
+    if (this.segments.length) this.minBytes = Math.max(this.minBytes, this.segments[0].start);
+    // Correct the min offset inside the first segment.
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const u = this.unitAt(mid);
+      if (u && u.phyOffset < minPhyOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    this.minBytes = lo * CQ_UNIT_BYTES;
+    return removed;
+  }
+
+  async sync(): Promise<void> {
+    const segs = [...this.dirty];
+    this.dirty.clear();
+    await Promise.all(segs.map((s) => s.file.sync()));
+  }
+
+  close(): void {
+    for (const s of this.segments) s.file.close();
+  }
+
+  destroy(): void {
+    this.close();
+    this.files.removeTree(this.dir);
+  }
+}
+
+export function decodeUnit(b: Buffer, p: number): CqUnit {
+  return { phyOffset: readInt64(b, p), size: b.readInt32BE(p + 8), tagsCode: readInt64(b, p + 12) };
+}

@@ -1,0 +1,619 @@
+/**
+ * DefaultMessageStore: CommitLog + ConsumeQueues behind the MessageStore contract.
+ *
+ * Send path, per event-loop tick:
+ *   putMessage → validate → assign queue offsets and a log position → encode into the write slab
+ *   end of tick (setImmediate) → one write per contiguous run → ConsumeQueue units → arrival listeners
+ *   → acknowledge: ASYNC_FLUSH at once (bytes are in the OS), SYNC_FLUSH after the shared fdatasync.
+ * Everything before the write happens synchronously, so JS's single thread serializes appends
+ * without a lock, and records of one tick share one syscall (group write).
+ */
+import assert from 'node:assert';
+import os from 'node:os';
+import path from 'node:path';
+import { log } from '../logger.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import {
+  encodeRecord, isDispatchedType, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
+  recordSpans, type RecordPlan,
+} from '../codec/message-record.js';
+import { createOffsetMessageId } from '../codec/message-id.js';
+import { CommitLog, type ScannedRecord } from './commit-log.js';
+import { ConsumeQueue, CQ_UNIT_BYTES, cqSegmentBytes, decodeUnit } from './consume-queue.js';
+import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels, tagsCodeOf } from './dispatch-info.js';
+import { FsStoreFiles, type StoreFiles } from './store-files.js';
+import type {
+  ArrivalListener, GetMessageResult, GetMessageStatus, MessageFilter, MessageInner, MessageStore, PutMessageResult,
+  PutMessageStatus,
+} from './types.js';
+
+/** MessageStoreConfig#accessMessageInMemoryMaxRatio: data further behind the log end than this share of RAM counts as "on disk". */
+const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO = 40;
+/** Recently written CommitLog bytes kept in memory for pulls (our stand-in for the mmap'd hot pages). */
+const RECENT_CACHE_BYTES = 32 * 1024 * 1024;
+/** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
+const MAX_FILTER_SCAN_BYTES = 16000;
+/** ConsumeQueue units read per step of a pull scan (most pulls need far fewer than MAX_FILTER_SCAN_BYTES). */
+const CQ_READ_STEP_UNITS = 64;
+
+export interface StoreDeps {
+  files: StoreFiles;
+  /** Clock for store timestamps (tests pin it). */
+  now: () => number;
+}
+
+interface QueueState {
+  cq: ConsumeQueue;
+  /** Next queue offset to assign (topicQueueTable): ahead of cq.maxOffset while a tick is pending. */
+  next: number;
+}
+
+interface Dispatch {
+  q: QueueState;
+  queueOffset: number;
+  phyOffset: number;
+  size: number;
+  tagsCode: number;
+  storeTimestamp: number;
+}
+
+interface Waiter {
+  resolve: (r: PutMessageResult) => void;
+  result: PutMessageResult;
+  /** Log offset one past the waiter's last record. */
+  end: number;
+}
+
+export class DefaultMessageStore implements MessageStore {
+  private readonly files: StoreFiles;
+  private readonly now: () => number;
+  private readonly rootDir: string;
+  private readonly commitLog: CommitLog;
+  private readonly queues = new Map<string, Map<number, QueueState>>();
+  private readonly listeners: ArrivalListener[] = [];
+  private readonly delayLevels: number[];
+  private readonly cqSegmentBytes: number;
+  private readonly inMemoryBytes = os.totalmem() * (ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO / 100);
+  private readonly syncFlush: boolean;
+
+  private dispatches: Dispatch[] = [];
+  private waiters: Waiter[] = [];
+  private tickScheduled = false;
+  private lastStoreTimestamp = 0;
+  private started = false;
+  private shuttingDown = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly flushWaits = new GroupCommit(this);
+
+  constructor(readonly config: BrokerConfig, deps: Partial<StoreDeps> = {}) {
+    this.files = deps.files ?? new FsStoreFiles();
+    this.now = deps.now ?? Date.now;
+    this.rootDir = config.storePathRootDir;
+    const logDir = config.storePathCommitLog || path.join(this.rootDir, 'commitlog');
+    this.commitLog = new CommitLog(logDir, config.mappedFileSizeCommitLog, this.files, RECENT_CACHE_BYTES);
+    this.cqSegmentBytes = cqSegmentBytes(config.mappedFileSizeConsumeQueue);
+    this.delayLevels = parseDelayLevels(config.messageDelayLevel);
+    this.syncFlush = config.flushDiskType === 'SYNC_FLUSH';
+    if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
+      throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
+    }
+  }
+
+  // ================================================================ lifecycle
+
+  async start(): Promise<void> {
+    assert(!this.started, 'store already started');
+    const t0 = performance.now();
+    this.files.mkdirp(this.rootDir);
+    const abortPath = path.join(this.rootDir, 'abort');
+    const crashed = this.files.exists(abortPath);
+    this.commitLog.load();
+    const fileEnd = this.logFileEnd();
+    this.loadQueues(fileEnd);
+    const scanFrom = Math.max(0, this.commitLog.segments.length - 1);
+    const touched = new Set<QueueState>();
+    const res = this.commitLog.recover(scanFrom, this.maxRecordBytes(), (r) => this.redispatch(r, touched));
+    for (const q of touched) q.cq.writePending();
+    let cut = 0;
+    for (const q of this.allQueues()) {
+      cut += q.cq.truncateByLogEnd(res.end);
+      q.next = q.cq.maxOffset;
+    }
+    this.files.writeSmall(abortPath, Buffer.alloc(0));
+    this.started = true;
+    this.startTimers();
+    log.info(
+      `store: ${crashed ? 'abnormal' : 'normal'} recovery of ${this.rootDir} took ${(performance.now() - t0).toFixed(1)} ms: ` +
+      `log [${this.commitLog.minOffset}, ${res.end}), scanned ${res.records} records (${res.scannedBytes} bytes), ` +
+      `${touched.size} queues re-dispatched, ${cut} dangling units cut, ${this.queueCount()} queues`,
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.started || this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.tickScheduled || this.commitLog.hasPending()) this.runTick();
+    await this.flushWaits.drain();
+    await this.commitLog.sync();
+    await Promise.all([...this.allQueues()].map((q) => q.cq.sync()));
+    this.commitLog.close();
+    for (const q of this.allQueues()) q.cq.close();
+    this.files.remove(path.join(this.rootDir, 'abort'));
+    this.started = false;
+  }
+
+  private startTimers(): void {
+    if (!this.syncFlush) {
+      this.timers.push(setInterval(() => this.flushLog(), Math.max(10, this.config.flushIntervalCommitLog)));
+    }
+    this.timers.push(setInterval(() => this.flushQueues(), Math.max(10, this.config.flushIntervalConsumeQueue)));
+    for (const t of this.timers) t.unref();
+  }
+
+  private flushLog(): void {
+    this.commitLog.sync().catch((e) => log.error(`commitlog flush failed: ${(e as Error).message}`));
+  }
+
+  private flushQueues(): void {
+    for (const q of this.allQueues()) q.cq.sync().catch((e) => log.error(`consumequeue flush failed: ${(e as Error).message}`));
+  }
+
+  // ================================================================ put
+
+  putMessage(msg: MessageInner): Promise<PutMessageResult> {
+    return this.putMessages([msg]);
+  }
+
+  putMessages(msgs: MessageInner[]): Promise<PutMessageResult> {
+    const refused = this.checkStoreStatus();
+    if (refused) return Promise.resolve(refused);
+    if (msgs.length === 0) return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: 'empty batch' });
+    const plans: RecordPlan[] = new Array(msgs.length);
+    let total = 0;
+    let batchBody = 0;
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i];
+      if (i > 0 && (m.topic !== msgs[0].topic || m.queueId !== msgs[0].queueId)) {
+        return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: 'a batch must target one topic and queue' });
+      }
+      const plan = planRecord(m);
+      if ('error' in plan) return Promise.resolve({ status: plan.error, remark: plan.remark });
+      // CommitLog#doAppend: the whole record counts (MESSAGE_SIZE_EXCEEDED ⇒ MESSAGE_ILLEGAL). For a batch,
+      // DefaultMessageStore#checkMessages bounds the batch body, which encodes each message as 22 + body + properties.
+      if (msgs.length === 1 && plan.totalSize > this.config.maxMessageSize) {
+        return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `message of ${plan.totalSize} bytes exceeds maxMessageSize=${this.config.maxMessageSize}` });
+      }
+      plans[i] = plan;
+      total += plan.totalSize;
+      batchBody += 22 + m.body.length + plan.propertiesBytes;
+    }
+    if (msgs.length > 1 && batchBody > this.config.maxMessageSize) {
+      return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `batch body of ${batchBody} bytes exceeds maxMessageSize=${this.config.maxMessageSize}` });
+    }
+    if (total > this.commitLog.maxAppendBytes) {
+      return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `${total} bytes exceed the CommitLog segment size` });
+    }
+    return new Promise((resolve) => this.append(msgs, plans, total, resolve));
+  }
+
+  private checkStoreStatus(): PutMessageResult | undefined {
+    if (!this.started || this.shuttingDown) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'message store is not running' };
+    if (this.config.brokerRole === 'SLAVE') return { status: 'SERVICE_NOT_AVAILABLE', remark: 'broker role is slave' };
+    return undefined;
+  }
+
+  /** Synchronous part of a put: offsets, encoding into the slab, bookkeeping. */
+  private append(msgs: MessageInner[], plans: RecordPlan[], total: number, resolve: (r: PutMessageResult) => void): void {
+    const storeTimestamp = Math.max(this.now(), this.lastStoreTimestamp);
+    this.lastStoreTimestamp = storeTimestamp;
+    const q = this.queueState(msgs[0].topic, msgs[0].queueId, true)!;
+    const r = this.commitLog.reserve(total);
+    let pos = r.pos;
+    let phy = r.offset;
+    let firstQueueOffset = -1;
+    const ids: string[] = [];
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i];
+      const plan = plans[i];
+      // §5.9: PREPARED and ROLLBACK records take queue offset 0 and never reach a ConsumeQueue.
+      const dispatched = isDispatchedType(plan.sysFlag);
+      const queueOffset = dispatched ? q.next++ : 0;
+      if (firstQueueOffset < 0) firstQueueOffset = queueOffset;
+      pos = encodeRecord(r.buf, pos, m, plan, queueOffset, phy, storeTimestamp);
+      if (dispatched) {
+        const tagsCode = m.topic === SCHEDULE_TOPIC ? this.scheduleTagsCode(m, storeTimestamp) : m.tagsCode;
+        this.dispatches.push({ q, queueOffset, phyOffset: phy, size: plan.totalSize, tagsCode, storeTimestamp });
+      }
+      ids.push(createOffsetMessageId(m.storeHost, phy));
+      phy += plan.totalSize;
+    }
+    this.waiters.push({
+      resolve,
+      end: phy,
+      result: {
+        status: 'PUT_OK',
+        appendResult: {
+          wroteOffset: r.offset, wroteBytes: total, msgId: ids.join(','), logicsOffset: firstQueueOffset,
+          storeTimestamp, msgNum: msgs.length,
+        },
+      },
+    });
+    if (!this.tickScheduled) {
+      this.tickScheduled = true;
+      setImmediate(() => this.runTick());
+    }
+  }
+
+  private scheduleTagsCode(m: MessageInner, storeTimestamp: number): number {
+    const level = /(?:^|\u0002)DELAY\u0001(\d+)/.exec(m.propertiesString);
+    return level && Number(level[1]) > 0 ? deliverTimestamp(this.delayLevels, Number(level[1]), storeTimestamp) : m.tagsCode;
+  }
+
+  /** End of tick: write, dispatch, acknowledge. */
+  private runTick(): void {
+    this.tickScheduled = false;
+    const dispatches = this.dispatches;
+    const waiters = this.waiters;
+    this.dispatches = [];
+    this.waiters = [];
+    let writeError: Error | undefined;
+    try {
+      this.commitLog.writePending();
+    } catch (e) {
+      writeError = e as Error;
+      log.error(`commitlog write failed at ${this.commitLog.maxOffset}: ${writeError.message}`);
+    }
+    const written = this.commitLog.maxOffset;
+    const touched = new Set<QueueState>();
+    for (const d of dispatches) {
+      if (d.phyOffset + d.size > written) {
+        // Not in the log: give the offsets back so the next message reuses them.
+        if (d.q.next > d.queueOffset) d.q.next = d.queueOffset;
+        continue;
+      }
+      d.q.cq.append(d.queueOffset, d.phyOffset, d.size, d.tagsCode);
+      touched.add(d.q);
+    }
+    for (const q of touched) {
+      try {
+        q.cq.writePending();
+      } catch (e) {
+        // The records are in the log; recovery rebuilds the units. Keep serving.
+        log.error(`consumequeue ${q.cq.topic}/${q.cq.queueId} write failed: ${(e as Error).message}`);
+      }
+    }
+    if (this.listeners.length) {
+      for (const d of dispatches) {
+        if (d.phyOffset + d.size > written) continue;
+        for (const l of this.listeners) l(d.q.cq.topic, d.q.cq.queueId, d.queueOffset + 1, d.tagsCode, d.storeTimestamp);
+      }
+    }
+    const ok: Waiter[] = [];
+    for (const w of waiters) {
+      if (w.end > written) w.resolve({ status: 'UNKNOWN_ERROR', remark: `commitlog write failed: ${writeError?.message}` });
+      else ok.push(w);
+    }
+    if (!ok.length) return;
+    if (this.syncFlush) this.flushWaits.add(ok, written);
+    else for (const w of ok) w.resolve(w.result);
+  }
+
+  // ================================================================ get
+
+  getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: MessageFilter): GetMessageResult {
+    const result: GetMessageResult = {
+      status: 'NO_MESSAGE_IN_QUEUE', nextBeginOffset: offset, minOffset: 0, maxOffset: 0, buffers: [], messageCount: 0,
+      bufferTotalSize: 0, suggestPullingFromSlave: false,
+    };
+    const q = this.queueState(topic, queueId, false);
+    if (!q) {
+      // Java's findConsumeQueue creates the queue, so an unknown queue reads as empty.
+      result.nextBeginOffset = 0;
+      return result;
+    }
+    const cq = q.cq;
+    const min = cq.minOffset;
+    const max = cq.maxOffset;
+    result.minOffset = min;
+    result.maxOffset = max;
+    if (max === 0) {
+      result.nextBeginOffset = 0;
+    } else if (offset < min) {
+      result.status = 'OFFSET_TOO_SMALL';
+      result.nextBeginOffset = min;
+    } else if (offset === max) {
+      result.status = 'OFFSET_OVERFLOW_ONE';
+      result.nextBeginOffset = offset;
+    } else if (offset > max) {
+      result.status = 'OFFSET_OVERFLOW_BADLY';
+      result.nextBeginOffset = max;
+    } else {
+      this.collect(cq, offset, maxMsgNums, filter, result);
+    }
+    return result;
+  }
+
+  /** The FOUND / NO_MATCHED_MESSAGE / MESSAGE_WAS_REMOVING part of getMessage: walk units, pick records. */
+  private collect(cq: ConsumeQueue, offset: number, maxMsgNums: number, filter: MessageFilter | undefined, result: GetMessageResult): void {
+    const maxPhy = this.commitLog.maxOffset;
+    const scanUnits = Math.max(MAX_FILTER_SCAN_BYTES, maxMsgNums * CQ_UNIT_BYTES) / CQ_UNIT_BYTES;
+    let status: GetMessageStatus = 'NO_MATCHED_MESSAGE';
+    let nextPhyFileStart = -1;
+    let maxPhyPulling = 0;
+    let i = 0;
+    let units: Buffer | undefined = cq.readUnits(offset, Math.min(scanUnits, Math.max(CQ_READ_STEP_UNITS, maxMsgNums)));
+    if (!units) {
+      result.status = 'OFFSET_FOUND_NULL';
+      result.nextBeginOffset = cq.rollNextFile(offset);
+      return;
+    }
+    let base = 0; // unit index where `units` starts, relative to offset
+    scan: while (units && i < scanUnits) {
+      for (let p = (i - base) * CQ_UNIT_BYTES; p < units.length && i < scanUnits; p += CQ_UNIT_BYTES, i++) {
+        const u = decodeUnit(units, p);
+        maxPhyPulling = u.phyOffset;
+        if (nextPhyFileStart >= 0 && u.phyOffset < nextPhyFileStart) continue;
+        const inDisk = maxPhy - u.phyOffset > this.inMemoryBytes;
+        if (this.isBatchFull(u.size, maxMsgNums, result.bufferTotalSize, result.messageCount, inDisk)) break scan;
+        if (filter && !filter.isMatchedByConsumeQueue(u.tagsCode)) continue;
+        const record = this.commitLog.read(u.phyOffset, u.size);
+        if (!record) {
+          if (result.bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
+          nextPhyFileStart = this.commitLog.rollNextFile(u.phyOffset);
+          continue;
+        }
+        if (filter?.isMatchedByCommitLog && !filter.isMatchedByCommitLog(record)) continue;
+        result.buffers.push(record);
+        result.messageCount++;
+        result.bufferTotalSize += record.length;
+        status = 'FOUND';
+        nextPhyFileStart = -1;
+      }
+      // Next step of units, unless this one stopped at its segment's end.
+      const nextOffset = offset + i;
+      if (i >= scanUnits || nextOffset >= cq.maxOffset || nextOffset % (this.cqSegmentBytes / CQ_UNIT_BYTES) === 0) break;
+      base = i;
+      units = cq.readUnits(nextOffset, Math.min(scanUnits - i, CQ_READ_STEP_UNITS * 4));
+    }
+    result.status = status;
+    result.nextBeginOffset = offset + i;
+    result.suggestPullingFromSlave = maxPhy - maxPhyPulling > this.inMemoryBytes;
+  }
+
+  /** DefaultMessageStore#isTheBatchFull. */
+  private isBatchFull(sizePy: number, maxMsgNums: number, bufferTotal: number, messageTotal: number, inDisk: boolean): boolean {
+    if (bufferTotal === 0 || messageTotal === 0) return false;
+    if (maxMsgNums <= messageTotal) return true;
+    const c = this.config;
+    if (inDisk) {
+      return bufferTotal + sizePy > c.maxTransferBytesOnMessageInDisk || messageTotal > c.maxTransferCountOnMessageInDisk - 1;
+    }
+    return bufferTotal + sizePy > c.maxTransferBytesOnMessageInMemory || messageTotal > c.maxTransferCountOnMessageInMemory - 1;
+  }
+
+  // ================================================================ offsets and lookups
+
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.queueState(topic, queueId, false)?.cq.maxOffset ?? 0;
+  }
+
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.queueState(topic, queueId, false)?.cq.minOffset ?? 0;
+  }
+
+  /** First queue offset whose store time is >= timestamp; the max offset when every message is older. */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    const q = this.queueState(topic, queueId, false);
+    if (!q) return 0;
+    let lo = q.cq.minOffset;
+    let hi = q.cq.maxOffset;
+    const minPhy = this.commitLog.minOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const u = q.cq.unitAt(mid);
+      const t = u && u.phyOffset >= minPhy ? this.storeTimestampAt(u.phyOffset, u.size) : -1;
+      if (t < timestamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  getEarliestMessageTime(topic: string, queueId: number): number {
+    const q = this.queueState(topic, queueId, false);
+    return q ? this.getMessageStoreTimeStamp(topic, queueId, q.cq.minOffset) : -1;
+  }
+
+  getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number {
+    const u = this.queueState(topic, queueId, false)?.cq.unitAt(consumeQueueOffset);
+    return u ? this.storeTimestampAt(u.phyOffset, u.size) : -1;
+  }
+
+  /** CommitLog#pickupStoreTimestamp: -1 when the record is gone. */
+  private storeTimestampAt(phyOffset: number, size: number): number {
+    // STORETIMESTAMP ends at most 76 bytes in (IPv6 born host); read only the head.
+    const head = this.commitLog.read(phyOffset, Math.min(size, 76));
+    return head && head.length >= 56 ? readStoreTimestamp(head) : -1;
+  }
+
+  lookMessageByOffset(commitLogOffset: number): Buffer | undefined {
+    return this.commitLog.readRecord(commitLogOffset);
+  }
+
+  getMaxPhyOffset(): number {
+    return this.commitLog.maxOffset;
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.minOffset;
+  }
+
+  deleteTopics(topics: Iterable<string>): void {
+    for (const topic of topics) {
+      const qs = this.queues.get(topic);
+      if (qs) for (const q of qs.values()) q.cq.destroy();
+      this.queues.delete(topic);
+      this.files.removeTree(path.join(this.rootDir, 'consumequeue', topic));
+      log.info(`store: deleted consume queues of topic ${topic}`);
+    }
+  }
+
+  onArrival(listener: ArrivalListener): void {
+    this.listeners.push(listener);
+  }
+
+  // ================================================================ queues and recovery
+
+  private queueState(topic: string, queueId: number, create: boolean): QueueState | undefined {
+    let byId = this.queues.get(topic);
+    let q = byId?.get(queueId);
+    if (q || !create) return q;
+    if (!byId) {
+      byId = new Map();
+      this.queues.set(topic, byId);
+    }
+    const cq = new ConsumeQueue(topic, queueId, this.queueDir(topic, queueId), this.cqSegmentBytes, this.files);
+    q = { cq, next: 0 };
+    byId.set(queueId, q);
+    return q;
+  }
+
+  private queueDir(topic: string, queueId: number): string {
+    return path.join(this.rootDir, 'consumequeue', topic, String(queueId));
+  }
+
+  private *allQueues(): Iterable<QueueState> {
+    for (const byId of this.queues.values()) yield* byId.values();
+  }
+
+  private queueCount(): number {
+    let n = 0;
+    for (const byId of this.queues.values()) n += byId.size;
+    return n;
+  }
+
+  /** Recovery bound on a record: anything that fits a segment (maxMessageSize may have been lowered since it was written). */
+  private maxRecordBytes(): number {
+    return this.config.mappedFileSizeCommitLog - 8;
+  }
+
+  private logFileEnd(): number {
+    const segs = this.commitLog.segments;
+    const last = segs[segs.length - 1];
+    return last ? last.start + last.file.size() : 0;
+  }
+
+  private loadQueues(logEnd: number): void {
+    const root = path.join(this.rootDir, 'consumequeue');
+    for (const topic of this.files.list(root)) {
+      for (const id of this.files.list(path.join(root, topic))) {
+        const queueId = Number(id);
+        if (!Number.isInteger(queueId) || String(queueId) !== id) continue;
+        const q = this.queueState(topic, queueId, true)!;
+        q.cq.load(logEnd);
+        q.next = q.cq.maxOffset;
+      }
+    }
+  }
+
+  /** Recovery: puts back a scanned record's unit when its queue does not have it yet. */
+  private redispatch(r: ScannedRecord, touched: Set<QueueState>): void {
+    const sysFlag = readSysFlag(r.buf, r.pos);
+    if (!isDispatchedType(sysFlag)) return;
+    const spans = recordSpans(r.buf, r.pos, r.pos + r.size)!;
+    const topic = r.buf.toString('utf8', spans.topicStart, spans.topicStart + spans.topicLength);
+    const queueId = readQueueId(r.buf, r.pos);
+    const q = this.queueState(topic, queueId, true)!;
+    if (r.offset < q.cq.maxPhysicEnd) return; // already indexed
+    const queueOffset = readQueueOffset(r.buf, r.pos);
+    if (queueOffset < q.cq.maxOffset) {
+      // The queue has units this record should have replaced: they point elsewhere, so they are wrong.
+      log.warn(`recovery: ${topic}/${queueId} unit ${queueOffset} disagrees with the log; cutting the queue there`);
+      q.cq.writePending();
+      q.cq.truncateTo(queueOffset);
+    }
+    const storeTimestamp = readStoreTimestamp(r.buf, r.pos);
+    const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
+    q.cq.append(queueOffset, r.offset, r.size, tagsCodeOf(this.delayLevels, topic, props, storeTimestamp));
+    touched.add(q);
+  }
+
+  /** For the broker's runtime info and tests. */
+  getRuntimeInfo(): Record<string, string> {
+    return {
+      commitLogMinOffset: String(this.commitLog.minOffset),
+      commitLogMaxOffset: String(this.commitLog.maxOffset),
+      commitLogSegments: String(this.commitLog.segments.length),
+      consumeQueues: String(this.queueCount()),
+      flushDiskType: this.config.flushDiskType,
+      flushedOffset: String(this.flushWaits.flushedOffset),
+    };
+  }
+
+  /** @internal used by GroupCommit */
+  syncLog(): Promise<number> {
+    return this.commitLog.sync();
+  }
+}
+
+/**
+ * SYNC_FLUSH group commit (GroupCommitService): senders waiting for durability share one
+ * fdatasync; each waits at most syncFlushTimeout, then is told FLUSH_DISK_TIMEOUT (its message is
+ * stored, just not known durable — as the Java broker reports it).
+ */
+class GroupCommit {
+  flushedOffset = 0;
+  private queue: { waiters: Waiter[]; upTo: number; deadline: number }[] = [];
+  private syncing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: DefaultMessageStore) {}
+
+  add(waiters: Waiter[], upTo: number): void {
+    this.queue.push({ waiters, upTo, deadline: Date.now() + this.store.config.syncFlushTimeout });
+    this.armTimer();
+    if (!this.syncing) this.syncing = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        try {
+          this.flushedOffset = Math.max(this.flushedOffset, await this.store.syncLog());
+        } catch (e) {
+          log.error(`commitlog fdatasync failed: ${(e as Error).message}`);
+          this.settle('FLUSH_DISK_TIMEOUT', Infinity);
+          break;
+        }
+        while (this.queue.length && this.queue[0].upTo <= this.flushedOffset) {
+          for (const w of this.queue.shift()!.waiters) w.resolve(w.result);
+        }
+      }
+    } finally {
+      this.syncing = undefined;
+    }
+  }
+
+  private settle(status: PutMessageStatus, before: number): void {
+    while (this.queue.length && this.queue[0].deadline <= before) {
+      for (const w of this.queue.shift()!.waiters) w.resolve({ ...w.result, status });
+    }
+  }
+
+  private armTimer(): void {
+    if (this.timer || !this.queue.length) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.settle('FLUSH_DISK_TIMEOUT', Date.now());
+      this.armTimer();
+    }, Math.max(1, this.queue[0].deadline - Date.now()));
+    this.timer.unref();
+  }
+
+  async drain(): Promise<void> {
+    while (this.syncing) await this.syncing;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * What a ConsumeQueue unit needs from a record, computed the same way on the send path and when
+ * recovery rebuilds units from the CommitLog (CommitLog#checkMessageAndReturnSize).
+ */
+import { javaStringHashCode, propertyOf } from '../codec/message-record.js';
+
+/** TopicValidator.RMQ_SYS_SCHEDULE_TOPIC: its unit's tagsCode slot holds the delivery time. */
+export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** ScheduleMessageService#parseDelayLevel: "1s 5s 10s …" ⇒ level (1-based) → delay ms. */
+export function parseDelayLevels(spec: string): number[] {
+  const table = [0];
+  for (const item of spec.trim().split(/\s+/)) {
+    const unit = UNIT_MS[item.slice(-1)];
+    const n = Number(item.slice(0, -1));
+    if (!unit || !Number.isFinite(n)) throw new Error(`messageDelayLevel: bad level "${item}"`);
+    table.push(n * unit);
+  }
+  return table;
+}
+
+/** ScheduleMessageService#computeDeliverTimestamp (levels above the max use the max). */
+export function deliverTimestamp(levels: number[], delayLevel: number, storeTimestamp: number): number {
+  const level = Math.min(delayLevel, levels.length - 1);
+  return level > 0 ? storeTimestamp + levels[level] : storeTimestamp + 1000;
+}
+
+/** tagsCode of a stored record from its topic and properties (recovery path). */
+export function tagsCodeOf(levels: number[], topic: string, properties: string, storeTimestamp: number): number {
+  if (topic === SCHEDULE_TOPIC) {
+    const delay = propertyOf(properties, 'DELAY');
+    if (delay !== undefined && Number(delay) > 0) return deliverTimestamp(levels, Number(delay), storeTimestamp);
+  }
+  const tags = propertyOf(properties, 'TAGS');
+  return tags ? javaStringHashCode(tags) : 0;
+}
