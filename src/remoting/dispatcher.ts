@@ -3,6 +3,7 @@ import type { Connection } from './connection.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import { log } from '../logger.js';
+import { HeaderError } from '../codec/header-fields.js';
 
 export type ProcessorResult = RemotingCommand | null | Promise<RemotingCommand | null>;
 
@@ -78,6 +79,12 @@ export class Dispatcher<Ctx> {
 
   private fail(conn: Connection, request: RemotingCommand, e: unknown): void {
     const err = e as Error;
+    if (err instanceof HeaderError) {
+      // A bad header is the client's mistake: answer with the reason, no stack in our log.
+      log.debug(`${requestCodeName(request.code)} from ${conn.remoteAddr}: ${err.message}`);
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, err.message));
+      return;
+    }
     log.error(`processing ${requestCodeName(request.code)} from ${conn.remoteAddr} failed: ${err.stack ?? err}`);
     this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${err.name}: ${err.message}`));
   }
