@@ -178,14 +178,15 @@ export class ConsumeQueue {
    * Opens the segments and finds the last valid unit: units must have size > 0 and strictly
    * increasing CommitLog offsets below `logEnd`; the first one that does not ends the queue.
    * Only the last segment is scanned unit by unit; earlier ones were complete when the queue rolled.
+   * Returns whether invalid units were cut (the queue then needs re-dispatch from its new end).
    */
-  load(logEnd: number): void {
+  load(logEnd: number): boolean {
     const starts = this.files.list(this.dir).map(fileNameToOffset).filter((s): s is number => s !== undefined && s % this.segmentBytes === 0);
     starts.sort((a, b) => a - b);
     for (const start of starts) {
       this.segments.push({ start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), false) });
     }
-    if (this.segments.length === 0) return;
+    if (this.segments.length === 0) return false;
     this.minBytes = this.segments[0].start;
     // Drop trailing empty segments but keep one.
     while (this.segments.length > 1 && this.segments[this.segments.length - 1].file.size() < CQ_UNIT_BYTES) {
@@ -209,7 +210,8 @@ export class ConsumeQueue {
       }
       valid = p + CQ_UNIT_BYTES;
     }
-    if (valid < last.file.size()) {
+    const cut = valid < last.file.size();
+    if (cut) {
       log.warn(`consumequeue ${this.topic}/${this.queueId}: cut ${last.file.size() - valid} bytes of invalid units from ${last.file.path}`);
       last.file.truncate(valid);
     }
@@ -221,6 +223,7 @@ export class ConsumeQueue {
       const u = this.readLastUnitOf(prev);
       if (u) this.maxPhysicEnd = u.phyOffset + u.size;
     }
+    return cut;
   }
 
   private readLastUnitOf(seg: CqSegment): CqUnit | undefined {

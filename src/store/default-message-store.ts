@@ -14,7 +14,7 @@ import path from 'node:path';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import {
-  encodeRecord, isDispatchedType, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
+  MESSAGE_MAGIC_CODE, encodeRecord, isDispatchedType, readMagic, readTotalSize, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
   recordSpans, type RecordPlan,
 } from '../codec/message-record.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
@@ -22,6 +22,7 @@ import { CommitLog, type ScannedRecord } from './commit-log.js';
 import { ConsumeQueue, CQ_UNIT_BYTES, cqSegmentBytes, decodeUnit } from './consume-queue.js';
 import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels, tagsCodeOf } from './dispatch-info.js';
 import { FsStoreFiles, type StoreFiles } from './store-files.js';
+import { StoreCheckpoint } from './store-checkpoint.js';
 import type {
   ArrivalListener, GetMessageResult, GetMessageStatus, MessageFilter, MessageInner, MessageStore, PutMessageResult,
   PutMessageStatus,
@@ -83,6 +84,13 @@ export class DefaultMessageStore implements MessageStore {
   private started = false;
   private shuttingDown = false;
   private timers: NodeJS.Timeout[] = [];
+  private checkpoint!: StoreCheckpoint;
+  /** Store time of the newest record in the OS / dispatched to a queue (checkpoint sources). */
+  private lastWrittenTimestamp = 0;
+  private lastDispatchedTimestamp = 0;
+  private flushingLog = false;
+  private lastRecovery = { ms: 0, scannedBytes: 0, records: 0, crashed: false };
+  private flushingQueues: Promise<void> | undefined;
   private readonly flushWaits = new GroupCommit(this);
 
   constructor(readonly config: BrokerConfig, deps: Partial<StoreDeps> = {}) {
@@ -107,26 +115,61 @@ export class DefaultMessageStore implements MessageStore {
     this.files.mkdirp(this.rootDir);
     const abortPath = path.join(this.rootDir, 'abort');
     const crashed = this.files.exists(abortPath);
+    this.checkpoint = new StoreCheckpoint(this.files, this.rootDir);
     this.commitLog.load();
-    const fileEnd = this.logFileEnd();
-    this.loadQueues(fileEnd);
-    const scanFrom = Math.max(0, this.commitLog.segments.length - 1);
+    const damaged = this.loadQueues(this.logFileEnd());
+    const scanFrom = this.scanStart(damaged);
+    const verify = crashed || damaged.length > 0;
     const touched = new Set<QueueState>();
-    const res = this.commitLog.recover(scanFrom, this.maxRecordBytes(), (r) => this.redispatch(r, touched));
+    const cursors = new Map<QueueState, UnitCursor>();
+    const res = this.commitLog.recover(scanFrom, this.maxRecordBytes(), (r) => this.redispatch(r, touched, verify ? cursors : undefined));
     for (const q of touched) q.cq.writePending();
     let cut = 0;
     for (const q of this.allQueues()) {
       cut += q.cq.truncateByLogEnd(res.end);
       q.next = q.cq.maxOffset;
     }
+    this.lastStoreTimestamp = Math.max(this.checkpoint.physicMsgTimestamp, this.lastStoreTimestamp);
+    this.lastRecovery = { ms: performance.now() - t0, scannedBytes: res.scannedBytes, records: res.records, crashed };
     this.files.writeSmall(abortPath, Buffer.alloc(0));
     this.started = true;
     this.startTimers();
     log.info(
       `store: ${crashed ? 'abnormal' : 'normal'} recovery of ${this.rootDir} took ${(performance.now() - t0).toFixed(1)} ms: ` +
-      `log [${this.commitLog.minOffset}, ${res.end}), scanned ${res.records} records (${res.scannedBytes} bytes), ` +
-      `${touched.size} queues re-dispatched, ${cut} dangling units cut, ${this.queueCount()} queues`,
+      `log [${this.commitLog.minOffset}, ${res.end}), scanned ${res.records} records (${(res.scannedBytes / 1048576).toFixed(1)} MiB) ` +
+      `from segment ${scanFrom + 1}/${this.commitLog.segments.length}, ${touched.size} queues re-dispatched, ` +
+      `${cut} dangling units cut, ${damaged.length} damaged queues, ${this.queueCount()} queues`,
     );
+  }
+
+  /**
+   * Where recovery starts reading the log (CommitLog#recoverAbnormally, isMappedFileMatchedRecover):
+   * the last segment whose first record is no newer than the checkpoint's durable point, and no later
+   * than the end of any queue whose tail had to be cut. No checkpoint ⇒ the first segment.
+   */
+  private scanStart(damaged: QueueState[]): number {
+    const segs = this.commitLog.segments;
+    if (segs.length === 0) return 0;
+    let from = 0;
+    if (this.checkpoint.existed) {
+      const min = this.checkpoint.minTimestamp(false);
+      for (let i = segs.length - 1; i >= 0; i--) {
+        const head = Buffer.alloc(76);
+        const n = segs[i].file.read(head, 0, head.length, 0);
+        if (n < 64 || head.readInt32BE(4) !== MESSAGE_MAGIC_CODE) continue;
+        const t = readStoreTimestamp(head);
+        if (t !== 0 && t <= min) {
+          from = i;
+          break;
+        }
+      }
+    }
+    for (const q of damaged) {
+      const end = q.cq.maxPhysicEnd;
+      const i = segs.findIndex((sg) => end >= sg.start && end < sg.start + this.config.mappedFileSizeCommitLog);
+      from = Math.min(from, i < 0 ? (end < segs[0].start ? 0 : from) : i);
+    }
+    return from;
   }
 
   async shutdown(): Promise<void> {
@@ -136,12 +179,30 @@ export class DefaultMessageStore implements MessageStore {
     this.timers = [];
     if (this.tickScheduled || this.commitLog.hasPending()) this.runTick();
     await this.flushWaits.drain();
-    await this.commitLog.sync();
-    await Promise.all([...this.allQueues()].map((q) => q.cq.sync()));
+    while (this.flushingQueues) await this.flushingQueues;
+    await this.syncLog();
+    await this.flushQueuesNow();
     this.commitLog.close();
     for (const q of this.allQueues()) q.cq.close();
+    this.checkpoint.close();
     this.files.remove(path.join(this.rootDir, 'abort'));
     this.started = false;
+  }
+
+  /**
+   * Test hook: stop as a killed process would — no flush, no checkpoint, the abort marker stays.
+   * Sends not yet handed to the OS are dropped (never acknowledged).
+   */
+  abandon(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.shuttingDown = true;
+    this.started = false;
+    this.dispatches = [];
+    this.waiters = [];
+    this.commitLog.close();
+    for (const q of this.allQueues()) q.cq.close();
+    this.checkpoint.close();
   }
 
   private startTimers(): void {
@@ -152,12 +213,41 @@ export class DefaultMessageStore implements MessageStore {
     for (const t of this.timers) t.unref();
   }
 
+  /** FlushRealTimeService: one fdatasync per interval when anything was written. */
   private flushLog(): void {
-    this.commitLog.sync().catch((e) => log.error(`commitlog flush failed: ${(e as Error).message}`));
+    if (this.flushingLog || this.commitLog.maxOffset === this.flushWaits.flushedOffset) return;
+    this.flushingLog = true;
+    this.syncLog()
+      .catch((e) => log.error(`commitlog flush failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.flushingLog = false;
+      });
   }
 
+  /** FlushConsumeQueueService: sync the queues, then record the durable points in the checkpoint. */
   private flushQueues(): void {
-    for (const q of this.allQueues()) q.cq.sync().catch((e) => log.error(`consumequeue flush failed: ${(e as Error).message}`));
+    if (this.flushingQueues || this.shuttingDown) return;
+    this.flushingQueues = this.flushQueuesNow()
+      .catch((e) => log.error(`consumequeue flush failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.flushingQueues = undefined;
+      });
+  }
+
+  private async flushQueuesNow(): Promise<void> {
+    const logicsTs = this.lastDispatchedTimestamp;
+    await Promise.all([...this.allQueues()].map((q) => q.cq.sync()));
+    if (logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
+    await this.checkpoint.flush();
+  }
+
+  /** Syncs the CommitLog; advances the flushed offset and the checkpoint's physic timestamp. */
+  async syncLog(): Promise<number> {
+    const ts = this.lastWrittenTimestamp;
+    const upTo = await this.commitLog.sync();
+    if (ts > this.checkpoint.physicMsgTimestamp) this.checkpoint.physicMsgTimestamp = ts;
+    if (upTo > this.flushWaits.flushedOffset) this.flushWaits.flushedOffset = upTo;
+    return upTo;
   }
 
   // ================================================================ put
@@ -275,6 +365,7 @@ export class DefaultMessageStore implements MessageStore {
       }
       d.q.cq.append(d.queueOffset, d.phyOffset, d.size, d.tagsCode);
       touched.add(d.q);
+      this.lastDispatchedTimestamp = d.storeTimestamp;
     }
     for (const q of touched) {
       try {
@@ -293,7 +384,10 @@ export class DefaultMessageStore implements MessageStore {
     const ok: Waiter[] = [];
     for (const w of waiters) {
       if (w.end > written) w.resolve({ status: 'UNKNOWN_ERROR', remark: `commitlog write failed: ${writeError?.message}` });
-      else ok.push(w);
+      else {
+        ok.push(w);
+        this.lastWrittenTimestamp = w.result.appendResult!.storeTimestamp;
+      }
     }
     if (!ok.length) return;
     if (this.syncFlush) this.flushWaits.add(ok, written);
@@ -362,6 +456,11 @@ export class DefaultMessageStore implements MessageStore {
         if (!record) {
           if (result.bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
           nextPhyFileStart = this.commitLog.rollNextFile(u.phyOffset);
+          continue;
+        }
+        // Assert after reading: a unit that does not lead to its own record is never served.
+        if (readMagic(record) !== MESSAGE_MAGIC_CODE || readTotalSize(record) !== u.size || readQueueOffset(record) !== offset + i) {
+          log.error(`getMessage: ${cq.topic}/${cq.queueId} unit ${offset + i} points at ${u.phyOffset}, which is not its record; skipped`);
           continue;
         }
         if (filter?.isMatchedByCommitLog && !filter.isMatchedByCommitLog(record)) continue;
@@ -504,32 +603,46 @@ export class DefaultMessageStore implements MessageStore {
     return last ? last.start + last.file.size() : 0;
   }
 
-  private loadQueues(logEnd: number): void {
+  /** Opens every queue found on disk; returns those whose tail was invalid and cut. */
+  private loadQueues(logEnd: number): QueueState[] {
+    const damaged: QueueState[] = [];
     const root = path.join(this.rootDir, 'consumequeue');
     for (const topic of this.files.list(root)) {
       for (const id of this.files.list(path.join(root, topic))) {
         const queueId = Number(id);
         if (!Number.isInteger(queueId) || String(queueId) !== id) continue;
         const q = this.queueState(topic, queueId, true)!;
-        q.cq.load(logEnd);
+        if (q.cq.load(logEnd)) damaged.push(q);
         q.next = q.cq.maxOffset;
       }
     }
+    return damaged;
   }
 
-  /** Recovery: puts back a scanned record's unit when its queue does not have it yet. */
-  private redispatch(r: ScannedRecord, touched: Set<QueueState>): void {
+  /**
+   * Recovery: puts back a scanned record's unit when its queue does not have it yet. With `cursors`
+   * (after a crash or a damaged queue) units the queue already has are checked against the record:
+   * one that points elsewhere means the queue is wrong from there on, so it is cut and rebuilt.
+   */
+  private redispatch(r: ScannedRecord, touched: Set<QueueState>, cursors?: Map<QueueState, UnitCursor>): void {
     const sysFlag = readSysFlag(r.buf, r.pos);
     if (!isDispatchedType(sysFlag)) return;
     const spans = recordSpans(r.buf, r.pos, r.pos + r.size)!;
     const topic = r.buf.toString('utf8', spans.topicStart, spans.topicStart + spans.topicLength);
     const queueId = readQueueId(r.buf, r.pos);
     const q = this.queueState(topic, queueId, true)!;
-    if (r.offset < q.cq.maxPhysicEnd) return; // already indexed
     const queueOffset = readQueueOffset(r.buf, r.pos);
-    if (queueOffset < q.cq.maxOffset) {
-      // The queue has units this record should have replaced: they point elsewhere, so they are wrong.
-      log.warn(`recovery: ${topic}/${queueId} unit ${queueOffset} disagrees with the log; cutting the queue there`);
+    if (r.offset < q.cq.maxPhysicEnd) {
+      if (!cursors || queueOffset < q.cq.minOffset) return;
+      const u = unitFromCursor(cursors, q, queueOffset);
+      if (u && u.phyOffset === r.offset && u.size === r.size) return;
+      log.warn(`recovery: ${topic}/${queueId} unit ${queueOffset} does not point at its record ${r.offset}; rebuilding the queue from there`);
+      cursors.delete(q);
+      q.cq.writePending();
+      q.cq.truncateTo(queueOffset);
+    } else if (queueOffset < q.cq.maxOffset) {
+      log.warn(`recovery: ${topic}/${queueId} has units past ${queueOffset} that the log does not; cutting them`);
+      cursors?.delete(q);
       q.cq.writePending();
       q.cq.truncateTo(queueOffset);
     }
@@ -537,6 +650,7 @@ export class DefaultMessageStore implements MessageStore {
     const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
     q.cq.append(queueOffset, r.offset, r.size, tagsCodeOf(this.delayLevels, topic, props, storeTimestamp));
     touched.add(q);
+    if (storeTimestamp > this.lastStoreTimestamp) this.lastStoreTimestamp = storeTimestamp;
   }
 
   /** For the broker's runtime info and tests. */
@@ -548,13 +662,29 @@ export class DefaultMessageStore implements MessageStore {
       consumeQueues: String(this.queueCount()),
       flushDiskType: this.config.flushDiskType,
       flushedOffset: String(this.flushWaits.flushedOffset),
+      lastRecoveryMs: this.lastRecovery.ms.toFixed(1),
+      lastRecoveryScannedBytes: String(this.lastRecovery.scannedBytes),
+      lastRecoveryRecords: String(this.lastRecovery.records),
+      lastRecoveryAbnormal: String(this.lastRecovery.crashed),
     };
   }
+}
 
-  /** @internal used by GroupCommit */
-  syncLog(): Promise<number> {
-    return this.commitLog.sync();
+/** Recovery reads a queue's units in runs, not one syscall per record. */
+interface UnitCursor {
+  first: number;
+  units: Buffer;
+}
+
+function unitFromCursor(cursors: Map<QueueState, UnitCursor>, q: QueueState, offset: number): ReturnType<typeof decodeUnit> | undefined {
+  let c = cursors.get(q);
+  if (!c || offset < c.first || (offset - c.first) * CQ_UNIT_BYTES >= c.units.length) {
+    const units = q.cq.readUnits(offset, 1024);
+    if (!units) return undefined;
+    c = { first: offset, units };
+    cursors.set(q, c);
   }
+  return decodeUnit(c.units, (offset - c.first) * CQ_UNIT_BYTES);
 }
 
 /**
@@ -580,7 +710,7 @@ class GroupCommit {
     try {
       while (this.queue.length) {
         try {
-          this.flushedOffset = Math.max(this.flushedOffset, await this.store.syncLog());
+          await this.store.syncLog();
         } catch (e) {
           log.error(`commitlog fdatasync failed: ${(e as Error).message}`);
           this.settle('FLUSH_DISK_TIMEOUT', Infinity);
