@@ -1,0 +1,86 @@
+package rocketmqts.compat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.rocketmq.client.consumer.AllocateMessageQueueStrategy;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/** Producers and consumers configured the same way in every scenario. */
+final class Clients {
+    /** Scenario clients poll routes often so a freshly auto-created topic is seen within a second, not 30 s. */
+    static final int POLL_NAMESRV_INTERVAL_MS = 1000;
+    static final int SEND_TIMEOUT_MS = 10_000;
+
+    static String unique(String prefix, String runId) {
+        return prefix + "_" + runId;
+    }
+
+    static DefaultMQProducer producer(String namesrv, String group, int topicQueueNums) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer(group);
+        p.setNamesrvAddr(namesrv);
+        p.setInstanceName("producer-" + group);
+        p.setPollNameServerInterval(POLL_NAMESRV_INTERVAL_MS);
+        p.setSendMsgTimeout(SEND_TIMEOUT_MS);
+        // With autoCreateTopicEnable, a new topic gets min(this, TBW102's queue count) queues.
+        p.setDefaultTopicQueueNums(topicQueueNums);
+        // A failed send must fail the scenario, not hide behind a retry.
+        p.setRetryTimesWhenSendFailed(0);
+        p.setRetryTimesWhenSendAsyncFailed(0);
+        p.start();
+        return p;
+    }
+
+    /** A clustering push consumer from the first offset; call start() after registering the listener. */
+    static DefaultMQPushConsumer pushConsumer(String namesrv, String group, String topic, String instance,
+        AllocateMessageQueueStrategy allocation) throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(namesrv);
+        c.setInstanceName(instance);
+        c.setPollNameServerInterval(POLL_NAMESRV_INTERVAL_MS);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.setAllocateMessageQueueStrategy(allocation);
+        c.subscribe(topic, "*");
+        return c;
+    }
+
+    /** Averaging allocation that remembers what it last gave this consumer, so scenarios can wait for a stable split. */
+    static final class RecordingAllocation implements AllocateMessageQueueStrategy {
+        private final AllocateMessageQueueAveragely delegate = new AllocateMessageQueueAveragely();
+        private volatile List<MessageQueue> last = new ArrayList<>();
+        private volatile int consumersSeen;
+
+        @Override
+        public List<MessageQueue> allocate(String group, String currentCID, List<MessageQueue> mqAll, List<String> cidAll) {
+            List<MessageQueue> r = delegate.allocate(group, currentCID, mqAll, cidAll);
+            last = new ArrayList<>(r);
+            consumersSeen = cidAll.size();
+            return r;
+        }
+
+        @Override
+        public String getName() {
+            return "RECORDING_AVG";
+        }
+
+        Set<Integer> queueIds() {
+            Set<Integer> ids = new HashSet<>();
+            for (MessageQueue mq : last) {
+                ids.add(mq.getQueueId());
+            }
+            return ids;
+        }
+
+        int consumersSeen() {
+            return consumersSeen;
+        }
+    }
+
+    private Clients() {
+    }
+}

@@ -1,0 +1,138 @@
+/**
+ * Runs the Java client scenarios (compat-tests/java, rocketmq-client 4.9.8) as separate JVMs and
+ * collects their verdict, output and client log. No vitest imports.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { mavenClasspath } from './maven.js';
+import { startTracked } from './processes.js';
+import { REPO_ROOT, makeTempDir } from './server.js';
+
+export const JAVA_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'java');
+export const SCENARIO_MAIN = 'rocketmqts.compat.Scenarios';
+
+/** Every scenario the Java program knows; restart-* are two phases of one test. */
+export const SCENARIOS = ['send-sync', 'send-async', 'send-oneway', 'send-batch', 'push-clustering', 'shared-queues'] as const;
+
+export const SERIALIZATIONS = {
+  JSON: [] as string[],
+  ROCKETMQ: ['-Drocketmq.serialize.type=ROCKETMQ'],
+} as const;
+export type Serialization = keyof typeof SERIALIZATIONS;
+
+/** A scenario's own timeouts add up to about a minute; past this the JVM is stuck. */
+const SCENARIO_TIMEOUT_MS_DEFAULT = 120_000;
+
+/**
+ * Client JVM flags: small heap; rebalance every second instead of 20 s so consumer groups settle fast
+ * (RebalanceService reads rocketmq.client.rebalance.waitInterval); the client's own log appender
+ * (not slf4j) writing into the run's log dir instead of ~/logs.
+ */
+function baseJvmArgs(logDir: string): string[] {
+  return [
+    '-Xms64m', '-Xmx256m',
+    '-Duser.language=en',
+    '-Drocketmq.client.rebalance.waitInterval=1000',
+    '-Drocketmq.client.logUseSlf4j=false',
+    `-Drocketmq.client.logRoot=${logDir}`,
+    '-Drocketmq.client.logLevel=INFO',
+  ];
+}
+
+let classpath: Promise<string> | undefined;
+
+/** Builds compat-tests/java once (cached on disk between test files) and returns its run classpath. */
+export function javaClasspath(): Promise<string> {
+  classpath ??= mavenClasspath(JAVA_PROJECT_DIR, true);
+  return classpath;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  serialization: string;
+  exitCode: number | null;
+  passed: boolean;
+  /** The PASS/FAIL line and the "  - problem" lines after it. */
+  verdict: string;
+  output: string;
+  tookMs: number;
+  /** rocketmq_client.log of this run. */
+  clientLog: string;
+  /** WARN and ERROR lines of the client log. */
+  warnings: string[];
+}
+
+export interface RunOptions {
+  jvmArgs?: string[];
+  args?: string[];
+  timeoutMs?: number;
+  /** Where the client log goes; a fresh temp dir by default. */
+  logDir?: string;
+}
+
+export async function runJavaScenario(scenario: string, namesrvAddr: string, options: RunOptions = {}): Promise<ScenarioResult> {
+  const cp = await javaClasspath();
+  const logDir = options.logDir ?? makeTempDir(`rocketmq-ts-client-${scenario}`);
+  const jvmArgs = options.jvmArgs ?? [];
+  const serialization = jvmArgs.includes(SERIALIZATIONS.ROCKETMQ[0]) ? 'ROCKETMQ' : 'JSON';
+  const started = Date.now();
+  const jvm = startTracked(`java ${scenario}`, 'java',
+    [...baseJvmArgs(logDir), ...jvmArgs, '-cp', cp, SCENARIO_MAIN, scenario, namesrvAddr, ...(options.args ?? [])],
+    { cwd: logDir });
+  const timeoutMs = options.timeoutMs ?? SCENARIO_TIMEOUT_MS_DEFAULT;
+  const timer = setTimeout(() => void jvm.kill(), timeoutMs);
+  const exit = await jvm.exited;
+  clearTimeout(timer);
+  const output = jvm.output;
+  const clientLog = path.join(logDir, 'rocketmq_client.log');
+  const warnings = fs.existsSync(clientLog)
+    ? fs.readFileSync(clientLog, 'utf8').split('\n').filter((l) => /\b(WARN|ERROR)\b/.test(l))
+    : [];
+  const verdictAt = output.search(/^(PASS|FAIL) /m);
+  const verdict = verdictAt >= 0
+    ? output.slice(verdictAt).split('\n').filter((l, i) => i === 0 || l.startsWith('  - ')).join('\n')
+    : `no verdict: JVM exited ${JSON.stringify(exit)}${exit.signal === 'SIGKILL' ? ` (killed after ${timeoutMs} ms)` : ''}`;
+  return {
+    scenario,
+    serialization,
+    exitCode: exit.code,
+    passed: exit.code === 0 && verdict.startsWith('PASS '),
+    verdict,
+    output,
+    tookMs: Date.now() - started,
+    clientLog,
+    warnings,
+  };
+}
+
+/**
+ * Client WARN lines the same scenarios also log against the Apache 4.9.7 broker (seen in every run there):
+ * route look-ups of a topic before auto-creation and of the group's %RETRY% topic, and pulls cut off by
+ * the client's own shutdown. Anything else logged against our server is worth a look.
+ */
+export const BENIGN_CLIENT_WARNINGS: RegExp[] = [
+  /get Topic \[\S+\] RouteInfoFromNameServer is not exist value/,
+  /updateTopicRouteInfoFromNameServer Exception/,
+  /execute the pull request exception/, // at shutdown: "send request failed" on the closed channel
+  /PullMessageServiceScheduledThread has shutdown/,
+  /ThreadPoolExecutor@\S+ .*didn't terminate!/,
+  /sending heartbeat, but no consumer and no producer/,
+];
+
+/** A warning line without its timestamp, thread, run-specific names and object hashes, so repeats group together. */
+export function normalizeWarning(line: string): string {
+  return line
+    .replace(/^\S+ \S+ +(WARN|ERROR) +(\[[^\]]*\] )?/, '$1 ')
+    .replace(/_[0-9a-z]{6,14}\b/g, '_<run>')
+    .replace(/-[0-9a-z]{6,14}\b/g, '-<run>')
+    .replace(/@[0-9a-f]{6,8}\b/g, '@<hash>')
+    .replace(/opaque=\d+/g, 'opaque=<n>')
+    .replace(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+/g, '<addr>');
+}
+
+/** A failure message with everything needed to diagnose it without re-running. */
+export function describeFailure(r: ScenarioResult, serverOutputTail = ''): string {
+  const warn = r.warnings.length ? `\nclient log WARN/ERROR (${r.warnings.length}, first 30):\n${r.warnings.slice(0, 30).join('\n')}` : '';
+  const server = serverOutputTail ? `\nserver output (tail):\n${serverOutputTail}` : '';
+  return `${r.scenario} [${r.serialization}] ${r.verdict}\n--- scenario output:\n${r.output.slice(-8000)}${warn}\nclient log: ${r.clientLog}${server}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * Maven builds for the compat tests, cached on disk under each project's target/ so that test files
+ * (separate vitest workers) and benchmarks build at most once per change of the pom or the sources.
+ * No vitest imports.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+/** A cold ~/.m2 downloads the client and plugins; a warm build takes seconds. */
+const MAVEN_TIMEOUT_MS = 10 * 60_000;
+
+function newestMtimeMs(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) newest = Math.max(newest, newestMtimeMs(path.join(p, e)));
+  return newest;
+}
+
+async function mvn(pom: string, args: string[]): Promise<void> {
+  try {
+    await run('mvn', ['-q', '-B', '-f', pom, ...args], { timeout: MAVEN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`mvn ${args.join(' ')} -f ${pom} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+/**
+ * The project's dependency classpath (and, with packageJar, its own jar first), rebuilt only when the
+ * pom or src/ changed since the cached classpath file was written.
+ */
+export async function mavenClasspath(projectDir: string, packageJar: boolean): Promise<string> {
+  const pom = path.join(projectDir, 'pom.xml');
+  const target = path.join(projectDir, 'target');
+  const cpFile = path.join(target, 'classpath.txt');
+  const inputsMs = Math.max(newestMtimeMs(pom), newestMtimeMs(path.join(projectDir, 'src')));
+  const jar = packageJar ? findJar(target) : undefined;
+  const fresh = fs.existsSync(cpFile) && newestMtimeMs(cpFile) >= inputsMs && (!packageJar || jar !== undefined);
+  if (!fresh) {
+    if (packageJar) await mvn(pom, ['package', '-DskipTests']);
+    fs.mkdirSync(target, { recursive: true });
+    await mvn(pom, ['dependency:build-classpath', `-Dmdep.outputFile=${cpFile}`]);
+  }
+  const deps = fs.readFileSync(cpFile, 'utf8').trim();
+  if (!packageJar) return deps;
+  const built = findJar(target);
+  if (!built) throw new Error(`mvn package left no jar in ${target}`);
+  return `${built}${path.delimiter}${deps}`;
+}
+
+function findJar(target: string): string | undefined {
+  if (!fs.existsSync(target)) return undefined;
+  const jar = fs.readdirSync(target).find((f) => f.endsWith('.jar'));
+  return jar ? path.join(target, jar) : undefined;
+}

@@ -1,0 +1,100 @@
+/**
+ * Starts OUR server (`node dist/cli.js standalone`: NameServer + broker in one process) on free loopback
+ * ports in a temp dir, and waits for the same ready lines the Java NamesrvStartup/BrokerStartup print.
+ * No vitest imports: benchmarks use this too.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { brokerPort, freePort } from './ports.js';
+import { startTracked, toProperties, type Tracked } from './processes.js';
+import { REPO_ROOT, assertCleanStops, makeTempDir, removeDir, type RunningServer, type StopResult } from './server.js';
+
+export interface OurServerOptions {
+  /** broker.conf keys (Java names) overriding the defaults below. */
+  conf?: Record<string, string | number | boolean>;
+  /** Defaults to <repo>/dist/cli.js (`npm run build`). */
+  cliPath?: string;
+  readyTimeoutMs?: number;
+  /** Extra node flags, e.g. ['--inspect']. */
+  nodeArgs?: string[];
+}
+
+const READY_TIMEOUT_MS_DEFAULT = 30_000;
+/** Our server flushes and unregisters on SIGTERM; this is far more than that should take. */
+const STOP_GRACE_MS = 15_000;
+
+export async function startOurServer(options: OurServerOptions = {}): Promise<RunningServer> {
+  const cli = options.cliPath ?? path.join(REPO_ROOT, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
+  const dir = makeTempDir('rocketmq-ts-ours');
+  const namesrvPort = await freePort();
+  const listenPort = await brokerPort();
+  const brokerName = 'broker-a';
+  const conf = {
+    brokerClusterName: 'DefaultCluster',
+    brokerName,
+    brokerId: 0,
+    listenPort,
+    brokerIP1: '127.0.0.1',
+    storePathRootDir: path.join(dir, 'store'),
+    autoCreateTopicEnable: true,
+    autoCreateSubscriptionGroup: true,
+    flushDiskType: 'ASYNC_FLUSH',
+    // Small segments: tests write little, and a restart test should not preallocate 1 GiB.
+    mappedFileSizeCommitLog: 64 * 1024 * 1024,
+    ...options.conf,
+  };
+  const confPath = path.join(dir, 'broker.conf');
+  fs.writeFileSync(confPath, toProperties(conf));
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS_DEFAULT;
+  let proc: Tracked | undefined;
+  let earlier = '';
+
+  const start = async () => {
+    proc = startTracked('rocketmq-ts standalone', process.execPath,
+      [...(options.nodeArgs ?? []), cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort)],
+      { cwd: dir, env: { ...process.env } });
+    try {
+      await proc.waitFor([
+        /The Name Server boot success/,
+        new RegExp(`The broker\\[${brokerName}, 127\\.0\\.0\\.1:${listenPort}\\] boot success`),
+      ], readyTimeoutMs);
+    } catch (err) {
+      await proc.kill();
+      throw err;
+    }
+  };
+  const stop = async (): Promise<StopResult[]> => {
+    if (!proc) return [];
+    const r = await proc.stop('SIGTERM', STOP_GRACE_MS);
+    earlier += proc.output + `\n[exited ${JSON.stringify(r)}]\n`;
+    proc = undefined;
+    return [r];
+  };
+
+  await start();
+  const server: RunningServer = {
+    kind: 'rocketmq-ts',
+    namesrvAddr: `127.0.0.1:${namesrvPort}`,
+    brokerAddr: `127.0.0.1:${listenPort}`,
+    dir,
+    stop,
+    async kill() {
+      if (proc) {
+        await proc.kill();
+        earlier += proc.output + '\n[SIGKILLed]\n';
+        proc = undefined;
+      }
+    },
+    async restart() {
+      assertCleanStops('rocketmq-ts standalone', await stop(), earlier);
+      await start();
+    },
+    async dispose() {
+      await stop();
+      removeDir(dir);
+    },
+    output: () => earlier + (proc?.output ?? ''),
+  };
+  return server;
+}
