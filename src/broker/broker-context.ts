@@ -8,6 +8,7 @@ import type { ProducerManager } from './producer-manager.js';
 import type { PullRequestHoldService } from './pull-request-hold-service.js';
 import type { RebalanceLockManager } from './rebalance-lock-manager.js';
 import type { BrokerStats } from './broker-stats.js';
+import type { ConsumerFilterManager } from './consumer-filter-manager.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
 export interface BrokerContext {
@@ -21,6 +22,8 @@ export interface BrokerContext {
   pullHold: PullRequestHoldService;
   locks: RebalanceLockManager;
   stats: BrokerStats;
+  /** SQL92 filter data per topic and group, registered from heartbeats. */
+  filters: ConsumerFilterManager;
   /** brokerIP1:listenPort, stamped into every stored record. */
   storeHost: HostAddress;
   brokerAddr: string;

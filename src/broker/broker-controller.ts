@@ -14,6 +14,7 @@ import { ProducerManager } from './producer-manager.js';
 import { PullRequestHoldService, type HeldPull } from './pull-request-hold-service.js';
 import { RebalanceLockManager } from './rebalance-lock-manager.js';
 import { BrokerStats } from './broker-stats.js';
+import { ConsumerFilterManager } from './consumer-filter-manager.js';
 import { BrokerOuterAPI, type BrokerIdentity } from './broker-outer-api.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ClientChannelInfo } from './client-channel.js';
@@ -25,6 +26,8 @@ import { log } from '../logger.js';
 const CLIENT_SCAN_INTERVAL_MS = 10_000;
 /** PullRequestHoldService check period with long polling on. */
 const LONG_POLLING_CHECK_MS = 5_000;
+/** consumerFilter.json is written every 10 s (BrokerController#initialize). */
+const CONSUMER_FILTER_PERSIST_MS = 10_000;
 
 /** One broker: managers, store, listeners (listenPort and the VIP port listenPort-2), namesrv registration. */
 export class BrokerController {
@@ -38,6 +41,8 @@ export class BrokerController {
   constructor(
     readonly config: BrokerConfig,
     readonly store: MessageStore,
+    /** The -c file: UPDATE_BROKER_CONFIG persists into it (BrokerPathConfigHelper#brokerConfigPath). */
+    brokerConfigPath?: string,
   ) {
     const brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const topics = new TopicConfigManager(config);
@@ -58,8 +63,10 @@ export class BrokerController {
       pullHold,
       locks: new RebalanceLockManager(),
       stats: new BrokerStats(),
+      filters: new ConsumerFilterManager(config),
       storeHost: { ip: config.brokerIP1, port: config.listenPort },
       brokerAddr,
+      brokerConfigPath,
       registerBrokerAll: () => this.scheduleRegister(),
     };
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
@@ -74,6 +81,8 @@ export class BrokerController {
     ctx.topics.load();
     ctx.groups.load();
     ctx.offsets.load();
+    ctx.filters.load();
+    ctx.consumers.onGroupEmpty = (group) => ctx.filters.unregisterGroup(group);
     await this.store.start();
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
@@ -99,7 +108,9 @@ export class BrokerController {
     ctx.stats.start();
     ctx.topics.onChange = () => this.scheduleRegister();
     this.every(config.flushConsumerOffsetInterval, () => ctx.offsets.persist());
-    this.every(CLIENT_SCAN_INTERVAL_MS, () => {
+    this.every(CONSUMER_FILTER_PERSIST_MS, () => ctx.filters.persist());
+    // A channelExpiredTimeout shorter than the scan period (tests) is honoured within half of it.
+    this.every(Math.min(CLIENT_SCAN_INTERVAL_MS, Math.max(1_000, config.channelExpiredTimeout / 2)), () => {
       ctx.consumers.scanNotActiveChannel();
       ctx.producers.scanNotActiveChannel();
     });
@@ -195,6 +206,7 @@ export class BrokerController {
     this.outer.close();
     for (const s of this.servers) await s.close();
     this.ctx.offsets.persist();
+    this.ctx.filters.persist();
     await this.store.shutdown();
     this.started = false;
   }

@@ -64,6 +64,8 @@ export type ConsumerIdsChangeListener = (group: string, channels: ClientChannelI
 /** Consumer groups and their live connections (broker/client/ConsumerManager.java). */
 export class ConsumerManager {
   readonly groups = new Map<string, ConsumerGroupInfo>();
+  /** ConsumerGroupEvent.UNREGISTER: the group's last member left (its SQL92 filter data is then marked dead). */
+  onGroupEmpty: (group: string) => void = () => {};
 
   constructor(
     private readonly onIdsChanged: ConsumerIdsChangeListener,
@@ -101,6 +103,7 @@ export class ConsumerManager {
     if (gi.channels.size === 0) {
       this.groups.delete(group);
       log.info(`broker: consumer group ${group} has no members left`);
+      this.onGroupEmpty(group);
     }
     if (notifyEnabled) this.onIdsChanged(group, [...gi.channels.values()]);
   }
@@ -109,7 +112,10 @@ export class ConsumerManager {
   onConnectionClosed(conn: Connection): void {
     for (const [group, gi] of this.groups) {
       if (!gi.channels.delete(conn)) continue;
-      if (gi.channels.size === 0) this.groups.delete(group);
+      if (gi.channels.size === 0) {
+        this.groups.delete(group);
+        this.onGroupEmpty(group);
+      }
       this.onIdsChanged(group, [...gi.channels.values()]);
     }
   }

@@ -7,7 +7,8 @@ import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { parseFastJson } from '../../codec/fastjson.js';
 import { retryTopic } from '../../broker/topic-validator.js';
 import { subscriptionFromJson, isTagType } from '../../broker/subscription-data.js';
-import { buildMessageFilter, FilterParseError } from '../../broker/message-filter.js';
+import { compileFilter } from '../../broker/consumer-filter-manager.js';
+import { Sql92SyntaxError } from '../../filter/sql92.js';
 import type { ClientChannelInfo } from '../../broker/client-channel.js';
 
 interface ConsumerDataJson {
@@ -56,6 +57,8 @@ export function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: Connec
       subs,
       notify && ctx.config.notifyConsumerIdsChangedEnable,
     );
+    // ConsumerGroupEvent.REGISTER on every heartbeat: SQL92 subscriptions get (re)compiled filter data.
+    ctx.filters.registerGroup(cd.groupName, subs);
   }
   for (const pd of asArray(hb.producerDataSet)) ctx.producers.register(pd.groupName, { ...info });
   return createResponse(req, ResponseCode.SUCCESS);
@@ -89,10 +92,10 @@ export function checkClientConfig(ctx: BrokerContext, req: RemotingCommand): Rem
     return createResponse(req, ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
   }
   try {
-    buildMessageFilter(sub);
+    compileFilter(sub.expressionType, sub.subString);
   } catch (e) {
-    if (e instanceof FilterParseError) {
-      return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `Parse the consumer's subscription[${sub.subString}] failed, group: ${cr.group}: ${e.message}`);
+    if (e instanceof Sql92SyntaxError) {
+      return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `Invalid MessageSelector [${sub.subString}] of group ${cr.group}: ${e.message}`);
     }
     throw e;
   }

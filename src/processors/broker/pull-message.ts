@@ -6,7 +6,9 @@ import { PullSysFlag } from '../../protocol/sys-flag.js';
 import { isReadable } from '../../protocol/perm-name.js';
 import { int, str } from '../../codec/header-fields.js';
 import { buildSubscriptionData, isTagType, type SubscriptionData } from '../../broker/subscription-data.js';
-import { buildMessageFilter, FilterParseError } from '../../broker/message-filter.js';
+import { buildMessageFilter } from '../../broker/message-filter.js';
+import { buildFilterData, type ConsumerFilterData } from '../../broker/consumer-filter-manager.js';
+import { writeOffsetMovedEvent } from '../../broker/offset-moved-event.js';
 import type { GetMessageStatus, MessageFilter } from '../../store/types.js';
 
 /** Store status → pull response code (PullMessageProcessor#processRequest). */
@@ -71,9 +73,14 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   }
 
   let sub: SubscriptionData | undefined;
+  let filterData: ConsumerFilterData | undefined;
   if (hasSubscription) {
     sub = buildSubscriptionData(topic, h?.subscription, h?.expressionType);
     sub.subVersion = subVersion;
+    if (!isTagType(sub.expressionType)) {
+      filterData = buildFilterData(topic, group, sub.subString, sub.expressionType, subVersion);
+      if (!filterData) return fail(ResponseCode.SUBSCRIPTION_PARSE_FAILED, "parse the consumer's subscription failed");
+    }
   } else {
     const gi = ctx.consumers.get(group);
     if (!gi) return fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's group info not exist");
@@ -83,17 +90,17 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
     sub = gi.subscriptionTable.get(topic);
     if (!sub) return fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's subscription not exist");
     if (sub.subVersion < subVersion) return fail(ResponseCode.SUBSCRIPTION_NOT_LATEST, "the consumer's subscription not latest");
+    if (!isTagType(sub.expressionType)) {
+      // Registered from the heartbeat (ConsumerFilterManager); missing when the expression did not compile.
+      filterData = ctx.filters.get(topic, group);
+      if (!filterData) return fail(ResponseCode.FILTER_DATA_NOT_EXIST, "The broker's consumer filter data is not exist!Your expression may be wrong!");
+      if (filterData.clientVersion < subVersion) return fail(ResponseCode.FILTER_DATA_NOT_LATEST, "the consumer's consumer filter data not latest");
+    }
   }
   if (!isTagType(sub.expressionType) && !ctx.config.enablePropertyFilter) {
     return fail(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
   }
-  let filter: MessageFilter;
-  try {
-    filter = buildMessageFilter(sub);
-  } catch (e) {
-    if (e instanceof FilterParseError) return fail(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `parse the consumer's subscription failed: ${e.message}`);
-    throw e;
-  }
+  const filter: MessageFilter = buildMessageFilter(sub, filterData);
 
   const r = ctx.store.getMessage(group, topic, queueId, queueOffset, maxMsgNums, filter);
   const code = statusToCode(r.status, queueOffset);
@@ -120,6 +127,9 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
     response = held ? null : createResponse(req, code, r.status, ext);
   } else {
     response = createResponse(req, code, r.status, ext);
+    if (code === ResponseCode.PULL_OFFSET_MOVED) {
+      writeOffsetMovedEvent(ctx, { consumerGroup: group, topic, queueId, offsetRequest: queueOffset, offsetNew: r.nextBeginOffset });
+    }
   }
   if (allowSuspend && hasCommit && ctx.config.brokerRole !== 'SLAVE') {
     ctx.offsets.commitOffset(group, topic, queueId, commitOffset);
