@@ -23,9 +23,10 @@ import { ConsumeQueue, CQ_UNIT_BYTES, cqSegmentBytes, decodeUnit } from './consu
 import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels, tagsCodeOf } from './dispatch-info.js';
 import { FsStoreFiles, type StoreFiles } from './store-files.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
+import { IndexService } from './index-service.js';
 import type {
   ArrivalListener, GetMessageResult, GetMessageStatus, MessageFilter, MessageInner, MessageStore, PutMessageResult,
-  PutMessageStatus,
+  PutMessageStatus, QueryMessageResult,
 } from './types.js';
 
 /** MessageStoreConfig#accessMessageInMemoryMaxRatio: data further behind the log end than this share of RAM counts as "on disk". */
@@ -58,6 +59,15 @@ interface Dispatch {
   storeTimestamp: number;
 }
 
+/** A written record the IndexService still has to see. */
+interface IndexJob {
+  msg: MessageInner;
+  sysFlag: number;
+  phyOffset: number;
+  end: number;
+  storeTimestamp: number;
+}
+
 interface Waiter {
   resolve: (r: PutMessageResult) => void;
   result: PutMessageResult;
@@ -78,6 +88,8 @@ export class DefaultMessageStore implements MessageStore {
   private readonly syncFlush: boolean;
 
   private dispatches: Dispatch[] = [];
+  private indexJobs: IndexJob[] = [];
+  private readonly index: IndexService | undefined;
   private waiters: Waiter[] = [];
   private tickScheduled = false;
   private lastStoreTimestamp = 0;
@@ -102,6 +114,9 @@ export class DefaultMessageStore implements MessageStore {
     this.cqSegmentBytes = cqSegmentBytes(config.mappedFileSizeConsumeQueue);
     this.delayLevels = parseDelayLevels(config.messageDelayLevel);
     this.syncFlush = config.flushDiskType === 'SYNC_FLUSH';
+    if (config.messageIndexEnable) {
+      this.index = new IndexService(path.join(this.rootDir, 'index'), this.files, config.maxHashSlotNum, config.maxIndexNum, this.now);
+    }
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
       throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
     }
@@ -118,12 +133,15 @@ export class DefaultMessageStore implements MessageStore {
     this.checkpoint = new StoreCheckpoint(this.files, this.rootDir);
     this.commitLog.load();
     const damaged = this.loadQueues(this.logFileEnd());
+    this.index?.load(crashed, this.logFileEnd());
     const scanFrom = this.scanStart(damaged);
     const verify = crashed || damaged.length > 0;
     const touched = new Set<QueueState>();
     const cursors = new Map<QueueState, UnitCursor>();
     const res = this.commitLog.recover(scanFrom, this.maxRecordBytes(), (r) => this.redispatch(r, touched, verify ? cursors : undefined));
     for (const q of touched) q.cq.writePending();
+    this.index?.writePending();
+    this.index?.truncateByLogEnd(res.end);
     let cut = 0;
     for (const q of this.allQueues()) {
       cut += q.cq.truncateByLogEnd(res.end);
@@ -152,7 +170,7 @@ export class DefaultMessageStore implements MessageStore {
     if (segs.length === 0) return 0;
     let from = 0;
     if (this.checkpoint.existed) {
-      const min = this.checkpoint.minTimestamp(false);
+      const min = this.checkpoint.minTimestamp(this.index !== undefined);
       for (let i = segs.length - 1; i >= 0; i--) {
         const head = Buffer.alloc(76);
         const n = segs[i].file.read(head, 0, head.length, 0);
@@ -184,6 +202,7 @@ export class DefaultMessageStore implements MessageStore {
     await this.flushQueuesNow();
     this.commitLog.close();
     for (const q of this.allQueues()) q.cq.close();
+    this.index?.close();
     this.checkpoint.close();
     this.files.remove(path.join(this.rootDir, 'abort'));
     this.started = false;
@@ -202,6 +221,7 @@ export class DefaultMessageStore implements MessageStore {
     this.waiters = [];
     this.commitLog.close();
     for (const q of this.allQueues()) q.cq.close();
+    this.index?.close();
     this.checkpoint.close();
   }
 
@@ -236,8 +256,10 @@ export class DefaultMessageStore implements MessageStore {
 
   private async flushQueuesNow(): Promise<void> {
     const logicsTs = this.lastDispatchedTimestamp;
-    await Promise.all([...this.allQueues()].map((q) => q.cq.sync()));
+    const indexTs = this.index?.lastProcessedTimestamp ?? 0;
+    await Promise.all([...[...this.allQueues()].map((q) => q.cq.sync()), this.index?.flush()]);
     if (logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
+    if (indexTs > this.checkpoint.indexMsgTimestamp) this.checkpoint.indexMsgTimestamp = indexTs;
     await this.checkpoint.flush();
   }
 
@@ -316,6 +338,7 @@ export class DefaultMessageStore implements MessageStore {
         const tagsCode = m.topic === SCHEDULE_TOPIC ? this.scheduleTagsCode(m, storeTimestamp) : m.tagsCode;
         this.dispatches.push({ q, queueOffset, phyOffset: phy, size: plan.totalSize, tagsCode, storeTimestamp });
       }
+      if (this.index) this.indexJobs.push({ msg: m, sysFlag: plan.sysFlag, phyOffset: phy, end: phy + plan.totalSize, storeTimestamp });
       ids.push(createOffsetMessageId(m.storeHost, phy));
       phy += plan.totalSize;
     }
@@ -346,8 +369,10 @@ export class DefaultMessageStore implements MessageStore {
     this.tickScheduled = false;
     const dispatches = this.dispatches;
     const waiters = this.waiters;
+    const indexJobs = this.indexJobs;
     this.dispatches = [];
     this.waiters = [];
+    this.indexJobs = [];
     let writeError: Error | undefined;
     try {
       this.commitLog.writePending();
@@ -373,6 +398,17 @@ export class DefaultMessageStore implements MessageStore {
       } catch (e) {
         // The records are in the log; recovery rebuilds the units. Keep serving.
         log.error(`consumequeue ${q.cq.topic}/${q.cq.queueId} write failed: ${(e as Error).message}`);
+      }
+    }
+    if (this.index && indexJobs.length) {
+      try {
+        for (const j of indexJobs) {
+          if (j.end <= written) this.index.build(j.msg.topic, j.msg.propertiesString, j.sysFlag, j.phyOffset, j.storeTimestamp);
+        }
+        this.index.writePending();
+      } catch (e) {
+        // Index trouble never fails a send: the records are stored, and crash recovery re-indexes from the log.
+        log.error(`index write failed: ${(e as Error).message}`);
       }
     }
     if (this.listeners.length) {
@@ -558,6 +594,30 @@ export class DefaultMessageStore implements MessageStore {
     }
   }
 
+  /** DefaultMessageStore#queryMessage: up to three passes, each narrowing the time window to the oldest hit. */
+  queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): QueryMessageResult {
+    const result: QueryMessageResult = { buffers: [], messageCount: 0, bufferTotalSize: 0, indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 };
+    if (!this.index) return result;
+    let end = endTimestamp;
+    for (let pass = 0; pass < 3; pass++) {
+      const found = this.index.query(topic, key, maxNum, beginTimestamp, end);
+      if (found.phyOffsets.length === 0) break;
+      found.phyOffsets.sort((a, b) => a - b);
+      result.indexLastUpdateTimestamp = found.indexLastUpdateTimestamp;
+      result.indexLastUpdatePhyoffset = found.indexLastUpdatePhyoffset;
+      for (let m = 0; m < found.phyOffsets.length; m++) {
+        const record = this.commitLog.readRecord(found.phyOffsets[m]);
+        if (!record) continue;
+        if (m === 0) end = readStoreTimestamp(record);
+        result.buffers.push(record);
+        result.messageCount++;
+        result.bufferTotalSize += record.length;
+      }
+      if (result.bufferTotalSize > 0 || end < beginTimestamp) break;
+    }
+    return result;
+  }
+
   onArrival(listener: ArrivalListener): void {
     this.listeners.push(listener);
   }
@@ -626,9 +686,13 @@ export class DefaultMessageStore implements MessageStore {
    */
   private redispatch(r: ScannedRecord, touched: Set<QueueState>, cursors?: Map<QueueState, UnitCursor>): void {
     const sysFlag = readSysFlag(r.buf, r.pos);
-    if (!isDispatchedType(sysFlag)) return;
     const spans = recordSpans(r.buf, r.pos, r.pos + r.size)!;
     const topic = r.buf.toString('utf8', spans.topicStart, spans.topicStart + spans.topicLength);
+    if (this.index) {
+      const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
+      this.index.build(topic, props, sysFlag, r.offset, readStoreTimestamp(r.buf, r.pos));
+    }
+    if (!isDispatchedType(sysFlag)) return;
     const queueId = readQueueId(r.buf, r.pos);
     const q = this.queueState(topic, queueId, true)!;
     const queueOffset = readQueueOffset(r.buf, r.pos);
@@ -660,6 +724,7 @@ export class DefaultMessageStore implements MessageStore {
       commitLogMaxOffset: String(this.commitLog.maxOffset),
       commitLogSegments: String(this.commitLog.segments.length),
       consumeQueues: String(this.queueCount()),
+      indexFiles: String(this.index?.fileCount() ?? 0),
       flushDiskType: this.config.flushDiskType,
       flushedOffset: String(this.flushWaits.flushedOffset),
       lastRecoveryMs: this.lastRecovery.ms.toFixed(1),

@@ -83,6 +83,17 @@ export interface GetMessageResult {
   suggestPullingFromSlave: boolean;
 }
 
+/** QUERY_MESSAGE answer (QueryMessageResult): whole records found through the IndexFile. */
+export interface QueryMessageResult {
+  /** Whole stored records, sorted by CommitLog offset. */
+  buffers: Buffer[];
+  messageCount: number;
+  bufferTotalSize: number;
+  /** End timestamp / end CommitLog offset of the newest index file (response header fields). */
+  indexLastUpdateTimestamp: number;
+  indexLastUpdatePhyoffset: number;
+}
+
 /** Broker-side filter over a ConsumeQueue unit (tag hash), then optionally over the record's properties (SQL92). */
 export interface MessageFilter {
   isMatchedByConsumeQueue(tagsCode: number): boolean;
@@ -112,4 +123,11 @@ export interface MessageStore {
   /** Remove a topic's ConsumeQueues (DELETE_TOPIC_IN_BROKER). */
   deleteTopics(topics: Iterable<string>): void;
   onArrival(listener: ArrivalListener): void;
+  /**
+   * Messages whose UNIQ_KEY or one of whose KEYS equals `key`, stored in [beginTimestamp, endTimestamp]
+   * (DefaultMessageStore#queryMessage; at most min(maxNum, 64)). Empty when messageIndexEnable=false.
+   */
+  queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): QueryMessageResult;
+  /** Store figures for GET_BROKER_RUNTIME_INFO and diagnostics, as strings (like the Java runtime table). */
+  getRuntimeInfo(): Record<string, string>;
 }

@@ -21,6 +21,8 @@ export const SMALL: Partial<BrokerConfig> = {
   mappedFileSizeConsumeQueue: 20 * 50,
   flushIntervalCommitLog: 50,
   flushIntervalConsumeQueue: 50,
+  maxHashSlotNum: 64,
+  maxIndexNum: 400,
 };
 
 function makeFixture(name: string, files: StoreFiles, root: string, cleanup: () => void, overrides: Partial<BrokerConfig>): Fixture {
@@ -48,11 +50,12 @@ export const FIXTURES: Array<[string, (o?: Partial<BrokerConfig>) => Fixture]> =
   ['files', fsFixture],
 ];
 
-export function msg(topic: string, queueId: number, body: string | Buffer, extra: Partial<MessageInner> & { tags?: string; keys?: string } = {}): MessageInner {
+export function msg(topic: string, queueId: number, body: string | Buffer, extra: Partial<MessageInner> & { tags?: string; keys?: string; uniqKey?: string } = {}): MessageInner {
   const props: string[] = [];
   if (extra.tags) props.push(`TAGS\u0001${extra.tags}`);
   if (extra.keys) props.push(`KEYS\u0001${extra.keys}`);
-  const { tags, keys, ...rest } = extra;
+  if (extra.uniqKey) props.push(`UNIQ_KEY\u0001${extra.uniqKey}`);
+  const { tags, keys, uniqKey, ...rest } = extra;
   return {
     topic,
     queueId,

@@ -1,0 +1,279 @@
+/**
+ * One IndexFile (protocol.md §5.10, IndexFile / IndexHeader): a hash index from `topic#key` to
+ * CommitLog offsets, in the Java broker's byte layout:
+ *   header 40 B: beginTimestamp i64, endTimestamp i64, beginPhyOffset i64, endPhyOffset i64,
+ *                hashSlotCount i32, indexCount i32 (starts at 1: entry 0 is never used)
+ *   slots:       hashSlotNum × i32, the newest entry number for the bucket (0 = empty)
+ *   entries:     indexNum × 20 B: keyHash i32, phyOffset i64, timeDiff i32 (s since beginTimestamp), prevIndex i32
+ *
+ * The file being written keeps its slot table in memory (one Int32Array) so a put costs no read;
+ * entries go to the OS once per tick, slots and header at each index flush. After a crash the slot
+ * table is rebuilt from the entries, which are the source of truth.
+ */
+import assert from 'node:assert';
+import { javaStringHashCode, readInt64, writeInt64 } from '../codec/message-record.js';
+import type { StoreFile } from './store-files.js';
+
+export const INDEX_HEADER_BYTES = 40;
+const SLOT_BYTES = 4;
+const ENTRY_BYTES = 20;
+/** Slot table pages written at flush when touched. */
+const SLOT_PAGE_SLOTS = 1024;
+
+/** IndexFile#indexKeyHashMethod: abs(String.hashCode()), with MIN_VALUE mapped to 0. */
+export function indexKeyHash(key: string): number {
+  const h = javaStringHashCode(key);
+  return h === -2147483648 ? 0 : Math.abs(h);
+}
+
+export class IndexFile {
+  beginTimestamp = 0;
+  endTimestamp = 0;
+  beginPhyOffset = 0;
+  endPhyOffset = 0;
+  hashSlotCount = 0;
+  indexCount = 1;
+  /** In-memory slot table while this file is written; undefined once full/read-only. */
+  private slots: Int32Array | undefined;
+  private dirtyPages: Uint8Array | undefined;
+  private pending: Buffer = Buffer.alloc(0);
+  private pendingLen = 0;
+  private pendingFirst = 1;
+  private headerDirty = false;
+  private headerDue = false;
+
+  constructor(
+    readonly file: StoreFile,
+    readonly name: string,
+    readonly hashSlotNum: number,
+    readonly indexNum: number,
+  ) {
+    assert(hashSlotNum > 0 && indexNum > 1, 'index sizes must be positive');
+  }
+
+  private get entriesStart(): number {
+    return INDEX_HEADER_BYTES + this.hashSlotNum * SLOT_BYTES;
+  }
+
+  isWriteFull(): boolean {
+    return this.indexCount >= this.indexNum;
+  }
+
+  /** A new file continues from the previous one's end (IndexService#getAndCreateLastIndexFile). */
+  initNew(prevEndPhyOffset: number, prevEndTimestamp: number): void {
+    this.beginPhyOffset = prevEndPhyOffset;
+    this.endPhyOffset = prevEndPhyOffset;
+    this.beginTimestamp = prevEndTimestamp;
+    this.endTimestamp = prevEndTimestamp;
+    this.slots = new Int32Array(this.hashSlotNum);
+    this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS));
+    this.headerDirty = true;
+  }
+
+  readHeader(): void {
+    const h = Buffer.alloc(INDEX_HEADER_BYTES);
+    this.file.read(h, 0, INDEX_HEADER_BYTES, 0);
+    this.beginTimestamp = readInt64(h, 0);
+    this.endTimestamp = readInt64(h, 8);
+    this.beginPhyOffset = readInt64(h, 16);
+    this.endPhyOffset = readInt64(h, 24);
+    this.hashSlotCount = h.readInt32BE(32);
+    this.indexCount = Math.max(1, h.readInt32BE(36));
+  }
+
+  /** Makes this file writable again after a restart: loads its slot table. */
+  loadSlots(): void {
+    const slots = new Int32Array(this.hashSlotNum);
+    const raw = Buffer.alloc(this.hashSlotNum * SLOT_BYTES);
+    this.file.read(raw, 0, raw.length, INDEX_HEADER_BYTES);
+    for (let i = 0; i < this.hashSlotNum; i++) slots[i] = raw.readInt32BE(i * SLOT_BYTES);
+    this.slots = slots;
+    this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS));
+  }
+
+  /**
+   * Crash repair: keeps the entries that are plausible (non-decreasing offsets below `logEnd`,
+   * chains pointing backwards), drops the rest, and rebuilds slots and header from them.
+   */
+  rebuildFromEntries(logEnd: number): { kept: number; dropped: number } {
+    const present = Math.min(this.indexNum, Math.floor(Math.max(0, this.file.size() - this.entriesStart) / ENTRY_BYTES));
+    const slots = new Int32Array(this.hashSlotNum);
+    const chunk = Buffer.alloc(ENTRY_BYTES * 4096);
+    let n = 1;
+    let prevPhy = -1;
+    let lastTimeDiff = 0;
+    let slotCount = 0;
+    scan: for (let first = 1; first < present; first += 4096) {
+      const count = Math.min(4096, present - first);
+      const got = this.file.read(chunk, 0, count * ENTRY_BYTES, this.entriesStart + first * ENTRY_BYTES);
+      for (let k = 0; k * ENTRY_BYTES + ENTRY_BYTES <= got; k++) {
+        const p = k * ENTRY_BYTES;
+        const keyHash = chunk.readInt32BE(p);
+        const phy = readInt64(chunk, p + 4);
+        const timeDiff = chunk.readInt32BE(p + 12);
+        const prev = chunk.readInt32BE(p + 16);
+        const idx = first + k;
+        if (keyHash < 0 || phy < prevPhy || phy >= logEnd || phy < 0 || timeDiff < 0 || prev < 0 || prev >= idx) break scan;
+        if (prev > 0 && prev >= n) break scan;
+        const slot = keyHash % this.hashSlotNum;
+        if (slots[slot] === 0) slotCount++;
+        slots[slot] = idx;
+        prevPhy = phy;
+        lastTimeDiff = timeDiff;
+        n = idx + 1;
+      }
+    }
+    const dropped = Math.max(0, this.indexCount - n);
+    this.indexCount = n;
+    this.hashSlotCount = slotCount;
+    if (n > 1) {
+      this.endPhyOffset = prevPhy;
+      // timeDiff has 1 s resolution: round the end up so a query for the last second still matches this file.
+      this.endTimestamp = this.beginTimestamp + lastTimeDiff * 1000 + 999;
+    } else {
+      this.endPhyOffset = this.beginPhyOffset;
+    }
+    if (this.file.size() > this.entriesStart + n * ENTRY_BYTES) this.file.truncate(this.entriesStart + n * ENTRY_BYTES);
+    this.slots = slots;
+    this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS)).fill(1);
+    this.headerDirty = true;
+    return { kept: n - 1, dropped };
+  }
+
+  /** IndexFile#putKey. Returns false when the file is full. */
+  putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
+    if (this.indexCount >= this.indexNum) return false;
+    assert(this.slots && this.dirtyPages, 'index file is read-only');
+    const keyHash = indexKeyHash(key);
+    const slot = keyHash % this.hashSlotNum;
+    let prev = this.slots[slot];
+    if (prev <= 0 || prev > this.indexCount) prev = 0;
+    let timeDiff = this.beginTimestamp <= 0 ? 0 : Math.floor((storeTimestamp - this.beginTimestamp) / 1000);
+    timeDiff = Math.min(Math.max(timeDiff, 0), 0x7fffffff);
+    const index = this.indexCount;
+    if (this.pendingLen === 0) this.pendingFirst = index;
+    if (this.pendingLen + ENTRY_BYTES > this.pending.length) {
+      const next = Buffer.alloc(Math.max(4096, this.pending.length * 2));
+      this.pending.copy(next, 0, 0, this.pendingLen);
+      this.pending = next;
+    }
+    const p = this.pendingLen;
+    this.pending.writeInt32BE(keyHash, p);
+    writeInt64(this.pending, p + 4, phyOffset);
+    this.pending.writeInt32BE(timeDiff, p + 12);
+    this.pending.writeInt32BE(prev, p + 16);
+    this.pendingLen += ENTRY_BYTES;
+    this.slots[slot] = index;
+    this.dirtyPages[Math.floor(slot / SLOT_PAGE_SLOTS)] = 1;
+    if (this.indexCount <= 1) {
+      this.beginPhyOffset = phyOffset;
+      this.beginTimestamp = storeTimestamp;
+      // timeDiffs are relative to beginTimestamp: it must reach the OS with the first entries.
+      this.headerDue = true;
+    }
+    if (prev === 0) this.hashSlotCount++;
+    this.indexCount++;
+    this.endPhyOffset = phyOffset;
+    this.endTimestamp = storeTimestamp;
+    this.headerDirty = true;
+    return true;
+  }
+
+  /** Hands this tick's entries to the OS in one write. */
+  writePending(): void {
+    if (this.pendingLen === 0) return;
+    if (this.headerDue) {
+      this.headerDue = false;
+      this.writeHeader();
+    }
+    this.file.write(this.pending.subarray(0, this.pendingLen), this.entriesStart + this.pendingFirst * ENTRY_BYTES);
+    this.pendingLen = 0;
+  }
+
+  private writeHeader(): void {
+    const h = Buffer.alloc(INDEX_HEADER_BYTES);
+    writeInt64(h, 0, this.beginTimestamp);
+    writeInt64(h, 8, this.endTimestamp);
+    writeInt64(h, 16, this.beginPhyOffset);
+    writeInt64(h, 24, this.endPhyOffset);
+    h.writeInt32BE(this.hashSlotCount, 32);
+    h.writeInt32BE(this.indexCount, 36);
+    this.file.write(h, 0);
+  }
+
+  /** Writes header and touched slot pages, then syncs. */
+  async flush(): Promise<void> {
+    this.writePending();
+    if (this.slots && this.dirtyPages) {
+      const page = Buffer.alloc(SLOT_PAGE_SLOTS * SLOT_BYTES);
+      for (let pg = 0; pg < this.dirtyPages.length; pg++) {
+        if (!this.dirtyPages[pg]) continue;
+        this.dirtyPages[pg] = 0;
+        const first = pg * SLOT_PAGE_SLOTS;
+        const count = Math.min(SLOT_PAGE_SLOTS, this.hashSlotNum - first);
+        for (let i = 0; i < count; i++) page.writeInt32BE(this.slots[first + i], i * SLOT_BYTES);
+        this.file.write(page.subarray(0, count * SLOT_BYTES), INDEX_HEADER_BYTES + first * SLOT_BYTES);
+      }
+    }
+    if (this.headerDirty) {
+      this.headerDirty = false;
+      this.writeHeader();
+    }
+    await this.file.sync();
+  }
+
+  /** Drops the in-memory slot table once the file is full and flushed. */
+  seal(): void {
+    this.slots = undefined;
+    this.dirtyPages = undefined;
+  }
+
+  /** IndexFile#isTimeMatched. */
+  isTimeMatched(begin: number, end: number): boolean {
+    return (begin < this.beginTimestamp && end > this.endTimestamp) ||
+      (begin >= this.beginTimestamp && begin <= this.endTimestamp) ||
+      (end >= this.beginTimestamp && end <= this.endTimestamp);
+  }
+
+  /** IndexFile#selectPhyOffset: walks the bucket's chain, newest first. */
+  selectPhyOffsets(out: number[], key: string, maxNum: number, begin: number, end: number): void {
+    if (this.indexCount <= 1) return;
+    const keyHash = indexKeyHash(key);
+    const slot = keyHash % this.hashSlotNum;
+    let next = this.slotValue(slot);
+    if (next <= 0 || next > this.indexCount) return;
+    const e = Buffer.alloc(ENTRY_BYTES);
+    while (out.length < maxNum) {
+      if (!this.readEntry(next, e)) break;
+      const keyHashRead = e.readInt32BE(0);
+      const phy = readInt64(e, 4);
+      const timeDiff = e.readInt32BE(12);
+      const prev = e.readInt32BE(16);
+      if (timeDiff < 0) break;
+      const time = this.beginTimestamp + timeDiff * 1000;
+      if (keyHashRead === keyHash && time >= begin && time <= end) out.push(phy);
+      if (prev <= 0 || prev > this.indexCount || prev === next || time < begin) break;
+      next = prev;
+    }
+  }
+
+  private slotValue(slot: number): number {
+    if (this.slots) return this.slots[slot];
+    const b = Buffer.alloc(SLOT_BYTES);
+    return this.file.read(b, 0, SLOT_BYTES, INDEX_HEADER_BYTES + slot * SLOT_BYTES) === SLOT_BYTES ? b.readInt32BE(0) : 0;
+  }
+
+  private readEntry(index: number, into: Buffer): boolean {
+    if (this.pendingLen > 0 && index >= this.pendingFirst) {
+      const p = (index - this.pendingFirst) * ENTRY_BYTES;
+      if (p + ENTRY_BYTES > this.pendingLen) return false;
+      this.pending.copy(into, 0, p, p + ENTRY_BYTES);
+      return true;
+    }
+    return this.file.read(into, 0, ENTRY_BYTES, this.entriesStart + index * ENTRY_BYTES) === ENTRY_BYTES;
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * IndexService: the list of IndexFiles under `{storePathRootDir}/index`, named by creation time
+ * (yyyyMMddHHmmssSSS, local time, as UtilAll#timeMillisToHumanString). Indexes UNIQ_KEY and every
+ * space-separated KEYS entry of each record except ROLLBACK ones, keyed `topic#key`.
+ */
+import path from 'node:path';
+import { log } from '../logger.js';
+import { propertyOf, transactionTypeOf } from '../codec/message-record.js';
+import { IndexFile } from './index-file.js';
+import type { StoreFiles } from './store-files.js';
+
+/** MessageStoreConfig#maxMsgsNumBatch: a query never returns more offsets than this. */
+export const MAX_MSGS_NUM_BATCH = 64;
+const TRANSACTION_ROLLBACK_TYPE = 0xc;
+
+export interface QueryOffsetResult {
+  phyOffsets: number[];
+  indexLastUpdateTimestamp: number;
+  indexLastUpdatePhyoffset: number;
+}
+
+/** UtilAll#timeMillisToHumanString: yyyyMMddHHmmssSSS in local time. */
+export function timeMillisToHumanString(t: number): string {
+  const d = new Date(t);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${p(d.getMilliseconds(), 3)}`;
+}
+
+export class IndexService {
+  private readonly indexFiles: IndexFile[] = [];
+  /** CommitLog offset of the newest indexed record; records at or below it are not indexed again. */
+  private lastIndexedPhy = -1;
+  /** Store time of the newest record the indexer has seen (keys or not): the checkpoint's indexMsgTimestamp. */
+  lastProcessedTimestamp = 0;
+  private touched = new Set<IndexFile>();
+
+  constructor(
+    readonly dir: string,
+    private readonly files: StoreFiles,
+    private readonly hashSlotNum: number,
+    private readonly indexNum: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens the files; after a crash the last one is repaired from its entries. */
+  load(crashed: boolean, logEnd: number): void {
+    this.files.mkdirp(this.dir);
+    for (const name of this.files.list(this.dir)) {
+      if (!/^\d{17}$/.test(name)) continue;
+      const f = new IndexFile(this.files.open(path.join(this.dir, name), false), name, this.hashSlotNum, this.indexNum);
+      f.readHeader();
+      this.indexFiles.push(f);
+    }
+    const last = this.indexFiles[this.indexFiles.length - 1];
+    if (!last) return;
+    if (crashed) {
+      const { kept, dropped } = last.rebuildFromEntries(logEnd);
+      log.info(`index: repaired ${last.name} after a crash: ${kept} entries kept, ${dropped} dropped`);
+    } else if (!last.isWriteFull()) {
+      last.loadSlots();
+    }
+    if (last.isWriteFull()) last.seal();
+    this.lastIndexedPhy = last.indexCount > 1 || this.indexFiles.length > 1 ? last.endPhyOffset : -1;
+    this.lastProcessedTimestamp = last.endTimestamp;
+  }
+
+  /** IndexService#buildIndex for one stored record. */
+  build(topic: string, properties: string, sysFlag: number, phyOffset: number, storeTimestamp: number): void {
+    if (storeTimestamp > this.lastProcessedTimestamp) this.lastProcessedTimestamp = storeTimestamp;
+    if (phyOffset <= this.lastIndexedPhy) return;
+    if (transactionTypeOf(sysFlag) === TRANSACTION_ROLLBACK_TYPE) return;
+    const uniq = propertyOf(properties, 'UNIQ_KEY');
+    if (uniq) this.put(`${topic}#${uniq}`, phyOffset, storeTimestamp);
+    const keys = propertyOf(properties, 'KEYS');
+    if (keys) {
+      for (const key of keys.split(' ')) if (key.length > 0) this.put(`${topic}#${key}`, phyOffset, storeTimestamp);
+    }
+  }
+
+  private put(key: string, phyOffset: number, storeTimestamp: number): void {
+    let f = this.writable();
+    if (!f.putKey(key, phyOffset, storeTimestamp)) {
+      f = this.writable();
+      if (!f.putKey(key, phyOffset, storeTimestamp)) return;
+    }
+    this.touched.add(f);
+    this.lastIndexedPhy = phyOffset;
+  }
+
+  /** IndexService#getAndCreateLastIndexFile: the last file, or a new one when it is full. */
+  private writable(): IndexFile {
+    const last = this.indexFiles[this.indexFiles.length - 1];
+    if (last && !last.isWriteFull()) return last;
+    let t = this.now();
+    let name = timeMillisToHumanString(t);
+    // Two files created in one millisecond (tiny test sizes) must not share a name.
+    while (last && name <= last.name) name = timeMillisToHumanString(++t);
+    const f = new IndexFile(this.files.open(path.join(this.dir, name), true), name, this.hashSlotNum, this.indexNum);
+    f.initNew(last?.endPhyOffset ?? 0, last?.endTimestamp ?? 0);
+    this.indexFiles.push(f);
+    if (last) {
+      // The full file will not change again: flush it once and drop its in-memory slots.
+      last.flush().then(() => last.seal(), (e) => log.error(`index flush of ${last.name} failed: ${(e as Error).message}`));
+    }
+    log.info(`index: created ${name}`);
+    return f;
+  }
+
+  /** Hands this tick's entries to the OS. */
+  writePending(): void {
+    for (const f of this.touched) f.writePending();
+    this.touched.clear();
+  }
+
+  async flush(): Promise<void> {
+    const last = this.indexFiles[this.indexFiles.length - 1];
+    if (last) await last.flush();
+  }
+
+  /** IndexService#queryOffset: newest files first, stop at maxNum or when files get older than `begin`. */
+  query(topic: string, key: string, maxNum: number, begin: number, end: number): QueryOffsetResult {
+    const out: number[] = [];
+    const max = Math.min(maxNum, MAX_MSGS_NUM_BATCH);
+    const last = this.indexFiles[this.indexFiles.length - 1];
+    const result = { phyOffsets: out, indexLastUpdateTimestamp: last?.endTimestamp ?? 0, indexLastUpdatePhyoffset: last?.endPhyOffset ?? 0 };
+    for (let i = this.indexFiles.length - 1; i >= 0; i--) {
+      const f = this.indexFiles[i];
+      if (f.isTimeMatched(begin, end)) f.selectPhyOffsets(out, `${topic}#${key}`, max, begin, end);
+      if (f.beginTimestamp < begin || out.length >= max) break;
+    }
+    return result;
+  }
+
+  /** Crash repair after the log end is known: entries pointing past it go. */
+  truncateByLogEnd(logEnd: number): void {
+    const last = this.indexFiles[this.indexFiles.length - 1];
+    if (!last || last.endPhyOffset < logEnd) return;
+    const { dropped } = last.rebuildFromEntries(logEnd);
+    this.lastIndexedPhy = last.indexCount > 1 || this.indexFiles.length > 1 ? last.endPhyOffset : -1;
+    log.warn(`index: dropped ${dropped} entries pointing past the log end ${logEnd}`);
+  }
+
+  /** IndexService#deleteExpiredFile: whole files (never the last) whose entries all precede `minPhyOffset`. */
+  deleteBelow(minPhyOffset: number): number {
+    let removed = 0;
+    while (this.indexFiles.length > 1 && this.indexFiles[0].endPhyOffset < minPhyOffset) {
+      const f = this.indexFiles.shift()!;
+      f.close();
+      this.files.remove(path.join(this.dir, f.name));
+      removed++;
+    }
+    return removed;
+  }
+
+  close(): void {
+    for (const f of this.indexFiles) f.close();
+  }
+
+  fileCount(): number {
+    return this.indexFiles.length;
+  }
+}
