@@ -8,6 +8,9 @@ import type { ProducerManager } from './producer-manager.js';
 import type { PullRequestHoldService } from './pull-request-hold-service.js';
 import type { RebalanceLockManager } from './rebalance-lock-manager.js';
 import type { BrokerStats } from './broker-stats.js';
+import type { ScheduleMessageService } from './schedule-message-service.js';
+import type { TimerMessageService } from './timer-message-service.js';
+import type { TransactionalMessageService } from './transactional-message-service.js';
 import type { ConsumerFilterManager } from './consumer-filter-manager.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
@@ -24,6 +27,10 @@ export interface BrokerContext {
   stats: BrokerStats;
   /** SQL92 filter data per topic and group, registered from heartbeats. */
   filters: ConsumerFilterManager;
+  /** Delay levels (SCHEDULE_TOPIC_XXXX), arbitrary delivery times, half messages: issue 5. */
+  schedule: ScheduleMessageService;
+  timer: TimerMessageService;
+  transactions: TransactionalMessageService;
   /** brokerIP1:listenPort, stamped into every stored record. */
   storeHost: HostAddress;
   brokerAddr: string;

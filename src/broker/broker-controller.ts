@@ -14,6 +14,9 @@ import { ProducerManager } from './producer-manager.js';
 import { PullRequestHoldService, type HeldPull } from './pull-request-hold-service.js';
 import { RebalanceLockManager } from './rebalance-lock-manager.js';
 import { BrokerStats } from './broker-stats.js';
+import { ScheduleMessageService } from './schedule-message-service.js';
+import { TimerMessageService } from './timer-message-service.js';
+import { TransactionalMessageService } from './transactional-message-service.js';
 import { ConsumerFilterManager } from './consumer-filter-manager.js';
 import { BrokerOuterAPI, type BrokerIdentity } from './broker-outer-api.js';
 import type { BrokerContext } from './broker-context.js';
@@ -52,6 +55,8 @@ export class BrokerController {
       (topic, queueId) => store.getMaxOffsetInQueue(topic, queueId),
       config.longPollingEnable ? LONG_POLLING_CHECK_MS : config.shortPollingTimeMills,
     );
+    const producers = new ProducerManager(config.channelExpiredTimeout);
+    const storeHost = { ip: config.brokerIP1, port: config.listenPort };
     this.ctx = {
       config,
       store,
@@ -59,12 +64,15 @@ export class BrokerController {
       groups: new SubscriptionGroupManager(config),
       offsets: new ConsumerOffsetManager(config),
       consumers,
-      producers: new ProducerManager(config.channelExpiredTimeout),
+      producers,
       pullHold,
       locks: new RebalanceLockManager(),
       stats: new BrokerStats(),
       filters: new ConsumerFilterManager(config),
-      storeHost: { ip: config.brokerIP1, port: config.listenPort },
+      schedule: new ScheduleMessageService(config, store),
+      timer: new TimerMessageService(config, store),
+      transactions: new TransactionalMessageService(config, store, topics, producers, storeHost),
+      storeHost,
       brokerAddr,
       brokerConfigPath,
       registerBrokerAll: () => this.scheduleRegister(),
@@ -83,7 +91,11 @@ export class BrokerController {
     ctx.offsets.load();
     ctx.filters.load();
     ctx.consumers.onGroupEmpty = (group) => ctx.filters.unregisterGroup(group);
+    ctx.schedule.load();
     await this.store.start();
+    ctx.schedule.start();
+    ctx.timer.start();
+    ctx.transactions.start();
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
     );
@@ -108,6 +120,10 @@ export class BrokerController {
     ctx.stats.start();
     ctx.topics.onChange = () => this.scheduleRegister();
     this.every(config.flushConsumerOffsetInterval, () => ctx.offsets.persist());
+    this.every(config.flushDelayOffsetInterval, () => {
+      ctx.schedule.persist();
+      ctx.timer.persist();
+    });
     this.every(CONSUMER_FILTER_PERSIST_MS, () => ctx.filters.persist());
     // A channelExpiredTimeout shorter than the scan period (tests) is honoured within half of it.
     this.every(Math.min(CLIENT_SCAN_INTERVAL_MS, Math.max(1_000, config.channelExpiredTimeout / 2)), () => {
@@ -207,6 +223,10 @@ export class BrokerController {
     for (const s of this.servers) await s.close();
     this.ctx.offsets.persist();
     this.ctx.filters.persist();
+    // Issue 5 services write their progress while the store can still be read.
+    await this.ctx.schedule.shutdown();
+    await this.ctx.timer.shutdown();
+    this.ctx.transactions.shutdown();
     await this.store.shutdown();
     this.started = false;
   }

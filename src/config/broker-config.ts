@@ -48,6 +48,12 @@ export const BROKER_CONFIG_DEFAULTS = {
   transactionTimeOut: 6_000,
   transactionCheckMax: 15,
   transactionCheckInterval: 60_000,
+  /**
+   * Longest delay accepted for a TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS message, in seconds
+   * (5.x MessageStoreConfig key; its default is 3 days, ours 7 days: our timer index is durable and sorted,
+   * not a wheel whose size grows with the range).
+   */
+  timerMaxDelaySec: 7 * 86_400,
   // store (MessageStoreConfig)
   storePathRootDir: path.join(os.homedir(), 'store'),
   storePathCommitLog: '',

@@ -13,6 +13,7 @@ import { validateTopic, isNotAllowedSendTopic, RETRY_GROUP_TOPIC_PREFIX } from '
 import { describeTopicConfig, type TopicConfig } from '../../broker/topic-config-manager.js';
 import { storedProperties } from '../../broker/message-rewrite.js';
 import { putResultToResponse, isStored } from './put-result.js';
+import { putSingleMessage } from './send-special.js';
 import type { MessageInner } from '../../store/types.js';
 
 /**
@@ -85,7 +86,9 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
       reconsumeTimes: header.reconsumeTimes,
       preparedTransactionOffset: 0,
     };
-    result = await ctx.store.putMessage(msg);
+    const put = await putSingleMessage(ctx, req, header, msg);
+    if ('code' in put) return fail(put.code, put.remark);
+    result = put;
   }
   const response = putResultToResponse(req, result, ctx.config.maxMessageSize, ext);
   if (result.appendResult && isStored(result)) {

@@ -9,6 +9,9 @@ import { getMaxOffset, getMinOffset, searchOffsetByTimestamp, getEarliestMsgStor
 import { lockBatchMQ, unlockBatchMQ } from './queue-lock.js';
 import { updateAndCreateTopic, deleteTopicInBroker, getAllTopicConfig } from './topic-admin.js';
 import { viewMessageById } from './view-message.js';
+import { consumerSendMsgBack } from './consumer-send-msg-back.js';
+import { endTransaction } from './end-transaction.js';
+import { getAllDelayOffset } from './delay-offset.js';
 
 const GROUP_TOPIC_QUEUE = ['consumerGroup', 'topic', 'queueId'] as const;
 const TOPIC_QUEUE = ['topic', 'queueId'] as const;
@@ -36,4 +39,8 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.DELETE_TOPIC_IN_BROKER, processor: deleteTopicInBroker, required: ['topic'] },
   { code: C.GET_ALL_TOPIC_CONFIG, processor: getAllTopicConfig },
   { code: C.VIEW_MESSAGE_BY_ID, processor: viewMessageById, required: ['offset'] },
+  // delayed, retried, dead-lettered and transactional messages: issue 5
+  { code: C.CONSUMER_SEND_MSG_BACK, processor: consumerSendMsgBack, required: ['offset', 'group', 'delayLevel'] },
+  { code: C.END_TRANSACTION, processor: endTransaction, required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'] },
+  { code: C.GET_ALL_DELAY_OFFSET, processor: getAllDelayOffset },
 ];

@@ -1,0 +1,63 @@
+import type { BrokerContext } from '../../broker/broker-context.js';
+import { type RemotingCommand, createResponse } from '../../remoting/command.js';
+import type { Connection } from '../../remoting/connection.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { MessageSysFlag } from '../../protocol/sys-flag.js';
+import { int, str } from '../../codec/header-fields.js';
+import { putRouted, routeForStore } from '../../broker/delayed-put.js';
+import { log } from '../../logger.js';
+
+const STORED = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
+
+/**
+ * END_TRANSACTION (37), one-way from the producer after its local transaction or a check-back
+ * (EndTransactionProcessor). Steps: decode → UNKNOWN (0) does nothing → check the half message against
+ * the header → commit: put the final message to its real topic (delay / timer routing applies) →
+ * op record. A transaction already ended is left alone, so a late or repeated answer cannot commit twice.
+ */
+export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, conn: Connection): Promise<RemotingCommand | null> {
+  if (ctx.config.brokerRole === 'SLAVE') {
+    return createResponse(req, ResponseCode.SLAVE_NOT_AVAILABLE, 'Slave can not accept end transaction request');
+  }
+  const h = req.extFields;
+  const type = int(h, 'commitOrRollback');
+  const fromCheck = h?.fromTransactionCheck === 'true';
+  if (type !== MessageSysFlag.TRANSACTION_COMMIT_TYPE && type !== MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) {
+    // UNKNOWN: the producer does not know yet; the check-back service will ask again.
+    if (type !== MessageSysFlag.TRANSACTION_NOT_TYPE) log.warn(`end transaction from ${conn.remoteAddr}: bad commitOrRollback ${type}`);
+    return null;
+  }
+  const commit = type === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
+  const o = ctx.transactions.beginEnd({
+    producerGroup: str(h, 'producerGroup'),
+    tranStateTableOffset: int(h, 'tranStateTableOffset'),
+    commitLogOffset: int(h, 'commitLogOffset'),
+    commit,
+  });
+  if (o.code === 'ERROR') {
+    log.warn(`end transaction ${commit ? 'commit' : 'rollback'} from ${conn.remoteAddr} (check=${fromCheck}) refused: ${o.remark}`);
+    return createResponse(req, ResponseCode.SYSTEM_ERROR, o.remark);
+  }
+  if (o.code === 'IGNORED') {
+    log.debug(`end transaction ${h?.msgId} from ${conn.remoteAddr} ignored: ${o.why}`);
+    return createResponse(req, ResponseCode.SUCCESS);
+  }
+  const half = o.half!;
+  if (!o.final) {
+    await ctx.transactions.finishEnd(half, false);
+    return createResponse(req, ResponseCode.SUCCESS);
+  }
+  const routed = routeForStore(ctx, o.final);
+  if ('code' in routed) {
+    await ctx.transactions.finishEnd(half, 'failed');
+    return createResponse(req, routed.code, routed.remark);
+  }
+  const r = await putRouted(ctx, routed);
+  if (!STORED.has(r.status)) {
+    await ctx.transactions.finishEnd(half, 'failed');
+    return createResponse(req, ResponseCode.SYSTEM_ERROR, `${r.status}${r.remark ? `: ${r.remark}` : ''}`);
+  }
+  ctx.stats.incPut(o.final.topic, 1);
+  await ctx.transactions.finishEnd(half, true);
+  return createResponse(req, ResponseCode.SUCCESS);
+}
