@@ -353,6 +353,7 @@ export class CommitLog {
   setEnd(end: number): void {
     while (this.segments.length > 0 && this.segments[this.segments.length - 1].start > end) {
       const dead = this.segments.pop()!;
+      this.dirty.delete(dead);
       dead.file.close();
       this.files.remove(dead.file.path);
       log.warn(`commitlog: removed segment ${offsetToFileName(dead.start)} past the end of the log (${end})`);
@@ -373,6 +374,7 @@ export class CommitLog {
     const removed: Segment[] = [];
     while (count-- > 0 && this.segments.length > 1) {
       const s = this.segments.shift()!;
+      this.dirty.delete(s);
       s.file.close();
       this.files.remove(s.file.path);
       removed.push(s);
@@ -386,7 +388,12 @@ export class CommitLog {
     const upTo = this.writtenOffset;
     const segs = [...this.dirty];
     this.dirty.clear();
-    await Promise.all(segs.map((s) => s.file.sync()));
+    try {
+      await Promise.all(segs.map((s) => s.file.sync()));
+    } catch (e) {
+      for (const s of segs) if (this.segments.includes(s)) this.dirty.add(s);
+      throw e;
+    }
     return upTo;
   }
 

@@ -24,6 +24,7 @@ import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels, tagsCodeOf } from '
 import { FsStoreFiles, type StoreFiles } from './store-files.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { IndexService } from './index-service.js';
+import { CleanService, type CleanRunResult } from './clean-service.js';
 import type {
   ArrivalListener, GetMessageResult, GetMessageStatus, MessageFilter, MessageInner, MessageStore, PutMessageResult,
   PutMessageStatus, QueryMessageResult,
@@ -37,6 +38,8 @@ const RECENT_CACHE_BYTES = 32 * 1024 * 1024;
 const MAX_FILTER_SCAN_BYTES = 16000;
 /** ConsumeQueue units read per step of a pull scan (most pulls need far fewer than MAX_FILTER_SCAN_BYTES). */
 const CQ_READ_STEP_UNITS = 64;
+/** MessageStoreConfig#cleanResourceInterval: how often retention and the disk check run. */
+const CLEAN_RESOURCE_INTERVAL_MS = 10_000;
 
 export interface StoreDeps {
   files: StoreFiles;
@@ -90,6 +93,7 @@ export class DefaultMessageStore implements MessageStore {
   private dispatches: Dispatch[] = [];
   private indexJobs: IndexJob[] = [];
   private readonly index: IndexService | undefined;
+  private readonly clean: CleanService;
   private waiters: Waiter[] = [];
   private tickScheduled = false;
   private lastStoreTimestamp = 0;
@@ -117,6 +121,12 @@ export class DefaultMessageStore implements MessageStore {
     if (config.messageIndexEnable) {
       this.index = new IndexService(path.join(this.rootDir, 'index'), this.files, config.maxHashSlotNum, config.maxIndexNum, this.now);
     }
+    this.clean = new CleanService(config, {
+      commitLog: this.commitLog,
+      queues: () => [...this.allQueues()].map((q) => q.cq),
+      index: this.index,
+      paths: [logDir, this.rootDir],
+    }, this.files, this.now);
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
       throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
     }
@@ -148,6 +158,7 @@ export class DefaultMessageStore implements MessageStore {
       q.next = q.cq.maxOffset;
     }
     this.lastStoreTimestamp = Math.max(this.checkpoint.physicMsgTimestamp, this.lastStoreTimestamp);
+    this.clean.trimToLog();
     this.lastRecovery = { ms: performance.now() - t0, scannedBytes: res.scannedBytes, records: res.records, crashed };
     this.files.writeSmall(abortPath, Buffer.alloc(0));
     this.started = true;
@@ -230,7 +241,9 @@ export class DefaultMessageStore implements MessageStore {
       this.timers.push(setInterval(() => this.flushLog(), Math.max(10, this.config.flushIntervalCommitLog)));
     }
     this.timers.push(setInterval(() => this.flushQueues(), Math.max(10, this.config.flushIntervalConsumeQueue)));
+    this.timers.push(setInterval(() => this.runClean(), CLEAN_RESOURCE_INTERVAL_MS));
     for (const t of this.timers) t.unref();
+    this.runClean();
   }
 
   /** FlushRealTimeService: one fdatasync per interval when anything was written. */
@@ -270,6 +283,21 @@ export class DefaultMessageStore implements MessageStore {
     if (ts > this.checkpoint.physicMsgTimestamp) this.checkpoint.physicMsgTimestamp = ts;
     if (upTo > this.flushWaits.flushedOffset) this.flushWaits.flushedOffset = upTo;
     return upTo;
+  }
+
+  /** One retention / disk-protection pass (normally every 10 s; public for admin and tests). */
+  runClean(): CleanRunResult {
+    try {
+      return this.clean.run();
+    } catch (e) {
+      log.error(`clean failed: ${(e as Error).message}`);
+      return { deletedSegments: 0, diskRatio: -1, diskFull: this.clean.diskFull };
+    }
+  }
+
+  /** DELETE_EXPIRED_COMMITLOG: delete expired segments on the next runs whatever the hour. */
+  executeDeleteFilesManually(): void {
+    this.clean.executeDeleteFilesManually();
   }
 
   // ================================================================ put
@@ -313,6 +341,8 @@ export class DefaultMessageStore implements MessageStore {
   private checkStoreStatus(): PutMessageResult | undefined {
     if (!this.started || this.shuttingDown) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'message store is not running' };
     if (this.config.brokerRole === 'SLAVE') return { status: 'SERVICE_NOT_AVAILABLE', remark: 'broker role is slave' };
+    // RunningFlags#isWriteable: the Java store refuses with SERVICE_NOT_AVAILABLE when the disk is full.
+    if (this.clean.diskFull) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'disk full: the store disk is above 90% used' };
     return undefined;
   }
 
@@ -725,6 +755,7 @@ export class DefaultMessageStore implements MessageStore {
       commitLogSegments: String(this.commitLog.segments.length),
       consumeQueues: String(this.queueCount()),
       indexFiles: String(this.index?.fileCount() ?? 0),
+      diskFull: String(this.clean.diskFull),
       flushDiskType: this.config.flushDiskType,
       flushedOffset: String(this.flushWaits.flushedOffset),
       lastRecoveryMs: this.lastRecovery.ms.toFixed(1),

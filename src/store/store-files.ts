@@ -20,12 +20,24 @@ export interface StoreFile {
   truncate(length: number): void;
   /** Makes everything written so far durable (fdatasync). */
   sync(): Promise<void>;
+  /** Last write time in ms (the file's mtime): retention ages segments by it, as MappedFile#getLastModifiedTimestamp. */
+  modifiedMs(): number;
   close(): void;
 }
 
 export interface DiskUsage {
   totalBytes: number;
+  /** Free blocks, including those reserved for root (statfs bfree). */
   freeBytes: number;
+  /** Blocks an unprivileged writer may use (statfs bavail). */
+  availableBytes: number;
+}
+
+/** UtilAll#getDiskPartitionSpaceUsedPercent: used / (used + usable), as a ratio 0..1. */
+export function usedRatio(u: DiskUsage): number {
+  const used = u.totalBytes - u.freeBytes;
+  const entire = used + u.availableBytes;
+  return entire > 0 ? used / entire : -1;
 }
 
 export interface StoreFiles {
@@ -78,7 +90,12 @@ class FsFile implements StoreFile {
     this.length = length;
   }
   sync(): Promise<void> {
+    // A file closed since it was written (deleted by retention, or the store shut down) has nothing left to sync.
+    if (this.fd < 0) return Promise.resolve();
     return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+  }
+  modifiedMs(): number {
+    return fs.fstatSync(this.fd).mtimeMs;
   }
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
@@ -138,7 +155,7 @@ export class FsStoreFiles implements StoreFiles {
   }
   diskUsage(p: string): DiskUsage {
     const s = fs.statfsSync(p);
-    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bfree * s.bsize, availableBytes: s.bavail * s.bsize };
   }
 }
 
@@ -150,7 +167,13 @@ export class MemFile implements StoreFile {
   length = 0;
   durable = Buffer.alloc(0);
   closed = false;
-  constructor(readonly path: string, private readonly owner: MemoryStoreFiles) {}
+  mtime: number;
+  constructor(readonly path: string, private readonly owner: MemoryStoreFiles) {
+    this.mtime = owner.clock();
+  }
+  modifiedMs(): number {
+    return this.mtime;
+  }
   size(): number {
     return this.length;
   }
@@ -166,6 +189,7 @@ export class MemFile implements StoreFile {
     if (position > this.length) this.data.fill(0, this.length, position);
     buf.copy(this.data, position);
     if (position + buf.length > this.length) this.length = position + buf.length;
+    this.mtime = this.owner.clock();
   }
   read(buf: Buffer, offset: number, length: number, position: number): number {
     if (position >= this.length) return 0;
@@ -205,7 +229,9 @@ export class MemoryStoreFiles implements StoreFiles {
   readonly dirs = new Set<string>();
   beforeWrite?: (f: MemFile, buf: Buffer, position: number) => void;
   beforeSync?: (f: MemFile) => Promise<void> | void;
-  usage: DiskUsage = { totalBytes: 100 * 1024 ** 3, freeBytes: 90 * 1024 ** 3 };
+  usage: DiskUsage = { totalBytes: 100 * 1024 ** 3, freeBytes: 90 * 1024 ** 3, availableBytes: 90 * 1024 ** 3 };
+  /** Stamps file modification times (tests move it to age segments). */
+  clock: () => number = Date.now;
 
   private norm(p: string): string {
     return path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/$/, '');
