@@ -230,6 +230,7 @@ export class DefaultMessageStore implements MessageStore {
     this.started = false;
     this.dispatches = [];
     this.waiters = [];
+    this.indexJobs = [];
     this.commitLog.close();
     for (const q of this.allQueues()) q.cq.close();
     this.index?.close();
@@ -397,6 +398,7 @@ export class DefaultMessageStore implements MessageStore {
   /** End of tick: write, dispatch, acknowledge. */
   private runTick(): void {
     this.tickScheduled = false;
+    if (!this.started) return; // abandoned: a killed process writes nothing more
     const dispatches = this.dispatches;
     const waiters = this.waiters;
     const indexJobs = this.indexJobs;

@@ -162,20 +162,13 @@ export class FsStoreFiles implements StoreFiles {
 // ------------------------------------------------------------------ memory
 
 /** One in-memory file: `data[0..length)` is what the OS would hold, `durable` what survived the last sync. */
-export class MemFile implements StoreFile {
+export class MemFile {
   data = Buffer.alloc(0);
   length = 0;
   durable = Buffer.alloc(0);
-  closed = false;
   mtime: number;
-  constructor(readonly path: string, private readonly owner: MemoryStoreFiles) {
+  constructor(readonly path: string, readonly owner: MemoryStoreFiles) {
     this.mtime = owner.clock();
-  }
-  modifiedMs(): number {
-    return this.mtime;
-  }
-  size(): number {
-    return this.length;
   }
   private ensure(n: number): void {
     if (n <= this.data.length) return;
@@ -206,9 +199,6 @@ export class MemFile implements StoreFile {
     await this.owner.beforeSync?.(this);
     this.durable = Buffer.from(this.data.subarray(0, this.length));
   }
-  close(): void {
-    this.closed = true;
-  }
   /** Bytes currently visible, as a copy. */
   content(): Buffer {
     return Buffer.from(this.data.subarray(0, this.length));
@@ -217,6 +207,42 @@ export class MemFile implements StoreFile {
   setContent(b: Buffer): void {
     this.data = Buffer.from(b);
     this.length = b.length;
+  }
+}
+
+/** An open handle on a MemFile: like a file descriptor, it stops working once closed (EBADF). */
+class MemHandle implements StoreFile {
+  private closed = false;
+  constructor(private readonly f: MemFile) {}
+  get path(): string {
+    return this.f.path;
+  }
+  private check(): void {
+    if (this.closed) throw Object.assign(new Error(`EBADF: ${this.f.path} is closed`), { code: 'EBADF' });
+  }
+  size(): number {
+    return this.f.length;
+  }
+  write(buf: Buffer, position: number): void {
+    this.check();
+    this.f.write(buf, position);
+  }
+  read(buf: Buffer, offset: number, length: number, position: number): number {
+    this.check();
+    return this.f.read(buf, offset, length, position);
+  }
+  truncate(length: number): void {
+    this.check();
+    this.f.truncate(length);
+  }
+  sync(): Promise<void> {
+    return this.closed ? Promise.resolve() : this.f.sync();
+  }
+  modifiedMs(): number {
+    return this.f.mtime;
+  }
+  close(): void {
+    this.closed = true;
   }
 }
 
@@ -270,8 +296,7 @@ export class MemoryStoreFiles implements StoreFiles {
       this.files.set(n, f);
       this.mkdirp(path.posix.dirname(n));
     }
-    f.closed = false;
-    return f;
+    return new MemHandle(f);
   }
   file(p: string): MemFile | undefined {
     return this.files.get(this.norm(p));
@@ -290,7 +315,8 @@ export class MemoryStoreFiles implements StoreFiles {
     return this.files.get(this.norm(p))?.content();
   }
   writeSmall(p: string, data: Buffer): void {
-    const f = this.open(p, true) as MemFile;
+    this.open(p, true).close();
+    const f = this.files.get(this.norm(p))!;
     f.setContent(data);
     f.durable = Buffer.from(data);
   }
