@@ -12,7 +12,7 @@ import { REPO_ROOT, assertCleanStops, makeTempDir, removeDir, type RunningServer
 export interface OurServerOptions {
   /** broker.conf keys (Java names) overriding the defaults below. */
   conf?: Record<string, string | number | boolean>;
-  /** Defaults to <repo>/dist/cli.js (`npm run build`). */
+  /** Defaults to <repo>/dist/cli.js (`npm run build`), run from a snapshot (see snapshotDist). */
   cliPath?: string;
   readyTimeoutMs?: number;
   /** Extra node flags, e.g. ['--inspect']. */
@@ -23,8 +23,25 @@ const READY_TIMEOUT_MS_DEFAULT = 30_000;
 /** Our server flushes and unregisters on SIGTERM; this is far more than that should take. */
 const STOP_GRACE_MS = 15_000;
 
+/**
+ * Copies dist/ to <repo>/.tmp/dist-*, so a rebuild of dist/ while a test runs (other work in the same tree)
+ * cannot change the code under test between start and restart. Inside the repo so that node_modules
+ * and package.json ("type": "module") still resolve as they do for dist/.
+ */
+function snapshotDist(): string {
+  const dist = path.join(REPO_ROOT, 'dist');
+  const cli = path.join(dist, 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
+  const tmp = path.join(REPO_ROOT, '.tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+  const snapshot = fs.mkdtempSync(path.join(tmp, 'dist-'));
+  fs.cpSync(dist, snapshot, { recursive: true });
+  return snapshot;
+}
+
 export async function startOurServer(options: OurServerOptions = {}): Promise<RunningServer> {
-  const cli = options.cliPath ?? path.join(REPO_ROOT, 'dist', 'cli.js');
+  const snapshot = options.cliPath ? undefined : snapshotDist();
+  const cli = options.cliPath ?? path.join(snapshot as string, 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
   const dir = makeTempDir('rocketmq-ts-ours');
   const namesrvPort = await freePort();
@@ -72,7 +89,15 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ru
     return [r];
   };
 
-  await start();
+  const removeSnapshot = () => {
+    if (snapshot) fs.rmSync(snapshot, { recursive: true, force: true });
+  };
+  try {
+    await start();
+  } catch (err) {
+    removeSnapshot();
+    throw err;
+  }
   const server: RunningServer = {
     kind: 'rocketmq-ts',
     namesrvAddr: `127.0.0.1:${namesrvPort}`,
@@ -93,6 +118,7 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ru
     async dispose() {
       await stop();
       removeDir(dir);
+      removeSnapshot();
     },
     output: () => earlier + (proc?.output ?? ''),
   };

@@ -1,9 +1,11 @@
 package rocketmqts.compat;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.rocketmq.client.consumer.AllocateMessageQueueStrategy;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
@@ -49,17 +51,24 @@ final class Clients {
         return c;
     }
 
-    /** Averaging allocation that remembers what it last gave this consumer, so scenarios can wait for a stable split. */
+    /**
+     * Averaging allocation that remembers, per topic, what it last gave this consumer, so scenarios can
+     * wait for a stable split. Per topic because a clustering consumer also rebalances its group's
+     * %RETRY% topic through the same strategy.
+     */
     static final class RecordingAllocation implements AllocateMessageQueueStrategy {
         private final AllocateMessageQueueAveragely delegate = new AllocateMessageQueueAveragely();
-        private volatile List<MessageQueue> last = new ArrayList<>();
-        private volatile int consumersSeen;
+        private final Map<String, List<MessageQueue>> last = new ConcurrentHashMap<>();
+        private final Map<String, Integer> consumersSeen = new ConcurrentHashMap<>();
 
         @Override
         public List<MessageQueue> allocate(String group, String currentCID, List<MessageQueue> mqAll, List<String> cidAll) {
             List<MessageQueue> r = delegate.allocate(group, currentCID, mqAll, cidAll);
-            last = new ArrayList<>(r);
-            consumersSeen = cidAll.size();
+            if (!mqAll.isEmpty()) {
+                String topic = mqAll.get(0).getTopic();
+                last.put(topic, new ArrayList<>(r));
+                consumersSeen.put(topic, cidAll.size());
+            }
             return r;
         }
 
@@ -68,16 +77,16 @@ final class Clients {
             return "RECORDING_AVG";
         }
 
-        Set<Integer> queueIds() {
-            Set<Integer> ids = new HashSet<>();
-            for (MessageQueue mq : last) {
+        Set<Integer> queueIds(String topic) {
+            Set<Integer> ids = new TreeSet<>();
+            for (MessageQueue mq : last.getOrDefault(topic, List.of())) {
                 ids.add(mq.getQueueId());
             }
             return ids;
         }
 
-        int consumersSeen() {
-            return consumersSeen;
+        int consumersSeen(String topic) {
+            return consumersSeen.getOrDefault(topic, 0);
         }
     }
 

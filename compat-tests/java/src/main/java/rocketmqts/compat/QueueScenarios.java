@@ -47,9 +47,9 @@ final class QueueScenarios {
             consumer = Clients.pushConsumer(namesrv, Clients.unique("CG", runId), topic, "consumer-" + runId, alloc);
             consumer.registerMessageListener(collector.listener("c1"));
             consumer.start();
-            if (!waitFor(() -> alloc.queueIds().size() == queues, ALLOCATION_TIMEOUT_MS)) {
+            if (!waitFor(() -> alloc.queueIds(topic).size() == queues, ALLOCATION_TIMEOUT_MS)) {
                 return out.problem("consumer never got all " + queues + " queues of " + topic + "; allocated "
-                    + alloc.queueIds() + " seeing " + alloc.consumersSeen() + " consumer(s)");
+                    + alloc.queueIds(topic) + " seeing " + alloc.consumersSeen(topic) + " consumer(s)");
             }
             Thread.sleep(500); // let its first pulls reach the broker and park
             List<Content> main = Content.range(runId, 1, CLUSTERING_MESSAGES);
@@ -117,12 +117,12 @@ final class QueueScenarios {
             Clients.RecordingAllocation a2 = new Clients.RecordingAllocation();
             consumers.add(start(namesrv, group, topic, "c1-" + runId, a1, collector.listener("c1")));
             consumers.add(start(namesrv, group, topic, "c2-" + runId, a2, collector.listener("c2")));
-            if (!waitForStableSplit(a1, a2, mqs.size())) {
-                return out.problem("two consumers in one group never split " + mqs.size() + " queues: c1 has " + a1.queueIds()
-                    + " seeing " + a1.consumersSeen() + " consumer(s), c2 has " + a2.queueIds() + " seeing "
-                    + a2.consumersSeen() + " consumer(s)");
+            if (!waitForStableSplit(topic, a1, a2, mqs.size())) {
+                return out.problem("two consumers in one group never split " + mqs.size() + " queues: c1 has "
+                    + a1.queueIds(topic) + " seeing " + a1.consumersSeen(topic) + " consumer(s), c2 has "
+                    + a2.queueIds(topic) + " seeing " + a2.consumersSeen(topic) + " consumer(s)");
             }
-            Scenarios.info("topic " + topic + ": c1 has queues " + a1.queueIds() + ", c2 has " + a2.queueIds());
+            Scenarios.info("topic " + topic + ": c1 has queues " + a1.queueIds(topic) + ", c2 has " + a2.queueIds(topic));
             List<Content> main = Content.range(runId, SHARED_TOPIC_QUEUES, SHARED_MESSAGES);
             out.problems(SendScenarios.sendSync(producer, topic, main, sent));
             List<Content> all = Content.range(runId, 0, SHARED_TOPIC_QUEUES + SHARED_MESSAGES);
@@ -133,7 +133,7 @@ final class QueueScenarios {
             for (Integer dup : collector.duplicated(idxs(main))) {
                 out.problem("idx=" + dup + " sent after the split was stable, delivered " + collector.byIdx.get(dup).size() + " times");
             }
-            String split = checkSplit(main, collector, Map.of("c1", a1.queueIds(), "c2", a2.queueIds()), out);
+            String split = checkSplit(main, collector, Map.of("c1", a1.queueIds(topic), "c2", a2.queueIds(topic)), out);
             return out.summary(r.summary(all.size()) + " (warm-up duplicates tolerated); " + split);
         } finally {
             for (DefaultMQPushConsumer c : consumers) {
@@ -152,15 +152,15 @@ final class QueueScenarios {
         return c;
     }
 
-    private static boolean waitForStableSplit(Clients.RecordingAllocation a1, Clients.RecordingAllocation a2, int queues)
-        throws InterruptedException {
+    private static boolean waitForStableSplit(String topic, Clients.RecordingAllocation a1, Clients.RecordingAllocation a2,
+        int queues) throws InterruptedException {
         BooleanSupplier split = () -> {
-            Set<Integer> q1 = a1.queueIds();
-            Set<Integer> q2 = a2.queueIds();
+            Set<Integer> q1 = a1.queueIds(topic);
+            Set<Integer> q2 = a2.queueIds(topic);
             Set<Integer> union = new HashSet<>(q1);
             union.addAll(q2);
             return !q1.isEmpty() && !q2.isEmpty() && union.size() == queues && q1.size() + q2.size() == queues
-                && a1.consumersSeen() == 2 && a2.consumersSeen() == 2;
+                && a1.consumersSeen(topic) == 2 && a2.consumersSeen(topic) == 2;
         };
         long deadline = System.currentTimeMillis() + ALLOCATION_TIMEOUT_MS;
         while (System.currentTimeMillis() < deadline) {
