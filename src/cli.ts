@@ -42,8 +42,8 @@ function loadNamesrv(file: string | undefined, overrides: Partial<NamesrvConfig>
   return cfg;
 }
 
-async function startBroker(cfg: BrokerConfig): Promise<BrokerController> {
-  const broker = new BrokerController(cfg, new DefaultMessageStore(cfg));
+async function startBroker(cfg: BrokerConfig, configFile?: string): Promise<BrokerController> {
+  const broker = new BrokerController(cfg, new DefaultMessageStore(cfg), configFile && path.resolve(configFile));
   await broker.start();
   const ns = cfg.namesrvAddr || '(none)';
   // Same ready line as BrokerStartup, so scripts written for the Java broker can wait for it.
@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
       );
       const cfg = loadBroker(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
       cfg.namesrvAddr = values.namesrv ?? `127.0.0.1:${namesrv.port}`;
-      const broker = await startBroker(cfg);
+      const broker = await startBroker(cfg, values.config);
       onSignals(async () => {
         await broker.shutdown();
         await namesrv.shutdown();
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
       const cfg = loadBroker(values.config, {});
       if (values.namesrv) cfg.namesrvAddr = values.namesrv;
       if (!cfg.namesrvAddr) cfg.namesrvAddr = process.env.NAMESRV_ADDR ?? '';
-      const broker = await startBroker(cfg);
+      const broker = await startBroker(cfg, values.config);
       onSignals(() => broker.shutdown());
       return;
     }

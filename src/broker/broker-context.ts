@@ -34,6 +34,8 @@ export interface BrokerContext {
   /** brokerIP1:listenPort, stamped into every stored record. */
   storeHost: HostAddress;
   brokerAddr: string;
+  /** Where UPDATE_BROKER_CONFIG persists settings: the -c file, if the broker was started with one. */
+  brokerConfigPath?: string;
   /** Ask the broker to re-register with every namesrv now (after a topic change). */
   registerBrokerAll(): void;
 }

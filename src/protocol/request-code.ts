@@ -95,6 +95,8 @@ export const RequestCode = {
   ADD_WRITE_PERM_OF_BROKER: 327,
   GET_ALL_PRODUCER_INFO: 328,
   DELETE_EXPIRED_COMMITLOG: 329,
+  // 5.x: mqadmin 5.x (topicStatus, updateTopic) reads one topic's config with this code.
+  GET_TOPIC_CONFIG: 351,
   // 5.x: DefaultLitePullConsumer pulls with this code; handled like PULL_MESSAGE.
   LITE_PULL_MESSAGE: 361,
 } as const;

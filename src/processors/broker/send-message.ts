@@ -92,7 +92,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
   }
   const response = putResultToResponse(req, result, ctx.config.maxMessageSize, ext);
   if (result.appendResult && isStored(result)) {
-    ctx.stats.incPut(header.topic, result.appendResult.msgNum);
+    ctx.stats.incPut(header.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
     response.extFields!.msgId = result.appendResult.msgId;
     response.extFields!.queueId = String(queueId);
     response.extFields!.queueOffset = String(result.appendResult.logicsOffset);

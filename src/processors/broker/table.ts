@@ -12,6 +12,16 @@ import { viewMessageById } from './view-message.js';
 import { consumerSendMsgBack } from './consumer-send-msg-back.js';
 import { endTransaction } from './end-transaction.js';
 import { getAllDelayOffset } from './delay-offset.js';
+import { queryMessage } from './query-message.js';
+import {
+  updateAndCreateSubscriptionGroup, getAllSubscriptionGroup, deleteSubscriptionGroup, getConsumeStats, getBrokerConsumeStats,
+  getConsumerConnectionList, getProducerConnectionList, queryTopicConsumeByWho,
+} from './admin-group.js';
+import { getTopicStatsInfo, queryConsumeTimeSpan, getSystemTopicListFromBroker, getTopicConfig } from './admin-topic.js';
+import {
+  getBrokerRuntimeInfo, getBrokerConfig, updateBrokerConfig, viewBrokerStatsData, cleanExpiredConsumeQueue, cleanUnusedTopic,
+} from './admin-broker.js';
+import { getConsumerRunningInfo, consumeMessageDirectly } from './admin-client-relay.js';
 
 const GROUP_TOPIC_QUEUE = ['consumerGroup', 'topic', 'queueId'] as const;
 const TOPIC_QUEUE = ['topic', 'queueId'] as const;
@@ -43,4 +53,26 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.CONSUMER_SEND_MSG_BACK, processor: consumerSendMsgBack, required: ['offset', 'group', 'delayLevel'] },
   { code: C.END_TRANSACTION, processor: endTransaction, required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'] },
   { code: C.GET_ALL_DELAY_OFFSET, processor: getAllDelayOffset },
+  // admin (mqadmin): issue 6
+  { code: C.QUERY_MESSAGE, processor: queryMessage, required: ['topic', 'key', 'maxNum', 'beginTimestamp', 'endTimestamp'] },
+  { code: C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, processor: updateAndCreateSubscriptionGroup },
+  { code: C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, processor: getAllSubscriptionGroup },
+  { code: C.DELETE_SUBSCRIPTIONGROUP, processor: deleteSubscriptionGroup, required: ['groupName'] },
+  { code: C.GET_CONSUME_STATS, processor: getConsumeStats, required: ['consumerGroup'] },
+  { code: C.GET_BROKER_CONSUME_STATS, processor: getBrokerConsumeStats },
+  { code: C.GET_CONSUMER_CONNECTION_LIST, processor: getConsumerConnectionList, required: ['consumerGroup'] },
+  { code: C.GET_PRODUCER_CONNECTION_LIST, processor: getProducerConnectionList, required: ['producerGroup'] },
+  { code: C.QUERY_TOPIC_CONSUME_BY_WHO, processor: queryTopicConsumeByWho, required: ['topic'] },
+  { code: C.GET_TOPIC_STATS_INFO, processor: getTopicStatsInfo, required: ['topic'] },
+  { code: C.GET_TOPIC_CONFIG, processor: getTopicConfig, required: ['topic'] },
+  { code: C.QUERY_CONSUME_TIME_SPAN, processor: queryConsumeTimeSpan, required: ['topic', 'group'] },
+  { code: C.GET_SYSTEM_TOPIC_LIST_FROM_BROKER, processor: getSystemTopicListFromBroker },
+  { code: C.GET_BROKER_RUNTIME_INFO, processor: getBrokerRuntimeInfo },
+  { code: C.GET_BROKER_CONFIG, processor: getBrokerConfig },
+  { code: C.UPDATE_BROKER_CONFIG, processor: updateBrokerConfig },
+  { code: C.VIEW_BROKER_STATS_DATA, processor: viewBrokerStatsData, required: ['statsName', 'statsKey'] },
+  { code: C.CLEAN_EXPIRED_CONSUMEQUEUE, processor: cleanExpiredConsumeQueue },
+  { code: C.CLEAN_UNUSED_TOPIC, processor: cleanUnusedTopic },
+  { code: C.GET_CONSUMER_RUNNING_INFO, processor: getConsumerRunningInfo, required: ['consumerGroup', 'clientId'] },
+  { code: C.CONSUME_MESSAGE_DIRECTLY, processor: consumeMessageDirectly, required: ['consumerGroup'] },
 ];

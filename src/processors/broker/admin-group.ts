@@ -1,0 +1,162 @@
+/**
+ * Consumer/producer group administration (AdminBrokerProcessor): subscription group configs,
+ * consume progress, who is connected. Bodies are the fastjson forms the admin tools parse
+ * (protocol.md §4.4): MessageQueue objects as map keys in ConsumeStats.
+ */
+import type { BrokerContext } from '../../broker/broker-context.js';
+import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { str, bool } from '../../codec/header-fields.js';
+import { toFastJson, parseFastJson, JavaDouble } from '../../codec/fastjson.js';
+import { subscriptionGroupConfig, type SubscriptionGroupConfig } from '../../broker/subscription-group-manager.js';
+import type { ClientChannelInfo } from '../../broker/client-channel.js';
+import type { Connection } from '../../remoting/connection.js';
+
+const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
+
+/** common/message/MessageQueue.java as a bean: the key of ConsumeStats/TopicStatsTable maps. */
+export interface MessageQueueKey {
+  brokerName: string;
+  queueId: number;
+  topic: string;
+}
+
+/** UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200): body is a SubscriptionGroupConfig; 5.x-only fields are dropped as a 4.9 broker does. */
+export function updateAndCreateSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const body = requestBody(req);
+  if (!body || body.length === 0) return createResponse(req, ResponseCode.SUCCESS);
+  const o = parseFastJson(body.toString('utf8')) as Partial<Record<keyof SubscriptionGroupConfig, unknown>>;
+  if (typeof o.groupName !== 'string' || o.groupName === '') {
+    return createResponse(req, ResponseCode.SYSTEM_ERROR, 'the subscription group config has no groupName');
+  }
+  const sg = subscriptionGroupConfig(o.groupName);
+  for (const k of Object.keys(sg) as Array<keyof SubscriptionGroupConfig>) {
+    const v = o[k];
+    if (v === undefined || v === null || k === 'groupName') continue;
+    const def = sg[k];
+    if (typeof def === 'number') (sg as unknown as Record<string, unknown>)[k] = Number(v);
+    else if (typeof def === 'boolean') (sg as unknown as Record<string, unknown>)[k] = v === true || v === 'true';
+  }
+  ctx.groups.put(sg);
+  return createResponse(req, ResponseCode.SUCCESS);
+}
+
+/** GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201): the manager as subscriptionGroup.json holds it. */
+export function getAllSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const body = json({ dataVersion: ctx.groups.dataVersion, subscriptionGroupTable: ctx.groups.table });
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body);
+}
+
+/** DELETE_SUBSCRIPTIONGROUP (207): 4.9 tools send `removeOffset`, 5.x tools `cleanOffset`; either drops the offsets. */
+export function deleteSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const h = req.extFields;
+  const group = str(h, 'groupName');
+  ctx.groups.delete(group);
+  if (bool(h, 'removeOffset') || bool(h, 'cleanOffset')) ctx.offsets.removeGroup(group);
+  ctx.stats.forget(undefined, group);
+  return createResponse(req, ResponseCode.SUCCESS);
+}
+
+/**
+ * GET_CONSUME_STATS (208): per read queue the broker's max offset, the group's committed offset
+ * and the store time of the last consumed message, plus the group's pull TPS over the last minute.
+ * No topic in the header means every topic the group has offsets for; 5.x tools may send a
+ * comma-separated `topicList` instead.
+ */
+export function getConsumeStats(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const h = req.extFields;
+  const group = str(h, 'consumerGroup');
+  const topics = h?.topic ? [h.topic] : h?.topicList ? h.topicList.split(',').filter(Boolean) : ctx.offsets.topicsOfGroup(group);
+  const offsetTable = new Map<MessageQueueKey, { brokerOffset: number; consumerOffset: number; lastTimestamp: number }>();
+  let tps = 0;
+  const gi = ctx.consumers.get(group);
+  for (const topic of topics) {
+    const tc = ctx.topics.select(topic);
+    if (!tc) continue;
+    // A live group that does not subscribe to the topic any more is not reported for it.
+    if (gi && gi.subscriptionTable.size > 0 && !gi.subscriptionTable.has(topic)) continue;
+    for (let queueId = 0; queueId < tc.readQueueNums; queueId++) {
+      const wrapper = consumeOffsets(ctx, group, topic, queueId);
+      offsetTable.set({ brokerName: ctx.config.brokerName, queueId, topic }, wrapper);
+    }
+    tps += ctx.stats.groupGetTps(group, topic);
+  }
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ consumeTps: new JavaDouble(tps), offsetTable }));
+}
+
+/** OffsetWrapper of one queue (AdminBrokerProcessor#getConsumeStats). */
+export function consumeOffsets(ctx: BrokerContext, group: string, topic: string, queueId: number): { brokerOffset: number; consumerOffset: number; lastTimestamp: number } {
+  const brokerOffset = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, queueId));
+  const consumerOffset = Math.max(0, ctx.offsets.queryOffset(group, topic, queueId));
+  let lastTimestamp = 0;
+  if (consumerOffset > 0) {
+    const t = ctx.store.getMessageStoreTimeStamp(topic, queueId, consumerOffset - 1);
+    if (t > 0) lastTimestamp = t;
+  }
+  return { brokerOffset, consumerOffset, lastTimestamp };
+}
+
+/** GET_BROKER_CONSUME_STATS (317): ConsumeStatsList over every subscription group (brokerConsumeStats). */
+export function getBrokerConsumeStats(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const isOrder = bool(req.extFields, 'isOrder');
+  let totalDiff = 0;
+  const consumeStatsList: Array<Map<string, unknown[]>> = [];
+  for (const group of ctx.groups.table.keys()) {
+    const list: unknown[] = [];
+    const gi = ctx.consumers.get(group);
+    for (const topic of ctx.offsets.topicsOfGroup(group)) {
+      const tc = ctx.topics.select(topic);
+      if (!tc || (isOrder && !tc.order)) continue;
+      if (gi && gi.subscriptionTable.size > 0 && !gi.subscriptionTable.has(topic)) continue;
+      const offsetTable = new Map<MessageQueueKey, ReturnType<typeof consumeOffsets>>();
+      for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+        const w = consumeOffsets(ctx, group, topic, queueId);
+        totalDiff += w.brokerOffset - w.consumerOffset;
+        offsetTable.set({ brokerName: ctx.config.brokerName, queueId, topic }, w);
+      }
+      list.push({ consumeTps: new JavaDouble(ctx.stats.groupGetTps(group, topic)), offsetTable });
+    }
+    consumeStatsList.push(new Map([[group, list]]));
+  }
+  const body = json({ brokerAddr: ctx.brokerAddr, consumeStatsList, totalDiff });
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body);
+}
+
+/** common/protocol/body/Connection.java for one client channel. */
+function connectionOf(info: ClientChannelInfo): { clientAddr: string; clientId: string; language: string; version: number } {
+  return { clientAddr: info.conn.remoteAddr, clientId: info.clientId, language: info.language, version: info.version };
+}
+
+/** GET_CONSUMER_CONNECTION_LIST (203): CONSUMER_NOT_ONLINE when nobody of the group is connected. */
+export function getConsumerConnectionList(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const group = str(req.extFields, 'consumerGroup');
+  const gi = ctx.consumers.get(group);
+  if (!gi) return createResponse(req, ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${group}] not online`);
+  const body = json({
+    connectionSet: liveConnections(gi.channels).map(connectionOf),
+    consumeFromWhere: gi.consumeFromWhere,
+    consumeType: gi.consumeType,
+    messageModel: gi.messageModel,
+    subscriptionTable: gi.subscriptionTable,
+  });
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body);
+}
+
+/** GET_PRODUCER_CONNECTION_LIST (204). */
+export function getProducerConnectionList(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const group = str(req.extFields, 'producerGroup');
+  const channels = ctx.producers.groups.get(group);
+  if (!channels) return createResponse(req, ResponseCode.SYSTEM_ERROR, `the producer group[${group}] not exist`);
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ connectionSet: liveConnections(channels).map(connectionOf) }));
+}
+
+function liveConnections(channels: Map<Connection, ClientChannelInfo>): ClientChannelInfo[] {
+  return [...channels.values()].filter((c) => !c.conn.closed);
+}
+
+/** QUERY_TOPIC_CONSUME_BY_WHO (300): groups subscribed now plus groups with offsets (GroupList). */
+export function queryTopicConsumeByWho(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const topic = str(req.extFields, 'topic');
+  const groups = new Set([...ctx.consumers.groupsOfTopic(topic), ...ctx.offsets.groupsOfTopic(topic)]);
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ groupList: [...groups] }));
+}

@@ -1,0 +1,80 @@
+/** Topic queries of the admin tools (AdminBrokerProcessor): offsets per queue, consume time spans, system topics. */
+import type { BrokerContext } from '../../broker/broker-context.js';
+import { type RemotingCommand, createResponse } from '../../remoting/command.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { str } from '../../codec/header-fields.js';
+import { toFastJson } from '../../codec/fastjson.js';
+import { TopicValidator } from '../../broker/topic-validator.js';
+import type { MessageQueueKey } from './admin-group.js';
+
+const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
+
+/**
+ * GET_TOPIC_STATS_INFO (202): TopicStatsTable, one entry per write queue with min/max offset and
+ * the store time of the newest message (topicStatus).
+ */
+export function getTopicStatsInfo(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const topic = str(req.extFields, 'topic');
+  const tc = ctx.topics.select(topic);
+  if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+  const offsetTable = new Map<MessageQueueKey, { lastUpdateTimestamp: number; maxOffset: number; minOffset: number }>();
+  for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+    const minOffset = Math.max(0, ctx.store.getMinOffsetInQueue(topic, queueId));
+    const maxOffset = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, queueId));
+    const lastUpdateTimestamp = maxOffset > 0 ? ctx.store.getMessageStoreTimeStamp(topic, queueId, maxOffset - 1) : 0;
+    offsetTable.set({ brokerName: ctx.config.brokerName, queueId, topic }, { lastUpdateTimestamp, maxOffset, minOffset });
+  }
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ offsetTable }));
+}
+
+/** QUERY_CONSUME_TIME_SPAN (303): QueryConsumeTimeSpanBody, per write queue. */
+export function queryConsumeTimeSpan(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const topic = str(req.extFields, 'topic');
+  const group = str(req.extFields, 'group');
+  const tc = ctx.topics.select(topic);
+  if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+  const spans = [];
+  for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+    const minTimeStamp = ctx.store.getEarliestMessageTime(topic, queueId);
+    const max = ctx.store.getMaxOffsetInQueue(topic, queueId);
+    const maxTimeStamp = ctx.store.getMessageStoreTimeStamp(topic, queueId, max - 1);
+    const consumerOffset = ctx.offsets.queryOffset(group, topic, queueId);
+    const consumeTimeStamp = consumerOffset > 0 ? ctx.store.getMessageStoreTimeStamp(topic, queueId, consumerOffset - 1) : minTimeStamp;
+    const delayTime = consumerOffset < max ? Date.now() - ctx.store.getMessageStoreTimeStamp(topic, queueId, consumerOffset) : 0;
+    spans.push({
+      consumeTimeStamp,
+      delayTime,
+      maxTimeStamp,
+      messageQueue: { brokerName: ctx.config.brokerName, queueId, topic },
+      minTimeStamp,
+    });
+  }
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ consumeTimeSpanSet: spans }));
+}
+
+/** GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305): TopicValidator#getSystemTopicSet. */
+export function getSystemTopicListFromBroker(_ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const topicList = [
+    TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC,
+    TopicValidator.RMQ_SYS_SCHEDULE_TOPIC,
+    TopicValidator.RMQ_SYS_BENCHMARK_TOPIC,
+    TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC,
+    TopicValidator.RMQ_SYS_TRACE_TOPIC,
+    TopicValidator.RMQ_SYS_TRANS_OP_HALF_TOPIC,
+    TopicValidator.RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC,
+    TopicValidator.RMQ_SYS_SELF_TEST_TOPIC,
+    TopicValidator.RMQ_SYS_OFFSET_MOVED_EVENT,
+  ];
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ topicList }));
+}
+
+/**
+ * GET_TOPIC_CONFIG (351, 5.x): one topic's config as TopicConfigAndQueueMapping (a TopicConfig
+ * plus static-topic mapping detail, which we never have); 5.x mqadmin reads it in topicStatus.
+ */
+export function getTopicConfig(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const topic = str(req.extFields, 'topic');
+  const tc = ctx.topics.select(topic);
+  if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${topic}`);
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ ...tc, attributes: new Map<string, string>() }));
+}
