@@ -14,7 +14,7 @@ import path from 'node:path';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import {
-  MESSAGE_MAGIC_CODE, encodeRecord, isDispatchedType, readMagic, readTotalSize, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
+  MESSAGE_MAGIC_CODE, encodeRecord, isDispatchedType, propertyOf, readMagic, readTotalSize, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
   recordSpans, type RecordPlan,
 } from '../codec/message-record.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
@@ -25,6 +25,7 @@ import { FsStoreFiles, type StoreFiles } from './store-files.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { IndexService } from './index-service.js';
 import { CleanService, type CleanRunResult } from './clean-service.js';
+import { GroupCommit } from './group-commit.js';
 import type {
   ArrivalListener, GetMessageResult, GetMessageStatus, MessageFilter, MessageInner, MessageStore, PutMessageResult,
   PutMessageStatus, QueryMessageResult,
@@ -76,6 +77,15 @@ interface Waiter {
   result: PutMessageResult;
   /** Log offset one past the waiter's last record. */
   end: number;
+  /** Property WAIT (default true): under SYNC_FLUSH, whether the send waits for the sync (CommitLog#handleDiskFlush). */
+  waitStore: boolean;
+}
+
+/** MessageExt#isWaitStoreMsgOK: true when WAIT is absent, else Boolean.parseBoolean(WAIT). */
+function isWaitStoreMsgOK(properties: string): boolean {
+  if (!properties.includes('WAIT\u0001')) return true;
+  const v = propertyOf(properties, 'WAIT');
+  return v === undefined || v.toLowerCase() === 'true';
 }
 
 export class DefaultMessageStore implements MessageStore {
@@ -107,7 +117,7 @@ export class DefaultMessageStore implements MessageStore {
   private flushingLog = false;
   private lastRecovery = { ms: 0, scannedBytes: 0, records: 0, crashed: false };
   private flushingQueues: Promise<void> | undefined;
-  private readonly flushWaits = new GroupCommit(this);
+  private readonly flushWaits: GroupCommit;
 
   constructor(readonly config: BrokerConfig, deps: Partial<StoreDeps> = {}) {
     this.files = deps.files ?? new FsStoreFiles();
@@ -118,6 +128,7 @@ export class DefaultMessageStore implements MessageStore {
     this.cqSegmentBytes = cqSegmentBytes(config.mappedFileSizeConsumeQueue);
     this.delayLevels = parseDelayLevels(config.messageDelayLevel);
     this.syncFlush = config.flushDiskType === 'SYNC_FLUSH';
+    this.flushWaits = new GroupCommit(() => this.syncLog(), config.syncFlushTimeout);
     if (config.messageIndexEnable) {
       this.index = new IndexService(path.join(this.rootDir, 'index'), this.files, config.maxHashSlotNum, config.maxIndexNum, this.now);
     }
@@ -376,6 +387,7 @@ export class DefaultMessageStore implements MessageStore {
     this.waiters.push({
       resolve,
       end: phy,
+      waitStore: isWaitStoreMsgOK(msgs[0].propertiesString),
       result: {
         status: 'PUT_OK',
         appendResult: {
@@ -458,8 +470,14 @@ export class DefaultMessageStore implements MessageStore {
       }
     }
     if (!ok.length) return;
-    if (this.syncFlush) this.flushWaits.add(ok, written);
-    else for (const w of ok) w.resolve(w.result);
+    if (!this.syncFlush) {
+      for (const w of ok) w.resolve(w.result);
+      return;
+    }
+    const waiting = ok.filter((w) => w.waitStore);
+    for (const w of ok) if (!w.waitStore) w.resolve(w.result);
+    if (waiting.length) this.flushWaits.add(waiting, written);
+    else this.flushWaits.add([], written); // still wake the flusher, as GroupCommitService#wakeup
   }
 
   // ================================================================ get
@@ -783,65 +801,4 @@ function unitFromCursor(cursors: Map<QueueState, UnitCursor>, q: QueueState, off
     cursors.set(q, c);
   }
   return decodeUnit(c.units, (offset - c.first) * CQ_UNIT_BYTES);
-}
-
-/**
- * SYNC_FLUSH group commit (GroupCommitService): senders waiting for durability share one
- * fdatasync; each waits at most syncFlushTimeout, then is told FLUSH_DISK_TIMEOUT (its message is
- * stored, just not known durable — as the Java broker reports it).
- */
-class GroupCommit {
-  flushedOffset = 0;
-  private queue: { waiters: Waiter[]; upTo: number; deadline: number }[] = [];
-  private syncing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly store: DefaultMessageStore) {}
-
-  add(waiters: Waiter[], upTo: number): void {
-    this.queue.push({ waiters, upTo, deadline: Date.now() + this.store.config.syncFlushTimeout });
-    this.armTimer();
-    if (!this.syncing) this.syncing = this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.queue.length) {
-        try {
-          await this.store.syncLog();
-        } catch (e) {
-          log.error(`commitlog fdatasync failed: ${(e as Error).message}`);
-          this.settle('FLUSH_DISK_TIMEOUT', Infinity);
-          break;
-        }
-        while (this.queue.length && this.queue[0].upTo <= this.flushedOffset) {
-          for (const w of this.queue.shift()!.waiters) w.resolve(w.result);
-        }
-      }
-    } finally {
-      this.syncing = undefined;
-    }
-  }
-
-  private settle(status: PutMessageStatus, before: number): void {
-    while (this.queue.length && this.queue[0].deadline <= before) {
-      for (const w of this.queue.shift()!.waiters) w.resolve({ ...w.result, status });
-    }
-  }
-
-  private armTimer(): void {
-    if (this.timer || !this.queue.length) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.settle('FLUSH_DISK_TIMEOUT', Date.now());
-      this.armTimer();
-    }, Math.max(1, this.queue[0].deadline - Date.now()));
-    this.timer.unref();
-  }
-
-  async drain(): Promise<void> {
-    while (this.syncing) await this.syncing;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
 }

@@ -259,3 +259,21 @@ describe('power loss and I/O faults (memory)', () => {
     await s.shutdown();
   });
 });
+
+describe('SYNC_FLUSH and the WAIT property', () => {
+  it('does not hold a send with WAIT=false for the sync', async () => {
+    const fx = memoryFixture({ flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 100 });
+    const files = fx.files as MemoryStoreFiles;
+    const s = fx.open();
+    await s.start();
+    const hung: Array<() => void> = [];
+    files.beforeSync = () => new Promise<void>((r) => hung.push(r));
+    const noWait = await s.putMessage(msg('W', 0, 'x', { propertiesString: 'WAIT\u0001false' }));
+    expect(noWait.status).toBe('PUT_OK');
+    const waits = await s.putMessage(msg('W', 0, 'y', { propertiesString: 'WAIT\u0001true' }));
+    expect(waits.status).toBe('FLUSH_DISK_TIMEOUT');
+    files.beforeSync = undefined;
+    for (const r of hung) r();
+    await s.shutdown();
+  });
+});
