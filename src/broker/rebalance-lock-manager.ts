@@ -34,6 +34,14 @@ export class RebalanceLockManager {
     return locked;
   }
 
+  /** RebalanceLockManager#isLocked: held by clientId and not expired; renews the lease when so. */
+  isLocked(group: string, mq: MessageQueueKey, clientId: string, nowMs = Date.now()): boolean {
+    const e = this.table.get(group)?.get(mqKey(mq));
+    if (!e || e.clientId !== clientId || nowMs - e.lastUpdateMs > REBALANCE_LOCK_MAX_LIVE_MS) return false;
+    e.lastUpdateMs = nowMs;
+    return true;
+  }
+
   unlockBatch(group: string, mqs: MessageQueueKey[], clientId: string): void {
     const g = this.table.get(group);
     if (!g) return;

@@ -9,6 +9,7 @@ import { getMaxOffset, getMinOffset, searchOffsetByTimestamp, getEarliestMsgStor
 import { lockBatchMQ, unlockBatchMQ } from './queue-lock.js';
 import { updateAndCreateTopic, deleteTopicInBroker, getAllTopicConfig } from './topic-admin.js';
 import { viewMessageById } from './view-message.js';
+import { invokeBrokerToResetOffset, invokeBrokerToGetConsumerStatus } from './reset-offset.js';
 import { consumerSendMsgBack } from './consumer-send-msg-back.js';
 import { endTransaction } from './end-transaction.js';
 import { getAllDelayOffset } from './delay-offset.js';
@@ -49,6 +50,9 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.DELETE_TOPIC_IN_BROKER, processor: deleteTopicInBroker, required: ['topic'] },
   { code: C.GET_ALL_TOPIC_CONFIG, processor: getAllTopicConfig },
   { code: C.VIEW_MESSAGE_BY_ID, processor: viewMessageById, required: ['offset'] },
+  // replay (issue 4)
+  { code: C.INVOKE_BROKER_TO_RESET_OFFSET, processor: invokeBrokerToResetOffset, required: ['topic', 'group', 'timestamp', 'isForce'] },
+  { code: C.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, processor: invokeBrokerToGetConsumerStatus, required: ['topic', 'group'] },
   // delayed, retried, dead-lettered and transactional messages: issue 5
   { code: C.CONSUMER_SEND_MSG_BACK, processor: consumerSendMsgBack, required: ['offset', 'group', 'delayLevel'] },
   { code: C.END_TRANSACTION, processor: endTransaction, required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'] },
