@@ -318,6 +318,11 @@ export class CommitLog {
           break segments;
         }
         if (rel + total > winLen) {
+          if (p + total > fileSize) {
+            broken = `torn record at ${seg.start + p} (${total} bytes, ${fileSize - p} in the file)`;
+            break segments;
+          }
+          // Only a record the file really holds may grow the window (a corrupt size must not allocate wildly).
           if (total > window.length) window = Buffer.allocUnsafe(total);
           ({ winStart, winLen } = this.fill(seg, window, p, fileSize));
           if (total > winLen) {

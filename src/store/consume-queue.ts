@@ -308,7 +308,12 @@ export class ConsumeQueue {
     for (const s of this.segments) s.file.close();
   }
 
+  /** Set by deleteTopics: units still in flight for this queue are dropped, not written to a removed directory. */
+  destroyed = false;
+
   destroy(): void {
+    this.destroyed = true;
+    this.pendingLen = 0;
     this.close();
     this.files.removeTree(this.dir);
   }

@@ -432,6 +432,7 @@ export class DefaultMessageStore implements MessageStore {
         if (d.q.next > d.queueOffset) d.q.next = d.queueOffset;
         continue;
       }
+      if (d.q.cq.destroyed) continue; // topic deleted while the send was in flight
       d.q.cq.append(d.queueOffset, d.phyOffset, d.size, d.tagsCode);
       touched.add(d.q);
       this.lastDispatchedTimestamp = d.storeTimestamp;
