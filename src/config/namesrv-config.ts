@@ -7,8 +7,14 @@ export const NAMESRV_CONFIG_DEFAULTS = {
   /** Bind address; loopback by default so a dev box never exposes the namesrv. */
   listenHost: '127.0.0.1',
   kvConfigPath: path.join(os.homedir(), 'namesrv', 'kvConfig.json'),
-  /** How often brokers silent for 120 s are looked for. */
+  /** How often brokers silent for brokerChannelExpiredTime are looked for. */
   scanNotActiveBrokerInterval: 10_000,
+  /**
+   * Ms without a registration after which a broker is dropped: RouteInfoManager.BROKER_CHANNEL_EXPIRED_TIME,
+   * a constant in Java (120 s). A key here so the failover test (compat-tests/broker-failover.test.ts) need not
+   * wait two minutes; a broker whose connection closes is dropped at once regardless.
+   */
+  brokerChannelExpiredTime: 120_000,
   orderMessageEnable: false,
   serverChannelMaxIdleTimeSeconds: 120,
 };

@@ -9,12 +9,13 @@ import { log } from '../logger.js';
 
 /** A NameServer: route table, KV config, one listener, the expiry scan. */
 export class NamesrvController {
-  readonly routes = new RouteInfoManager();
+  readonly routes: RouteInfoManager;
   readonly kv: KVConfigManager;
   private server?: RemotingServer;
   private scanTimer?: NodeJS.Timeout;
 
   constructor(readonly config: NamesrvConfig) {
+    this.routes = new RouteInfoManager(config.brokerChannelExpiredTime);
     this.kv = new KVConfigManager(config.kvConfigPath);
   }
 

@@ -67,6 +67,9 @@ export class RouteInfoManager {
   private readonly brokerLiveTable = new Map<string, BrokerLiveInfo>();
   private readonly filterServerTable = new Map<string, string[]>();
 
+  /** brokerChannelExpiredMs: the namesrv's `brokerChannelExpiredTime` (tests shorten it; a closed channel is dropped at once anyway). */
+  constructor(private readonly brokerChannelExpiredMs = BROKER_CHANNEL_EXPIRED_MS) {}
+
   registerBroker(
     clusterName: string,
     brokerAddr: string,
@@ -159,11 +162,11 @@ export class RouteInfoManager {
     }
   }
 
-  /** Drops brokers silent for BROKER_CHANNEL_EXPIRED_MS; returns how many. */
+  /** Drops brokers silent for brokerChannelExpiredMs (default BROKER_CHANNEL_EXPIRED_MS); returns how many. */
   scanNotActiveBroker(nowMs = Date.now()): number {
     let removed = 0;
     for (const [addr, live] of this.brokerLiveTable) {
-      if (live.lastUpdateMs + BROKER_CHANNEL_EXPIRED_MS < nowMs) {
+      if (live.lastUpdateMs + this.brokerChannelExpiredMs < nowMs) {
         log.warn(`namesrv: broker ${addr} expired, ${nowMs - live.lastUpdateMs} ms since last registration`);
         live.conn?.close();
         this.destroyBroker(addr);

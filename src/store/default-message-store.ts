@@ -33,6 +33,8 @@ import type {
 
 /** MessageStoreConfig#accessMessageInMemoryMaxRatio: data further behind the log end than this share of RAM counts as "on disk". */
 const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO = 40;
+/** CommitLog.MessageExtEncoder reserves 64 KiB beyond maxMessageSize for the record's other fields. */
+const RECORD_HEADROOM_BYTES = 64 * 1024;
 /** Recently written CommitLog bytes kept in memory for pulls (our stand-in for the mmap'd hot pages). */
 const RECENT_CACHE_BYTES = 32 * 1024 * 1024;
 /** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
@@ -334,8 +336,12 @@ export class DefaultMessageStore implements MessageStore {
       if ('error' in plan) return Promise.resolve({ status: plan.error, remark: plan.remark });
       // CommitLog#doAppend: the whole record counts (MESSAGE_SIZE_EXCEEDED ⇒ MESSAGE_ILLEGAL). For a batch,
       // DefaultMessageStore#checkMessages bounds the batch body, which encodes each message as 22 + body + properties.
-      if (msgs.length === 1 && plan.totalSize > this.config.maxMessageSize) {
-        return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `message of ${plan.totalSize} bytes exceeds maxMessageSize=${this.config.maxMessageSize}` });
+      // 4.9.x MessageExtEncoder (the 4.9.7 broker): the body may be maxMessageSize bytes, the record 64 KiB more.
+      if (msgs.length === 1 && m.body.length > this.config.maxMessageSize) {
+        return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `message body of ${m.body.length} bytes exceeds maxMessageSize=${this.config.maxMessageSize}` });
+      }
+      if (msgs.length === 1 && plan.totalSize > this.config.maxMessageSize + RECORD_HEADROOM_BYTES) {
+        return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `message of ${plan.totalSize} bytes exceeds maxMessageSize=${this.config.maxMessageSize} + ${RECORD_HEADROOM_BYTES}` });
       }
       plans[i] = plan;
       total += plan.totalSize;
