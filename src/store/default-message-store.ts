@@ -223,7 +223,7 @@ export class DefaultMessageStore implements MessageStore {
     await this.flushWaits.drain();
     while (this.flushingQueues) await this.flushingQueues;
     await this.syncLog();
-    await this.flushQueuesNow();
+    await this.flushQueuesNow(true);
     this.commitLog.close();
     for (const q of this.allQueues()) q.cq.close();
     this.index?.close();
@@ -281,10 +281,10 @@ export class DefaultMessageStore implements MessageStore {
       });
   }
 
-  private async flushQueuesNow(): Promise<void> {
+  private async flushQueuesNow(complete = false): Promise<void> {
     const logicsTs = this.lastDispatchedTimestamp;
     const indexTs = this.index?.lastProcessedTimestamp ?? 0;
-    await Promise.all([...[...this.allQueues()].map((q) => q.cq.sync()), this.index?.flush()]);
+    await Promise.all([...[...this.allQueues()].map((q) => q.cq.sync()), this.index?.flush(complete)]);
     if (logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
     if (indexTs > this.checkpoint.indexMsgTimestamp) this.checkpoint.indexMsgTimestamp = indexTs;
     await this.checkpoint.flush();

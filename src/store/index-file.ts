@@ -17,6 +17,7 @@ import type { StoreFile } from './store-files.js';
 export const INDEX_HEADER_BYTES = 40;
 const SLOT_BYTES = 4;
 const ENTRY_BYTES = 20;
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Slot table pages written at flush when touched. */
 const SLOT_PAGE_SLOTS = 1024;
 
@@ -84,9 +85,9 @@ export class IndexFile {
   /** Makes this file writable again after a restart: loads its slot table. */
   loadSlots(): void {
     const slots = new Int32Array(this.hashSlotNum);
-    const raw = Buffer.alloc(this.hashSlotNum * SLOT_BYTES);
+    const raw = Buffer.from(slots.buffer);
     this.file.read(raw, 0, raw.length, INDEX_HEADER_BYTES);
-    for (let i = 0; i < this.hashSlotNum; i++) slots[i] = raw.readInt32BE(i * SLOT_BYTES);
+    if (IS_LITTLE_ENDIAN) raw.swap32();
     this.slots = slots;
     this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS));
   }
@@ -137,6 +138,8 @@ export class IndexFile {
     this.slots = slots;
     this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS)).fill(1);
     this.headerDirty = true;
+    // The repaired table replaces whatever the crash left on disk, so a sealed file can be read from disk.
+    this.writeSlotsAndHeader();
     return { kept: n - 1, dropped };
   }
 
@@ -201,25 +204,35 @@ export class IndexFile {
     this.file.write(h, 0);
   }
 
-  /** Writes header and touched slot pages, then syncs. */
-  async flush(): Promise<void> {
+  /**
+   * Makes the entries durable. With `complete` (clean shutdown, file full) the touched slot pages and
+   * the header go too; otherwise they stay in memory: after a crash they are rebuilt from the entries,
+   * so the periodic flush costs one small write, not the 20 MB slot table.
+   */
+  async flush(complete: boolean): Promise<void> {
     this.writePending();
+    if (complete) this.writeSlotsAndHeader();
+    await this.file.sync();
+  }
+
+  /** Hands the touched slot pages and the header to the OS. */
+  writeSlotsAndHeader(): void {
     if (this.slots && this.dirtyPages) {
-      const page = Buffer.alloc(SLOT_PAGE_SLOTS * SLOT_BYTES);
       for (let pg = 0; pg < this.dirtyPages.length; pg++) {
         if (!this.dirtyPages[pg]) continue;
         this.dirtyPages[pg] = 0;
         const first = pg * SLOT_PAGE_SLOTS;
         const count = Math.min(SLOT_PAGE_SLOTS, this.hashSlotNum - first);
-        for (let i = 0; i < count; i++) page.writeInt32BE(this.slots[first + i], i * SLOT_BYTES);
-        this.file.write(page.subarray(0, count * SLOT_BYTES), INDEX_HEADER_BYTES + first * SLOT_BYTES);
+        // Int32Array is host-endian; the file is big-endian: copy the page and swap in native code.
+        const page = Buffer.from(new Uint8Array(this.slots.buffer, first * SLOT_BYTES, count * SLOT_BYTES));
+        if (IS_LITTLE_ENDIAN) page.swap32();
+        this.file.write(page, INDEX_HEADER_BYTES + first * SLOT_BYTES);
       }
     }
     if (this.headerDirty) {
       this.headerDirty = false;
       this.writeHeader();
     }
-    await this.file.sync();
   }
 
   /** Drops the in-memory slot table once the file is full and flushed. */

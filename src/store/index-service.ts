@@ -100,7 +100,7 @@ export class IndexService {
     this.indexFiles.push(f);
     if (last) {
       // The full file will not change again: flush it once and drop its in-memory slots.
-      last.flush().then(() => last.seal(), (e) => log.error(`index flush of ${last.name} failed: ${(e as Error).message}`));
+      last.flush(true).then(() => last.seal(), (e) => log.error(`index flush of ${last.name} failed: ${(e as Error).message}`));
     }
     log.info(`index: created ${name}`);
     return f;
@@ -112,9 +112,10 @@ export class IndexService {
     this.touched.clear();
   }
 
-  async flush(): Promise<void> {
+  /** Periodic: entries durable. `complete` (shutdown): slots and header as well. */
+  async flush(complete = false): Promise<void> {
     const last = this.indexFiles[this.indexFiles.length - 1];
-    if (last) await last.flush();
+    if (last) await last.flush(complete);
   }
 
   /** IndexService#queryOffset: newest files first, stop at maxNum or when files get older than `begin`. */
