@@ -1,0 +1,63 @@
+/**
+ * Issue 7: the Java client 5.3.3 (remoting API: version 479, standard-JSON routes, `bname` and the other 5.x
+ * header fields) runs the client scenario set against our server. The same scenario jar also runs on the
+ * 4.9.8 client, giving the matrix its Java 4.9.8 row for the same scenarios.
+ *
+ * COMPAT_APACHE=1 also runs everything against Apache RocketMQ 4.9.7 (how the scenarios are validated);
+ * COMPAT_OURS=0 skips ours. Every verdict goes to compat-tests/results/matrix.json (scripts/matrix.mjs).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApacheRocketMQ } from '../test/support/apache.js';
+import { CLIENT_SCENARIOS, describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
+import { recordMatrix } from '../test/support/matrix.js';
+import { startOurServer } from '../test/support/our-server.js';
+import type { RunningServer } from '../test/support/server.js';
+
+const SCENARIO_TEST_TIMEOUT_MS = 180_000;
+const SETUP_TIMEOUT_MS = 600_000; // a cold ~/.m2 downloads both clients
+const SERVER_TAIL_CHARS = 4000;
+/** Check-back within seconds, not the default minute: keeps the transaction scenario short on both servers. */
+const TRANSACTION_CHECK_INTERVAL_MS = 5000;
+/** The brief's 2-core budget for an Apache broker. */
+const APACHE_BROKER_JVM = ['-Xms512m', '-Xmx512m', '-XX:MaxDirectMemorySize=512m'];
+
+const CLIENTS: JavaClientVersion[] = ['5.3.3', '4.9.8'];
+
+const targets = [
+  {
+    name: 'rocketmq-ts',
+    enabled: process.env.COMPAT_OURS !== '0',
+    start: () => startOurServer({ conf: { transactionCheckInterval: TRANSACTION_CHECK_INTERVAL_MS } }),
+  },
+  {
+    name: 'Apache RocketMQ 4.9.7',
+    enabled: process.env.COMPAT_APACHE === '1',
+    start: () => startApacheRocketMQ({ brokerJvmArgs: APACHE_BROKER_JVM, brokerConf: { transactionCheckInterval: TRANSACTION_CHECK_INTERVAL_MS } }),
+  },
+];
+
+for (const target of targets) {
+  describe.skipIf(!target.enabled)(`Java clients 5.3.3 and 4.9.8 against ${target.name}`, () => {
+    let server: RunningServer | undefined;
+
+    beforeAll(async () => {
+      for (const v of CLIENTS) await java5Classpath(v);
+      server = await target.start();
+    }, SETUP_TIMEOUT_MS);
+
+    afterAll(async () => {
+      await server?.dispose();
+    }, SETUP_TIMEOUT_MS);
+
+    for (const client of CLIENTS) {
+      for (const scenario of CLIENT_SCENARIOS) {
+        it(`Java ${client}: ${scenario}`, async () => {
+          if (!server) throw new Error('server did not start');
+          const r = await runJava5Scenario(scenario, server.namesrvAddr, { clientVersion: client });
+          recordMatrix({ client: `Java ${client}`, server: target.name, scenario, passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
+          expect(r.passed, describeJava5Failure(r, server.output().slice(-SERVER_TAIL_CHARS))).toBe(true);
+        }, SCENARIO_TEST_TIMEOUT_MS);
+      }
+    }
+  });
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Renders compat-tests/results/matrix.json (written by the compat tests) as the README's interop tables:
+// one client × scenario table per server setup. Prints markdown to stdout; with --write FILE it replaces
+// the text between <!-- matrix:start --> and <!-- matrix:end --> in FILE instead.
+//   node scripts/matrix.mjs [--in compat-tests/results/matrix.json] [--write README.md]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const input = opt('--in') ?? path.join(root, 'compat-tests', 'results', 'matrix.json');
+const target = opt('--write');
+const START = '<!-- matrix:start -->';
+const END = '<!-- matrix:end -->';
+
+/** Scenario columns in this order first; any others after, alphabetically. */
+const SCENARIO_ORDER = [
+  'send-sync', 'send-async', 'send-batch', 'push-clustering', 'push-broadcasting',
+  'orderly', 'delay', 'retry', 'transaction',
+];
+
+const results = Object.values(JSON.parse(fs.readFileSync(input, 'utf8')).results);
+const byServer = new Map();
+for (const r of results) {
+  if (!byServer.has(r.server)) byServer.set(r.server, []);
+  byServer.get(r.server).push(r);
+}
+
+const order = (a, b) => {
+  const ia = SCENARIO_ORDER.indexOf(a);
+  const ib = SCENARIO_ORDER.indexOf(b);
+  if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+  return a.localeCompare(b);
+};
+
+const sections = [];
+const servers = [...byServer.keys()].sort((a, b) => (a === 'rocketmq-ts' ? -1 : b === 'rocketmq-ts' ? 1 : a.localeCompare(b)));
+for (const server of servers) {
+  const rows = byServer.get(server);
+  const scenarios = [...new Set(rows.map((r) => r.scenario))].sort(order);
+  const clients = [...new Set(rows.map((r) => r.client))].sort();
+  const cell = (client, scenario) => {
+    const r = rows.find((x) => x.client === client && x.scenario === scenario);
+    return r ? (r.passed ? '✅' : '❌') : '—';
+  };
+  const lines = [
+    `**${server}**`,
+    '',
+    `| Client | ${scenarios.join(' | ')} |`,
+    `|---|${scenarios.map(() => ':-:').join('|')}|`,
+    ...clients.map((c) => `| ${c} | ${scenarios.map((s) => cell(c, s)).join(' | ')} |`),
+  ];
+  sections.push(lines.join('\n'));
+}
+const commits = [...new Set(results.map((r) => r.commit))].join(', ');
+const last = results.map((r) => r.at).sort().at(-1) ?? 'never';
+const table = `${sections.join('\n\n')}\n\n✅ passed, ❌ failed, — not run. From \`${path.relative(root, input)}\` (commit ${commits}, last run ${last}); regenerate with \`node scripts/matrix.mjs\`.\n`;
+
+if (!target) {
+  process.stdout.write(table);
+} else {
+  const text = fs.readFileSync(target, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) {
+    console.error(`${target}: no ${START} ... ${END} block to replace`);
+    process.exit(1);
+  }
+  fs.writeFileSync(target, `${text.slice(0, a + START.length)}\n${table}${text.slice(b)}`);
+  console.log(`${target}: matrix updated`);
+}
