@@ -13,7 +13,12 @@ export const OFFSET_ID_V6_CHARS = 56;
 /** The host half of an id is the same for every message a broker stores: cache its hex. */
 const prefixCache = new Map<string, string>();
 
+let lastHost: HostAddress | undefined;
+let lastPrefix = '';
+
 function hostPrefix(host: HostAddress): string {
+  // Hot path: a broker stamps the same store host on every record.
+  if (lastHost !== undefined && host.ip === lastHost.ip && host.port === lastHost.port) return lastPrefix;
   const key = `${host.ip}:${host.port}`;
   let hex = prefixCache.get(key);
   if (hex === undefined) {
@@ -25,6 +30,8 @@ function hostPrefix(host: HostAddress): string {
     if (prefixCache.size > 1024) prefixCache.clear();
     prefixCache.set(key, hex);
   }
+  lastHost = { ip: host.ip, port: host.port };
+  lastPrefix = hex;
   return hex;
 }
 

@@ -373,7 +373,7 @@ export class DefaultMessageStore implements MessageStore {
     let pos = r.pos;
     let phy = r.offset;
     let firstQueueOffset = -1;
-    const ids: string[] = [];
+    let msgId = '';
     for (let i = 0; i < msgs.length; i++) {
       const m = msgs[i];
       const plan = plans[i];
@@ -387,7 +387,7 @@ export class DefaultMessageStore implements MessageStore {
         this.dispatches.push({ q, queueOffset, phyOffset: phy, size: plan.totalSize, tagsCode, storeTimestamp });
       }
       if (this.index) this.indexJobs.push({ msg: m, sysFlag: plan.sysFlag, phyOffset: phy, end: phy + plan.totalSize, storeTimestamp });
-      ids.push(createOffsetMessageId(m.storeHost, phy));
+      msgId = i === 0 ? createOffsetMessageId(m.storeHost, phy) : `${msgId},${createOffsetMessageId(m.storeHost, phy)}`;
       phy += plan.totalSize;
     }
     this.waiters.push({
@@ -397,7 +397,7 @@ export class DefaultMessageStore implements MessageStore {
       result: {
         status: 'PUT_OK',
         appendResult: {
-          wroteOffset: r.offset, wroteBytes: total, msgId: ids.join(','), logicsOffset: firstQueueOffset,
+          wroteOffset: r.offset, wroteBytes: total, msgId, logicsOffset: firstQueueOffset,
           storeTimestamp, msgNum: msgs.length,
         },
       },
