@@ -50,7 +50,24 @@ export async function mavenClasspath(projectDir: string, packageJar: boolean): P
   if (!packageJar) return deps;
   const built = findJar(target);
   if (!built) throw new Error(`mvn package left no jar in ${target}`);
-  return `${built}${path.delimiter}${deps}`;
+  return `${snapshotJar(built)}${path.delimiter}${deps}`;
+}
+
+/**
+ * A copy of the jar named by its mtime and size: a rebuild (another test run in the same tree) rewrites
+ * target/*.jar in place, which would break JVMs still reading it; copies are never rewritten.
+ */
+function snapshotJar(jar: string): string {
+  const st = fs.statSync(jar);
+  const dir = path.join(path.dirname(jar), 'jar-snapshots');
+  const snap = path.join(dir, `${path.basename(jar, '.jar')}-${Math.floor(st.mtimeMs)}-${st.size}.jar`);
+  if (!fs.existsSync(snap)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${snap}.${process.pid}.tmp`;
+    fs.copyFileSync(jar, tmp);
+    fs.renameSync(tmp, snap);
+  }
+  return snap;
 }
 
 function findJar(target: string): string | undefined {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokerPort, freePort } from './ports.js';
-import { startTracked, toProperties, type Tracked } from './processes.js';
+import { onExitCleanup, startTracked, toProperties, type Tracked } from './processes.js';
 import { REPO_ROOT, assertCleanStops, makeTempDir, removeDir, type RunningServer, type StopResult } from './server.js';
 
 export interface OurServerOptions {
@@ -89,9 +89,9 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ru
     return [r];
   };
 
-  const removeSnapshot = () => {
+  const removeSnapshot = onExitCleanup(() => {
     if (snapshot) fs.rmSync(snapshot, { recursive: true, force: true });
-  };
+  });
   try {
     await start();
   } catch (err) {

@@ -24,7 +24,27 @@ function installExitHooks(): void {
   }
 }
 
+/** Synchronous clean-ups (e.g. removing a dist snapshot) to run if the process exits before they ran. */
+const exitCleanups = new Set<() => void>();
+
+/** Registers fn to run at process exit; returns a function that runs it now (once) and unregisters it. */
+export function onExitCleanup(fn: () => void): () => void {
+  installExitHooks();
+  exitCleanups.add(fn);
+  return () => {
+    if (exitCleanups.delete(fn)) fn();
+  };
+}
+
 function killAllNow(): void {
+  for (const fn of exitCleanups) {
+    try {
+      fn();
+    } catch {
+      // best effort at exit
+    }
+  }
+  exitCleanups.clear();
   for (const child of alive) {
     try {
       child.kill('SIGKILL');
