@@ -117,6 +117,13 @@ export class TransactionalMessageService {
         this.pending.set(halfOffset, { halfOffset, commitLogOffset, producerGroup, bornTimestamp, immunityMs: immunityMs ?? undefined, checkTimes, ending: false });
       }
     }
+    if (this.halfNext > this.store.getMaxOffsetInQueue(HALF_TOPIC, 0) || this.opNext > this.store.getMaxOffsetInQueue(OP_TOPIC, 0)) {
+      // The queues are shorter than the checkpoint says (store lost its tail): trust only a full replay.
+      log.warn(`transaction: checkpoint (half ${this.halfNext}, op ${this.opNext}) is past the queues' end; replaying both in full`);
+      this.pending.clear();
+      this.halfNext = 0;
+      this.opNext = 0;
+    }
     let replayedHalf = 0;
     this.halfNext = this.replay(HALF_TOPIC, this.halfNext, (m) => {
       this.remember(m);
@@ -280,6 +287,7 @@ export class TransactionalMessageService {
   checkAll(): void {
     const now = this.now();
     const reservedMs = this.config.fileReservedTime * 3_600_000;
+    const offline = new Map<string, number>();
     for (const tx of [...this.pending.values()]) {
       if (tx.ending) continue;
       const age = now - tx.bornTimestamp;
@@ -289,22 +297,23 @@ export class TransactionalMessageService {
       }
       // A born time in the future (clock skew) is checked at once, as Java does for valueOfCurrentMinusBorn <= -1.
       if (age >= 0 && age < (tx.immunityMs ?? this.config.transactionTimeOut)) continue;
-      this.check(tx);
+      if (!this.check(tx)) offline.set(tx.producerGroup, (offline.get(tx.producerGroup) ?? 0) + 1);
     }
+    for (const [group, n] of offline) log.warn(`transaction: no producer of group ${group} online to check ${n} half message(s)`);
     this.persist();
   }
 
-  private check(tx: PendingTx): void {
+  /** Sends one check; false when no producer of the group is online (the check is not counted). */
+  private check(tx: PendingTx): boolean {
     const channel = this.producers.availableChannel(tx.producerGroup);
     if (!channel) {
       this.stats.checksNoProducer++;
-      log.warn(`transaction: no producer of group ${tx.producerGroup} online to check half ${tx.halfOffset}`);
-      return;
+      return false;
     }
     const record = this.store.lookMessageByOffset(tx.commitLogOffset);
     if (!record) {
       void this.discard(tx, 'half message record is gone');
-      return;
+      return true;
     }
     tx.checkTimes++;
     this.dirty = true;
@@ -330,6 +339,7 @@ export class TransactionalMessageService {
     channel.conn.invokeOneway(req);
     this.stats.checksSent++;
     log.debug(`transaction: checked half ${tx.halfOffset} (${tx.checkTimes}) with ${channel.clientId}`);
+    return true;
   }
 
   /** DefaultTransactionalMessageCheckListener#resolveDiscardMsg. */

@@ -67,7 +67,7 @@ export function getConsumeStats(ctx: BrokerContext, req: RemotingCommand): Remot
   const h = req.extFields;
   const group = str(h, 'consumerGroup');
   const topics = h?.topic ? [h.topic] : h?.topicList ? h.topicList.split(',').filter(Boolean) : ctx.offsets.topicsOfGroup(group);
-  const offsetTable = new Map<MessageQueueKey, { brokerOffset: number; consumerOffset: number; lastTimestamp: number }>();
+  const offsetTable = new Map<MessageQueueKey, OffsetWrapper>();
   let tps = 0;
   const gi = ctx.consumers.get(group);
   for (const topic of topics) {
@@ -84,8 +84,19 @@ export function getConsumeStats(ctx: BrokerContext, req: RemotingCommand): Remot
   return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ consumeTps: new JavaDouble(tps), offsetTable }));
 }
 
+interface OffsetWrapper {
+  brokerOffset: number;
+  consumerOffset: number;
+  lastTimestamp: number;
+  /**
+   * 5.x only (mqadmin 5.x prints pullOffset - consumerOffset as #Inflight). We do not track the
+   * offsets served to pulls separately, so we report the committed offset: Inflight reads 0.
+   */
+  pullOffset: number;
+}
+
 /** OffsetWrapper of one queue (AdminBrokerProcessor#getConsumeStats). */
-export function consumeOffsets(ctx: BrokerContext, group: string, topic: string, queueId: number): { brokerOffset: number; consumerOffset: number; lastTimestamp: number } {
+export function consumeOffsets(ctx: BrokerContext, group: string, topic: string, queueId: number): OffsetWrapper {
   const brokerOffset = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, queueId));
   const consumerOffset = Math.max(0, ctx.offsets.queryOffset(group, topic, queueId));
   let lastTimestamp = 0;
@@ -93,7 +104,7 @@ export function consumeOffsets(ctx: BrokerContext, group: string, topic: string,
     const t = ctx.store.getMessageStoreTimeStamp(topic, queueId, consumerOffset - 1);
     if (t > 0) lastTimestamp = t;
   }
-  return { brokerOffset, consumerOffset, lastTimestamp };
+  return { brokerOffset, consumerOffset, lastTimestamp, pullOffset: consumerOffset };
 }
 
 /** GET_BROKER_CONSUME_STATS (317): ConsumeStatsList over every subscription group (brokerConsumeStats). */
@@ -108,7 +119,7 @@ export function getBrokerConsumeStats(ctx: BrokerContext, req: RemotingCommand):
       const tc = ctx.topics.select(topic);
       if (!tc || (isOrder && !tc.order)) continue;
       if (gi && gi.subscriptionTable.size > 0 && !gi.subscriptionTable.has(topic)) continue;
-      const offsetTable = new Map<MessageQueueKey, ReturnType<typeof consumeOffsets>>();
+      const offsetTable = new Map<MessageQueueKey, OffsetWrapper>();
       for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
         const w = consumeOffsets(ctx, group, topic, queueId);
         totalDiff += w.brokerOffset - w.consumerOffset;

@@ -3,7 +3,8 @@ import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { str } from '../../codec/header-fields.js';
-import { toFastJson } from '../../codec/fastjson.js';
+import { toFastJson, JavaDouble } from '../../codec/fastjson.js';
+import { StatsName } from '../../broker/broker-stats.js';
 import { TopicValidator } from '../../broker/topic-validator.js';
 import type { MessageQueueKey } from './admin-group.js';
 
@@ -24,7 +25,9 @@ export function getTopicStatsInfo(ctx: BrokerContext, req: RemotingCommand): Rem
     const lastUpdateTimestamp = maxOffset > 0 ? ctx.store.getMessageStoreTimeStamp(topic, queueId, maxOffset - 1) : 0;
     offsetTable.set({ brokerName: ctx.config.brokerName, queueId, topic }, { lastUpdateTimestamp, maxOffset, minOffset });
   }
-  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ offsetTable }));
+  // 5.x adds the topic's put rate over the last minute (printed by 5.x topicStatus); 4.9 tools ignore it.
+  const topicPutTps = ctx.stats.sets.get(StatsName.TOPIC_PUT_NUMS)?.get(topic)?.inMinute().tps ?? 0;
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ offsetTable, topicPutTps: new JavaDouble(topicPutTps) }));
 }
 
 /** QUERY_CONSUME_TIME_SPAN (303): QueryConsumeTimeSpanBody, per write queue. */
