@@ -9,7 +9,7 @@
  * while polling each server's resident memory. Prints a table with our/Java ratios and writes
  * bench/results/<date>-<commit>[-quick].{json,md}. Not a test: nothing here gates CI.
  *
- * Usage: node bench/run.mjs [--quick] [--phase-sec 40] [--warmup-sec 10] [--fill-sec 90] [--threads 64]
+ * Usage: node bench/run.mjs [--quick] [--phase-sec 40] [--warmup-sec 20] [--fill-sec 90] [--threads 64]
  *                           [--segment-mib 1024] [--only ours|apache] [--keep]
  * Each flag also reads BENCH_<NAME> from the environment (BENCH_PHASE_SEC=60 ...); flags win.
  * Logs of every process stay under bench/.work/<run>/ (server output, the programs' stdout and client logs).
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { RssSampler } from './lib/rss.mjs';
 import { REPO_ROOT, startApache, startOurs } from './lib/servers.mjs';
 import { SAMPLE_PERIOD_SEC, benchClasspath, runProgram, summarizeConsumer, summarizeProducer } from './lib/programs.mjs';
-import { commitInfo, consoleTable, machineInfo, markdownReport, writeResults } from './lib/report.mjs';
+import { commitInfo, consoleTable, loadAvg, machineInfo, markdownReport, writeResults } from './lib/report.mjs';
 import { atExit, sleep } from './lib/processes.mjs';
 
 /** Lets the server finish flushing and the previous client disconnect before the next phase. */
@@ -62,7 +62,8 @@ function options() {
   return {
     quick,
     phaseSec: num('phase-sec', 40, 10),
-    warmupSec: num('warmup-sec', 10, 10),
+    // Two windows: on 2 busy cores the Java broker's JIT is still warming in the second 10 s.
+    warmupSec: num('warmup-sec', 20, 10),
     // The consumer drains ~3x faster than 64 senders fill: (warm-up + phase + fill) of sending must outlast
     // several consume windows.
     fillSec: num('fill-sec', 90, 10),
@@ -102,6 +103,7 @@ async function main() {
 
   const producer = async (server, label, dir, { size, topic, extraLines = 0 }) => {
     const lines = warmupLines + measureLines + extraLines;
+    const loadAvgAtStart = loadAvg();
     log(`${server.name}: ${label}: Producer -s ${size} -w ${cfg.threads} -t ${topic}, ${lines} windows`);
     const run = await runProgram({
       name: `${label} producer`,
@@ -115,11 +117,13 @@ async function main() {
     });
     const summary = summarizeProducer(run.samples, warmupLines, measureLines);
     log(`${server.name}: ${label}: ${summary.ok ? `${summary.tps} TPS, avg RT ${summary.avgRtMs} ms, failed ${summary.sendFailedTotal}+${summary.responseFailedTotal}` : `no samples (${run.ended})`}`);
-    return { ...summary, ended: run.ended, exit: run.exit, raw: run.samples, clientLog: run.clientLog, outputTail: run.outputTail };
+    return { ...summary, loadAvgAtStart, ended: run.ended, exit: run.exit, raw: run.samples, clientLog: run.clientLog, outputTail: run.outputTail };
   };
 
   const consumer = async (server, label, dir, { topic }) => {
-    const lines = warmupLines + measureLines;
+    // One window more than measured: a window counts only if the next one shows the backlog lasted.
+    const lines = warmupLines + measureLines + 1;
+    const loadAvgAtStart = loadAvg();
     log(`${server.name}: ${label}: Consumer -t ${topic} (new group), up to ${lines} windows or until drained`);
     const run = await runProgram({
       name: `${label} consumer`,
@@ -135,7 +139,7 @@ async function main() {
     });
     const summary = summarizeConsumer(run.samples, warmupLines);
     log(`${server.name}: ${label}: ${summary.ok ? `${summary.tps} TPS over ${summary.samples} window(s)${summary.steady ? '' : ' (not steady)'}${summary.drained ? ', drained' : ''}` : `nothing consumed (${run.ended})`}`);
-    return { ...summary, ended: run.ended, exit: run.exit, raw: run.samples, clientLog: run.clientLog, outputTail: run.outputTail };
+    return { ...summary, loadAvgAtStart, ended: run.ended, exit: run.exit, raw: run.samples, clientLog: run.clientLog, outputTail: run.outputTail };
   };
 
   /** Starts one server instance, runs `phases` against it, samples its memory, always stops it. */
@@ -202,6 +206,7 @@ async function main() {
   if (cfg.only !== 'apache') results.servers['rocketmq-ts'] = await benchServer('ours');
   if (cfg.only !== 'ours') results.servers['apache-4.9.7'] = await benchServer('apache');
   results.finishedAt = new Date().toISOString();
+  results.loadAvgAtEnd = loadAvg();
 
   const base = writeResults(results);
   process.stdout.write(`\n${consoleTable(results)}\n\n`);

@@ -95,26 +95,27 @@ export async function runProgram({ name, mainClass, args, cp, dir, lines, stopWh
   return { samples, ended, exit: ended === 'exited' ? exit : undefined, outputTail: ended === 'exited' || samples.length === 0 ? proc.tail(3000) : undefined, clientLog: clientLogErrors(dir) };
 }
 
-/** Counts the client log's ERROR/WARN lines and keeps the first few distinct ones, as evidence. */
+/**
+ * The client log's evidence of failed sends: how many "[BENCHMARK_PRODUCER] Send Exception" entries,
+ * and their exception messages (the line after each) grouped with counts, numbers masked. Route
+ * look-up warnings for a topic not yet auto-created are normal and not counted.
+ */
 function clientLogErrors(dir) {
   const file = path.join(dir, 'logs', 'rocketmqlogs', 'rocketmq_client.log');
-  if (!fs.existsSync(file)) return { sendExceptions: 0, errorLines: 0, firstErrors: [] };
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  const sendExceptions = lines.filter((l) => l.includes('[BENCHMARK_PRODUCER] Send Exception')).length;
-  const errorLines = lines.filter((l) => /\b(ERROR|WARN)\b/.test(l));
-  const firstErrors = [];
-  const seen = new Set();
-  for (let i = 0; i < lines.length && firstErrors.length < 5; i++) {
-    if (!/\b(ERROR|WARN)\b/.test(lines[i])) continue;
-    // The exception's message is on the next line when the logger prints a stack trace.
-    const text2 = (lines[i].trimEnd() + (lines[i + 1]?.startsWith('org.') || lines[i + 1]?.startsWith('java.') ? ' | ' + lines[i + 1].trimEnd() : '')).slice(0, 400);
-    const key = text2.replace(/^\S+ \S+ /, '').replace(/\d+/g, '#');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    firstErrors.push(text2);
+  if (!fs.existsSync(file)) return { sendExceptions: 0, kinds: [] };
+  const lines = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trimEnd());
+  let sendExceptions = 0;
+  const kinds = new Map();
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].includes('[BENCHMARK_PRODUCER] Send Exception')) continue;
+    sendExceptions++;
+    const kind = (lines[i + 1] ?? '').replace(/\d+/g, 'N').slice(0, 300);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
-  return { sendExceptions, errorLines: errorLines.length, firstErrors };
+  return {
+    sendExceptions,
+    kinds: [...kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([message, count]) => ({ count, message })),
+  };
 }
 
 /**
@@ -150,14 +151,13 @@ export function summarizeProducer(samples, warmupLines, measureLines) {
 /**
  * Consume TPS while draining a backlog: a window counts only if the backlog lasted all of it, i.e. it
  * is not the first (consumer start, rebalance) and the next window still consumed something (the one
- * in which the backlog ran out is partly idle), or the run stopped for time with the backlog left. With too small a backlog for any such window, the
+ * in which the backlog ran out is partly idle). With too small a backlog for any such window, the
  * non-zero windows are used and `steady` is false.
  */
 export function summarizeConsumer(samples, warmupLines) {
   const drained = samples.some((s, i) => s.tps === 0 && samples.slice(0, i).some((p) => p.tps > 0));
-  // Stopped for time with the backlog still there: the last window was busy throughout too.
-  const nextBusy = (i) => (i + 1 < samples.length ? samples[i + 1].tps > 0 : !drained);
-  const full = samples.filter((s, i) => i >= warmupLines && s.tps > 0 && nextBusy(i));
+  // The last window has no successor to vouch for it: the caller runs one window more than it needs.
+  const full = samples.filter((s, i) => i >= warmupLines && s.tps > 0 && i + 1 < samples.length && samples[i + 1].tps > 0);
   let used = full;
   let steady = true;
   if (used.length === 0) {

@@ -16,6 +16,8 @@ function sh(cmd, args) {
   }
 }
 
+export const loadAvg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
 export function machineInfo() {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   return {
@@ -25,7 +27,7 @@ export function machineInfo() {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     java: javaVersion(),
-    loadAvgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    loadAvgAtStart: loadAvg(),
   };
 }
 
@@ -107,7 +109,10 @@ function notes(results) {
       // The benchmark Producer ignores SendResult's status, so a FLUSH_DISK_TIMEOUT reply (after
       // syncFlushTimeout, 5 s by default) would pass as a success: only a send that slow can be one.
       if (phase === 'sendSync' && p.ok && p.maxRtMs >= SYNC_FLUSH_TIMEOUT_MS) out.push(`${name} ${phase}: max RT ${p.maxRtMs} ms reaches syncFlushTimeout: some sends may have been FLUSH_DISK_TIMEOUT, counted as sent`);
-      if (p.clientLog?.sendExceptions) out.push(`${name} ${phase}: ${p.clientLog.sendExceptions} send exceptions in the client log, first: ${p.clientLog.firstErrors[0] ?? ''}`);
+      if (p.clientLog?.sendExceptions) {
+        const kinds = p.clientLog.kinds.map((k) => `${k.count}x ${k.message}`).join('; ');
+        out.push(`${name} ${phase}: ${p.clientLog.sendExceptions} failed sends in the client log: ${kinds}`);
+      }
     }
     for (const e of r.errors ?? []) out.push(`${name}: ${e.split('\n')[0]}`);
   }
@@ -120,7 +125,7 @@ export function markdownReport(results) {
   return [
     `# Benchmark ${results.date}, commit ${results.commit}${results.srcDirty ? ' (src/ had uncommitted changes)' : ''}${c.quick ? ' (--quick)' : ''}`,
     '',
-    `Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${(m.memTotalMiB / 1024).toFixed(1)} GiB RAM, ${m.kernel}; load average at start ${m.loadAvgAtStart.join(' ')}.`,
+    `Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${(m.memTotalMiB / 1024).toFixed(1)} GiB RAM, ${m.kernel}; load average at start ${m.loadAvgAtStart.join(' ')}, at end ${results.loadAvgAtEnd?.join(' ')}.`,
     `Node ${m.node}; ${m.java.split('\n')[0]}.`,
     `Programs: ${results.programs}. Each phase: ${c.warmupSec} s warm-up then ${c.phaseSec} s measured (10 s windows),`,
     `${c.threads} sender threads; backlog for the consume phase: the 128 B phase's topic plus ${c.fillSec} s more sending;`,
