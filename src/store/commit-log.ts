@@ -15,7 +15,7 @@ import {
   BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE, encodeBlank, readMagic, readTotalSize, verifyRecord,
 } from '../codec/message-record.js';
 import { fileNameToOffset, offsetToFileName } from './file-names.js';
-import type { StoreFile, StoreFiles } from './store-files.js';
+import { cutPreallocated, type StoreFile, type StoreFiles } from './store-files.js';
 
 /** Write slab size: one allocation serves many ticks of small records (records larger than this get their own). */
 const SLAB_BYTES = 4 * 1024 * 1024;
@@ -155,7 +155,7 @@ export class CommitLog {
     this.slabPos = 0;
     const seg = this.segmentFor(offset);
     try {
-      if (seg.file.size() > offset - seg.start) seg.file.truncate(offset - seg.start);
+      cutPreallocated(seg.file, offset - seg.start, this.segmentBytes);
     } catch (e) {
       log.error(`commitlog: cannot truncate ${seg.file.path} after a failed write: ${(e as Error).message}`);
     }
@@ -177,6 +177,9 @@ export class CommitLog {
     if (!last || offset >= last.start + this.segmentBytes) {
       const start = offset - (offset % this.segmentBytes);
       const file = this.files.open(path.join(this.dir, offsetToFileName(start)), true);
+      // Full size up front, as the Java broker's MappedFile: sparse, so it costs no disk until written,
+      // and a Java broker can open the store (it refuses segments of another length).
+      if (file.size() < this.segmentBytes) file.truncate(this.segmentBytes);
       const seg = { start, file };
       this.segments.push(seg);
       return seg;
@@ -260,6 +263,7 @@ export class CommitLog {
       }
       starts.push(start);
     }
+    // (Segments shorter than the configured size — torn, or written by an older version — are extended by setEnd.)
     starts.sort((a, b) => a - b);
     for (const start of starts) {
       const prev = this.segments[this.segments.length - 1];
@@ -364,9 +368,7 @@ export class CommitLog {
       log.warn(`commitlog: removed segment ${offsetToFileName(dead.start)} past the end of the log (${end})`);
     }
     const last = this.segments[this.segments.length - 1];
-    if (last && end - last.start < this.segmentBytes && last.file.size() > end - last.start) {
-      last.file.truncate(end - last.start);
-    }
+    if (last && end - last.start < this.segmentBytes) cutPreallocated(last.file, end - last.start, this.segmentBytes);
     this.reserveOffset = end;
     this.writtenOffset = end;
     this.pending = [];

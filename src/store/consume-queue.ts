@@ -8,7 +8,7 @@ import path from 'node:path';
 import { log } from '../logger.js';
 import { readInt64, writeInt64 } from '../codec/message-record.js';
 import { fileNameToOffset, offsetToFileName } from './file-names.js';
-import type { StoreFile, StoreFiles } from './store-files.js';
+import { cutPreallocated, type StoreFile, type StoreFiles } from './store-files.js';
 
 export const CQ_UNIT_BYTES = 20;
 /** ConsumeQueue#fillPreBlankAndFlush: units for a gap point nowhere (offset 0, size Integer.MAX_VALUE). */
@@ -124,6 +124,7 @@ export class ConsumeQueue {
     assert(!last || at >= last.start + this.segmentBytes, 'consume queue write behind its last segment');
     const start = at - (at % this.segmentBytes);
     const created = { start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), true) };
+    if (created.file.size() < this.segmentBytes) created.file.truncate(this.segmentBytes); // preallocated, as Java's
     this.segments.push(created);
     return created;
   }
@@ -188,42 +189,56 @@ export class ConsumeQueue {
     }
     if (this.segments.length === 0) return false;
     this.minBytes = this.segments[0].start;
-    // Drop trailing empty segments but keep one.
-    while (this.segments.length > 1 && this.segments[this.segments.length - 1].file.size() < CQ_UNIT_BYTES) {
-      const dead = this.segments.pop()!;
-      dead.file.close();
-      this.files.remove(dead.file.path);
+    let damaged = false;
+    for (;;) {
+      const last = this.segments[this.segments.length - 1];
+      const { valid, garbage } = this.scanUnits(last, logEnd);
+      if (garbage) log.warn(`consumequeue ${this.topic}/${this.queueId}: invalid units after byte ${valid} of ${last.file.path}; cut`);
+      // Garbage, or a file shorter than a segment (torn, or from before preallocation): units may be missing.
+      if (garbage || last.file.size() < this.segmentBytes) damaged = true;
+      if (garbage || last.file.size() !== this.segmentBytes) cutPreallocated(last.file, valid, this.segmentBytes);
+      if (valid === 0 && this.segments.length > 1) {
+        // An empty segment at the end (rolled, nothing written yet): drop it; the next append recreates it.
+        this.segments.pop();
+        last.file.close();
+        this.files.remove(last.file.path);
+        continue;
+      }
+      this.endBytes = last.start + valid;
+      break;
     }
-    const last = this.segments[this.segments.length - 1];
-    const size = Math.min(last.file.size(), this.segmentBytes);
-    const buf = Buffer.allocUnsafe(size - (size % CQ_UNIT_BYTES));
-    const n = last.file.read(buf, 0, buf.length, 0);
+    this.pendingStart = this.endBytes;
+    if (this.minBytes > this.endBytes) this.minBytes = this.endBytes;
+    const lastUnit = this.endBytes > this.minBytes ? this.unitAt(this.endBytes / CQ_UNIT_BYTES - 1) : undefined;
+    this.maxPhysicEnd = lastUnit ? lastUnit.phyOffset + lastUnit.size : 0;
+    return damaged;
+  }
+
+  /**
+   * Valid units from the start of a segment: size > 0, strictly increasing CommitLog offsets below
+   * `logEnd` (blank gap units allowed). `garbage`: non-zero bytes follow the valid units.
+   */
+  private scanUnits(seg: CqSegment, logEnd: number): { valid: number; garbage: boolean } {
+    const size = Math.min(seg.file.size(), this.segmentBytes);
+    const buf = Buffer.allocUnsafe(size);
+    const n = seg.file.read(buf, 0, size, 0);
     let valid = 0;
     let prevPhy = -1;
     for (let p = 0; p + CQ_UNIT_BYTES <= n; p += CQ_UNIT_BYTES) {
       const u = decodeUnit(buf, p);
       const blank = u.phyOffset === 0 && u.size === BLANK_UNIT_SIZE;
       if (!blank && (u.size <= 0 || u.phyOffset < 0 || u.phyOffset <= prevPhy || u.phyOffset + u.size > logEnd)) break;
-      if (!blank) {
-        prevPhy = u.phyOffset;
-        this.maxPhysicEnd = u.phyOffset + u.size;
-      }
+      if (!blank) prevPhy = u.phyOffset;
       valid = p + CQ_UNIT_BYTES;
     }
-    const cut = valid < last.file.size();
-    if (cut) {
-      log.warn(`consumequeue ${this.topic}/${this.queueId}: cut ${last.file.size() - valid} bytes of invalid units from ${last.file.path}`);
-      last.file.truncate(valid);
+    let garbage = false;
+    for (let p = valid; p < n; p++) {
+      if (buf[p] !== 0) {
+        garbage = true;
+        break;
+      }
     }
-    this.endBytes = last.start + valid;
-    this.pendingStart = this.endBytes;
-    if (this.minBytes > this.endBytes) this.minBytes = this.endBytes;
-    if (valid === 0 && this.maxPhysicEnd === 0 && this.segments.length > 1) {
-      const prev = this.segments[this.segments.length - 2];
-      const u = this.readLastUnitOf(prev);
-      if (u) this.maxPhysicEnd = u.phyOffset + u.size;
-    }
-    return cut;
+    return { valid, garbage };
   }
 
   private readLastUnitOf(seg: CqSegment): CqUnit | undefined {
@@ -244,7 +259,7 @@ export class ConsumeQueue {
       this.files.remove(dead.file.path);
     }
     const last = this.segments[this.segments.length - 1];
-    if (last) last.file.truncate(Math.max(0, at - last.start));
+    if (last) cutPreallocated(last.file, Math.max(0, at - last.start), this.segmentBytes);
     this.endBytes = at;
     this.pendingStart = at;
     const u = at > this.minBytes ? this.unitAt(at / CQ_UNIT_BYTES - 1) : undefined;

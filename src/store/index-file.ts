@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert';
 import { javaStringHashCode, readInt64, writeInt64 } from '../codec/message-record.js';
-import type { StoreFile } from './store-files.js';
+import { cutPreallocated, type StoreFile } from './store-files.js';
 
 export const INDEX_HEADER_BYTES = 40;
 const SLOT_BYTES = 4;
@@ -61,7 +61,13 @@ export class IndexFile {
   }
 
   /** A new file continues from the previous one's end (IndexService#getAndCreateLastIndexFile). */
+  /** Java's IndexFile size: header + slots + entries (the file is created at full size, sparse). */
+  get fileBytes(): number {
+    return INDEX_HEADER_BYTES + this.hashSlotNum * SLOT_BYTES + this.indexNum * ENTRY_BYTES;
+  }
+
   initNew(prevEndPhyOffset: number, prevEndTimestamp: number): void {
+    if (this.file.size() < this.fileBytes) this.file.truncate(this.fileBytes);
     this.beginPhyOffset = prevEndPhyOffset;
     this.endPhyOffset = prevEndPhyOffset;
     this.beginTimestamp = prevEndTimestamp;
@@ -114,6 +120,8 @@ export class IndexFile {
         const timeDiff = chunk.readInt32BE(p + 12);
         const prev = chunk.readInt32BE(p + 16);
         const idx = first + k;
+        // An all-zero entry is the untouched (preallocated) end.
+        if (keyHash === 0 && phy === 0 && timeDiff === 0 && prev === 0) break scan;
         if (keyHash < 0 || phy < prevPhy || phy >= logEnd || phy < 0 || timeDiff < 0 || prev < 0 || prev >= idx) break scan;
         if (prev > 0 && prev >= n) break scan;
         const slot = keyHash % this.hashSlotNum;
@@ -134,7 +142,7 @@ export class IndexFile {
     } else {
       this.endPhyOffset = this.beginPhyOffset;
     }
-    if (this.file.size() > this.entriesStart + n * ENTRY_BYTES) this.file.truncate(this.entriesStart + n * ENTRY_BYTES);
+    cutPreallocated(this.file, this.entriesStart + n * ENTRY_BYTES, this.fileBytes);
     this.slots = slots;
     this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS)).fill(1);
     this.headerDirty = true;

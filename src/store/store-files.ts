@@ -59,6 +59,15 @@ export interface StoreFiles {
   diskUsage(p: string): DiskUsage;
 }
 
+/**
+ * Cuts a preallocated file at `from` and keeps it `fullBytes` long: everything past `from` reads as
+ * zeros again (shrink, then extend sparse), as a fresh Java MappedFile would be.
+ */
+export function cutPreallocated(file: StoreFile, from: number, fullBytes: number): void {
+  if (file.size() > from) file.truncate(from);
+  if (file.size() < fullBytes) file.truncate(fullBytes);
+}
+
 // ------------------------------------------------------------------ real files
 
 class FsFile implements StoreFile {

@@ -131,6 +131,8 @@ describe.each(FIXTURES)('recovery on %s', (_name, make) => {
         const rnd = prng(round * 7919 + kind.length);
         const s = await open();
         const sent = await load(s, 150 + Math.floor(rnd() * 150), rnd, `r${round}`);
+        const logEnd = s.getMaxPhyOffset();
+        const queueEnds = Array.from({ length: QUEUES }, (_, q) => s.getMaxOffsetInQueue('Crash', q) * 20);
         s.abandon();
         live.pop();
         let keep: (m: Sent) => boolean = () => true;
@@ -138,7 +140,8 @@ describe.each(FIXTURES)('recovery on %s', (_name, make) => {
           const file = lastFile(fx, path.join(fx.config.storePathRootDir, 'commitlog'));
           const f = fx.files.open(file, false);
           const segStart = Number(path.basename(file));
-          const at = Math.floor(rnd() * f.size());
+          // Files are preallocated: tear within the written bytes (and now and then just past them).
+          const at = Math.floor(rnd() * (logEnd - segStart + 16));
           if (kind === 'truncate log') f.truncate(at);
           else f.write(Buffer.from([Math.floor(rnd() * 256), Math.floor(rnd() * 256), Math.floor(rnd() * 256)]), at);
           f.close();
@@ -148,7 +151,8 @@ describe.each(FIXTURES)('recovery on %s', (_name, make) => {
           const q = Math.floor(rnd() * QUEUES);
           const file = lastFile(fx, path.join(fx.config.storePathRootDir, 'consumequeue', 'Crash', String(q)));
           const f = fx.files.open(file, false);
-          const at = Math.floor(rnd() * f.size());
+          const segStart = Number(path.basename(file));
+          const at = Math.floor(rnd() * (queueEnds[q] - segStart + 8));
           if (kind === 'truncate cq') f.truncate(at);
           else f.write(Buffer.from([Math.floor(rnd() * 256), Math.floor(rnd() * 256)]), at);
           f.close();

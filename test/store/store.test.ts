@@ -104,13 +104,16 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     const segs = fx.files.list(logDir);
     expect(segs.length).toBeGreaterThan(4);
     expect(segs[1]).toBe(String(64 * 1024).padStart(20, '0'));
-    // The first segment ends with the filler: int32 remaining, int32 BLANK_MAGIC_CODE.
+    // Segments are preallocated to the configured size, like Java's MappedFiles; the first one's
+    // records are followed by the filler: int32 remaining, int32 BLANK_MAGIC_CODE.
     const first = fx.files.open(path.join(logDir, segs[0]), false);
-    const tail = Buffer.alloc(8);
-    const fillerAt = first.size() - 8;
-    first.read(tail, 0, 8, fillerAt);
-    expect(tail.readInt32BE(4)).toBe(BLANK_MAGIC_CODE);
-    expect(tail.readInt32BE(0)).toBe(64 * 1024 - fillerAt);
+    expect(first.size()).toBe(64 * 1024);
+    const whole = Buffer.alloc(64 * 1024);
+    first.read(whole, 0, whole.length, 0);
+    let p = 0;
+    while (whole.readInt32BE(p + 4) !== BLANK_MAGIC_CODE) p += whole.readInt32BE(p);
+    expect(whole.readInt32BE(p)).toBe(64 * 1024 - p);
+    expect(64 * 1024 - p).toBeLessThan(1100 + 8);
     const maxPhy = s.getMaxPhyOffset();
 
     await s.shutdown();
@@ -131,6 +134,27 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     const r = await s.putMessage(msg('R', 0, 'after restart'));
     expect(r.appendResult!.logicsOffset).toBe(100);
     expect(r.appendResult!.wroteOffset).toBe(maxPhy);
+  });
+
+  it('keeps the Java broker file sizes (preallocated segments, 4 KiB checkpoint)', async () => {
+    fx = make();
+    const s = await open();
+    await s.putMessage(msg('Sz', 0, 'x', { keys: 'k' }));
+    await s.shutdown();
+    const root = fx.config.storePathRootDir;
+    const size = (p: string) => {
+      const f = fx.files.open(path.join(root, p), false);
+      const n = f.size();
+      f.close();
+      return n;
+    };
+    expect(size(`commitlog/${'0'.repeat(20)}`)).toBe(fx.config.mappedFileSizeCommitLog);
+    expect(size(`consumequeue/Sz/0/${'0'.repeat(20)}`)).toBe(fx.config.mappedFileSizeConsumeQueue);
+    expect(size('checkpoint')).toBe(4096);
+    const [indexName] = fx.files.list(path.join(root, 'index'));
+    expect(size(`index/${indexName}`)).toBe(40 + fx.config.maxHashSlotNum * 4 + fx.config.maxIndexNum * 20);
+    const s2 = await open();
+    expect(decodeRecord(s2.getMessage('g', 'Sz', 0, 0, 1).buffers[0]).body.toString()).toBe('x');
   });
 
   it('respects maxTransferCountOnMessageInMemory and maxTransferBytesOnMessageInMemory', async () => {
@@ -203,7 +227,7 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     // Tear the last record: drop its last 5 bytes.
     const seg = path.join(fx.config.storePathRootDir, 'commitlog', '0'.repeat(20));
     const f = fx.files.open(seg, false);
-    f.truncate(f.size() - 5);
+    f.truncate(maxPhy - 5);
     f.close();
     s = await open();
     expect(s.getMaxOffsetInQueue('C', 0)).toBe(19);
