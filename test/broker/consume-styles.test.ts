@@ -96,6 +96,7 @@ describe('SQL92 on pull', () => {
   it('answers SUBSCRIPTION_PARSE_FAILED for a malformed header expression', async () => {
     const res = await invoke(pull('g1', 'SqlT', 0, { expr: 'i >', type: 'SQL92' }));
     expect(res.code).toBe(ResponseCode.SUBSCRIPTION_PARSE_FAILED);
+    expect(res.remark).toBe("parse the consumer's subscription failed: unexpected end of expression at column 4 [i >]");
   });
 
   it('uses the filter data registered by the heartbeat, FILTER_DATA_NOT_EXIST when it did not compile', async () => {
