@@ -125,5 +125,15 @@ for (const target of targets) {
       await run('restart-pending-check', [state]);
       fs.rmSync(path.dirname(state), { recursive: true, force: true });
     }, 2 * SCENARIO_TIMEOUT_MS);
+    it.skipIf(!target.timers)('keeps them across a broker crash (SIGKILL) too', async () => {
+      const state = path.join(makeTempDir('rocketmq-ts-crash-pending'), 'state.properties');
+      await run('restart-pending-send', [state]);
+      // Past flushDelayOffsetInterval (1 s) so progress files are as a crash normally finds them.
+      await new Promise((r) => setTimeout(r, 1500));
+      await server!.kill();
+      await server!.restart();
+      await run('restart-pending-check', [state, 'crashed']);
+      fs.rmSync(path.dirname(state), { recursive: true, force: true });
+    }, 2 * SCENARIO_TIMEOUT_MS);
   });
 }

@@ -62,7 +62,7 @@ public final class DelayRetryTxScenarios {
         SCENARIOS.put("orderly-retry", (n, a) -> orderlyRetry(n));
         SCENARIOS.put("transactions", (n, a) -> transactions(n));
         SCENARIOS.put("restart-pending-send", (n, a) -> restartSend(n, a.get(0)));
-        SCENARIOS.put("restart-pending-check", (n, a) -> restartCheck(n, a.get(0)));
+        SCENARIOS.put("restart-pending-check", (n, a) -> restartCheck(n, a.get(0), a.size() > 1 && a.get(1).equals("crashed")));
     }
 
     /**
@@ -109,6 +109,7 @@ public final class DelayRetryTxScenarios {
         Outcome o = new Outcome();
         Deliveries got = new Deliveries();
         DefaultMQProducer p = producer(ns, "DelayP_" + run);
+        topicFirst(p, topic);
         DefaultMQPushConsumer c = concurrent(ns, "DelayC_" + run, topic, got, m -> ConsumeConcurrentlyStatus.CONSUME_SUCCESS);
         try {
             warmUp(p, topic, got);
@@ -155,6 +156,7 @@ public final class DelayRetryTxScenarios {
         Outcome o = new Outcome();
         Deliveries got = new Deliveries();
         DefaultMQProducer p = producer(ns, "TimerP_" + run);
+        topicFirst(p, topic);
         DefaultMQPushConsumer c = concurrent(ns, "TimerC_" + run, topic, got, m -> ConsumeConcurrentlyStatus.CONSUME_SUCCESS);
         try {
             warmUp(p, topic, got);
@@ -223,6 +225,7 @@ public final class DelayRetryTxScenarios {
         Outcome o = new Outcome();
         Deliveries got = new Deliveries();
         DefaultMQProducer p = producer(ns, "RetryP_" + run);
+        topicFirst(p, topic);
         DefaultMQPushConsumer c = concurrent(ns, "RetryC_" + run, topic, got,
             m -> m.getReconsumeTimes() < failTimes && !m.getKeys().startsWith("warm") ? ConsumeConcurrentlyStatus.RECONSUME_LATER : ConsumeConcurrentlyStatus.CONSUME_SUCCESS);
         try {
@@ -270,6 +273,7 @@ public final class DelayRetryTxScenarios {
         Deliveries got = new Deliveries();
         Deliveries dead = new Deliveries();
         DefaultMQProducer p = producer(ns, "DlqP_" + run);
+        topicFirst(p, topic);
         DefaultMQPushConsumer c = consumer(ns, group, topic);
         c.setMaxReconsumeTimes(maxReconsume);
         c.registerMessageListener(concurrentListener(got, m -> m.getKeys().startsWith("warm") ? ConsumeConcurrentlyStatus.CONSUME_SUCCESS : ConsumeConcurrentlyStatus.RECONSUME_LATER));
@@ -327,9 +331,7 @@ public final class DelayRetryTxScenarios {
         Deliveries dead = new Deliveries();
         AtomicInteger firstFailures = new AtomicInteger();
         DefaultMQProducer p = producer(ns, "OrderP_" + run);
-        // The topic must exist before the consumer starts: an orderly consumer heartbeats (and can lock
-        // queues) only on brokers its routes name, and otherwise waits for the next 30 s heartbeat.
-        p.send(new Message(topic, "warm", "warm", new byte[] {1}));
+        topicFirst(p, topic);
         DefaultMQPushConsumer c = consumer(ns, group, topic);
         // Local retries: "a" fails twice then succeeds; "poison" always fails and, after
         // maxReconsumeTimes local tries, is sent back to %RETRY% by the client, which the broker routes to the DLQ.
@@ -426,6 +428,7 @@ public final class DelayRetryTxScenarios {
         Deliveries got = new Deliveries();
         TxListener l = new TxListener(run);
         DefaultMQProducer plain = producer(ns, "TxWarmP_" + run);
+        topicFirst(plain, topic);
         TransactionMQProducer p = txProducer(ns, "TxP_" + run, l);
         DefaultMQPushConsumer c = concurrent(ns, "TxC_" + run, topic, got, m -> ConsumeConcurrentlyStatus.CONSUME_SUCCESS);
         try {
@@ -481,6 +484,7 @@ public final class DelayRetryTxScenarios {
         Outcome o = new Outcome();
         Deliveries got = new Deliveries();
         DefaultMQProducer p = producer(ns, "RestartP_" + run);
+        topicFirst(p, topic);
         // The retry: this consumer fails the message once, asking for level 18 (10 s) so it is still parked at the restart.
         DefaultMQPushConsumer c = consumer(ns, "RestartC_" + run, topic);
         c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
@@ -529,7 +533,7 @@ public final class DelayRetryTxScenarios {
     }
 
     /** Phase 2, after the broker restarted: everything arrives once, when due; the half message is checked. */
-    static Outcome restartCheck(String ns, String stateFile) throws Exception {
+    static Outcome restartCheck(String ns, String stateFile, boolean crashed) throws Exception {
         Properties st = new Properties();
         try (FileInputStream f = new FileInputStream(stateFile)) {
             st.load(f);
@@ -546,6 +550,15 @@ public final class DelayRetryTxScenarios {
             List<String> keys = List.of("delayed", "timer", "retry", "unknown-commit-tx");
             got.await(keys, 30_000);
             Thread.sleep(3000);
+            if (crashed) {
+                // The consumer's offset for the original "retry" delivery may not have reached the broker's
+                // consumerOffset.json before the kill: a redelivery of it (reconsumeTimes 0) is at-least-once,
+                // not an error. The retry itself (reconsumeTimes 1) must still come once, when due.
+                List<Deliveries.D> retries = new ArrayList<>();
+                for (Deliveries.D d : got.all("retry")) if (d.msg.getReconsumeTimes() > 0) retries.add(d);
+                info("redeliveries of the original consumed before the crash: " + (got.all("retry").size() - retries.size()));
+                got.byKey.put("retry", new CopyOnWriteArrayList<>(retries));
+            }
             for (String k : keys) {
                 Deliveries.D d = got.first(k);
                 if (d == null) {
@@ -653,6 +666,15 @@ public final class DelayRetryTxScenarios {
         p.setRetryTimesWhenSendFailed(0);
         p.start();
         return p;
+    }
+
+    /**
+     * Creates the topic (auto-creation on first send) before a consumer starts. A consumer heartbeats only
+     * to brokers its routes name: started on a topic that does not exist yet, it is unknown to the broker
+     * (no consumer id list, no rebalance) until its next 30 s heartbeat, on the Java broker as on ours.
+     */
+    static void topicFirst(DefaultMQProducer p, String topic) throws Exception {
+        p.send(new Message(topic, "warm", "warm", new byte[] {1}));
     }
 
     /**
