@@ -103,7 +103,11 @@ describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 agains
     describe(`mqadmin ${version}`, () => {
       const admin = (): MqadminSession => admins.get(version)!;
       const attempt = (command: string, ...args: string[]): Promise<CommandResult> => admin().run(command, args);
-      const run = async (command: string, ...args: string[]): Promise<string> => ok(await attempt(command, ...args));
+      const run = async (command: string, ...args: string[]): Promise<string> => {
+        const r = await attempt(command, ...args);
+        if (r.failed) throw new Error(`mqadmin ${r.args.join(' ')} failed:\n${r.output}\n--- server output (tail):\n${server.output().slice(-3000)}`);
+        return r.output;
+      };
 
       it('topics: updateTopic by cluster and by broker, topicList, topicRoute, topicStatus, topicClusterList, deleteTopic', async () => {
         expect(await run('updateTopic', '-c', CLUSTER, '-t', topic, '-r', '4', '-w', '4')).toContain(`create topic to ${server.brokerAddr} success.`);
