@@ -157,7 +157,7 @@ export class DefaultMessageStore implements MessageStore {
     this.commitLog.load();
     const damaged = this.loadQueues(this.logFileEnd());
     this.index?.load(crashed, this.logFileEnd());
-    const scanFrom = this.scanStart(damaged);
+    const scanFrom = this.scanStart(crashed, damaged);
     const verify = crashed || damaged.length > 0;
     const touched = new Set<QueueState>();
     const cursors = new Map<QueueState, UnitCursor>();
@@ -185,15 +185,19 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   /**
-   * Where recovery starts reading the log (CommitLog#recoverAbnormally, isMappedFileMatchedRecover):
-   * the last segment whose first record is no newer than the checkpoint's durable point, and no later
-   * than the end of any queue whose tail had to be cut. No checkpoint ⇒ the first segment.
+   * Where recovery starts reading the log. After a clean shutdown everything was synced, so only the
+   * last segment is read to find the end (CommitLog#recoverNormally reads the last three; we verify
+   * the last). After a crash (CommitLog#recoverAbnormally, isMappedFileMatchedRecover): the last
+   * segment whose first record is no newer than the checkpoint's durable point minus 3 s; no
+   * checkpoint ⇒ the first segment. Either way no later than the end of any queue whose tail was cut.
    */
-  private scanStart(damaged: QueueState[]): number {
+  private scanStart(crashed: boolean, damaged: QueueState[]): number {
     const segs = this.commitLog.segments;
     if (segs.length === 0) return 0;
     let from = 0;
-    if (this.checkpoint.existed) {
+    if (!crashed && this.checkpoint.existed) {
+      from = segs.length - 1;
+    } else if (this.checkpoint.existed) {
       const min = this.checkpoint.minTimestamp(this.index !== undefined);
       for (let i = segs.length - 1; i >= 0; i--) {
         const head = Buffer.alloc(76);

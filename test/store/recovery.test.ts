@@ -188,6 +188,25 @@ describe.each(FIXTURES)('recovery on %s', (_name, make) => {
     expect(Number(info.commitLogSegments)).toBeGreaterThan(2);
     expect(Number(info.lastRecoveryScannedBytes)).toBeLessThan(2 * fx.config.mappedFileSizeCommitLog);
   });
+
+  it('after a crash scans from the checkpoint (minus 3 s), not from the start', async () => {
+    fx = make();
+    let t = 1_700_000_000_000;
+    const s = fx.open(NO_TIMED_FLUSH, () => (t += 100));
+    await s.start();
+    const sent = await load(s, 400, prng(8), 'cc');
+    const internals = s as unknown as { syncLog(): Promise<number>; flushQueuesNow(): Promise<void> };
+    await internals.syncLog();
+    await internals.flushQueuesNow();
+    const more = await load(s, 30, prng(9), 'dd');
+    s.abandon();
+    const s2 = await open();
+    const info = s2.getRuntimeInfo();
+    expect(info.lastRecoveryAbnormal).toBe('true');
+    expect(Number(info.lastRecoveryScannedBytes)).toBeGreaterThan(0);
+    expect(Number(info.lastRecoveryScannedBytes)).toBeLessThan(s2.getMaxPhyOffset() / 2);
+    expect(readAll(s2)).toEqual(expected([...sent, ...more], () => true));
+  });
 });
 
 describe('power loss and I/O faults (memory)', () => {
