@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { RssSampler } from './lib/rss.mjs';
+import { RssSampler, cpuSec } from './lib/rss.mjs';
 import { REPO_ROOT, startApache, startOurs } from './lib/servers.mjs';
 import { SAMPLE_PERIOD_SEC, benchClasspath, runProgram, summarizeConsumer, summarizeProducer } from './lib/programs.mjs';
 import { commitInfo, consoleTable, loadAvg, machineInfo, markdownReport, writeResults } from './lib/report.mjs';
@@ -112,6 +112,7 @@ async function main() {
       cp,
       dir: path.join(dir, label),
       lines,
+      onSample: () => ({ serverCpuSec: cpuSec(server.pids()) }),
       stopWhen: () => serverDied(server),
       timeoutMs: (lines + 3) * SAMPLE_PERIOD_SEC * 1000 + 30_000,
     });
@@ -133,6 +134,7 @@ async function main() {
       cp,
       dir: path.join(dir, label),
       lines,
+      onSample: () => ({ serverCpuSec: cpuSec(server.pids()) }),
       stopWhen: (s) => serverDied(server) || s.some((x, i) => x.tps === 0 && s.slice(0, i).some((p) => p.tps > 0))
         || (s.length >= CONSUMER_IDLE_WINDOWS_MAX && s.every((x) => x.tps === 0)),
       timeoutMs: (lines + 3) * SAMPLE_PERIOD_SEC * 1000 + 30_000,

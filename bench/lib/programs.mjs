@@ -53,9 +53,10 @@ export function benchClasspath() {
 /**
  * Runs one program until it has printed `lines` samples, `stopWhen(samples)` says so, it exits, or
  * `timeoutMs` passes; then stops it. Returns the samples (with the seconds since start at which each
- * arrived), why it ended, and what the client log says about failures.
+ * arrived, plus whatever onSample() returns then), why it ended, and what the client log says about
+ * failures.
  */
-export async function runProgram({ name, mainClass, args, cp, dir, lines, stopWhen = () => false, timeoutMs }) {
+export async function runProgram({ name, mainClass, args, cp, dir, lines, stopWhen = () => false, onSample = () => ({}), timeoutMs }) {
   fs.mkdirSync(dir, { recursive: true });
   const parse = mainClass.endsWith('Producer') ? parseProducerLine : parseConsumerLine;
   const proc = new Tracked(name, 'java', [
@@ -84,7 +85,7 @@ export async function runProgram({ name, mainClass, args, cp, dir, lines, stopWh
       partial = parts.pop();
       for (const line of parts) {
         const s = parse(line);
-        if (s) samples.push({ atSec: Math.round((Date.now() - proc.startedAtMs) / 100) / 10, ...s });
+        if (s) samples.push({ atSec: Math.round((Date.now() - proc.startedAtMs) / 100) / 10, ...s, ...onSample() });
       }
       if (samples.length >= lines) return finish();
       if (stopWhen(samples)) { ended = 'stopWhen'; return finish(); }
@@ -109,7 +110,8 @@ function clientLogErrors(dir) {
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i].includes('[BENCHMARK_PRODUCER] Send Exception')) continue;
     sendExceptions++;
-    const kind = (lines[i + 1] ?? '').replace(/\d+/g, 'N').slice(0, 300);
+    // Mask ports, times and queue sizes, not response codes ("CODE: 2").
+    const kind = (lines[i + 1] ?? '').replace(/\d+/g, (m, at, str) => (str.slice(at - 6, at) === 'CODE: ' ? m : 'N')).slice(0, 300);
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
   return {
@@ -138,6 +140,7 @@ export function summarizeProducer(samples, warmupLines, measureLines) {
     ok: true,
     samples: steady.length,
     warmupUsed,
+    ...(warmupUsed ? {} : cpuPerMessage(samples, warmupLines, warmupLines + steady.length - 1, tps)),
     tps: Math.round(tps),
     avgRtMs: round3(avgRtMs),
     maxRtMs: Math.max(...steady.map((s) => s.maxRtMs)),
@@ -165,14 +168,33 @@ export function summarizeConsumer(samples, warmupLines) {
     steady = false;
   }
   if (used.length === 0) return { ok: false, samples: 0, drained };
+  const tps = mean(used.map((s) => s.tps));
+  const first = samples.indexOf(used[0]);
+  const last = samples.indexOf(used[used.length - 1]);
   return {
     ok: true,
     samples: used.length,
     steady,
     drained,
-    tps: Math.round(mean(used.map((s) => s.tps))),
+    tps: Math.round(tps),
+    // Only over contiguous full windows: a partly idle one would inflate the CPU per message.
+    ...(steady && last - first + 1 === used.length ? cpuPerMessage(samples, first, last, tps) : {}),
     failTotal: samples[samples.length - 1].fail,
   };
+}
+
+/**
+ * Server CPU per message over the windows [from, to] of samples that carry serverCpuSec: the CPU used
+ * between the line before `from` and line `to`, over the messages those windows' rates account for.
+ */
+export function cpuPerMessage(samples, from, to, tps) {
+  if (from < 1 || to >= samples.length || to < from || !(tps > 0)) return {};
+  const a = samples[from - 1];
+  const b = samples[to];
+  if (a.serverCpuSec === undefined || b.serverCpuSec === undefined) return {};
+  const wallSec = b.atSec - a.atSec;
+  const cores = (b.serverCpuSec - a.serverCpuSec) / wallSec;
+  return { serverCores: round3(cores), serverCpuUsPerMsg: Math.round((cores * 1e6) / tps) };
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,9 +1,10 @@
 /**
- * Peak resident memory of a server (the sum over its processes: one for ours, namesrv + broker for
+ * Peak resident memory (and CPU time used) of a server (the sum over its processes: one for ours, namesrv + broker for
  * Apache), polled from /proc/<pid>/status. VmRSS counts file-backed pages too: the Java broker's
  * mmapped CommitLog pages it has touched show up there (RssFile), so the anonymous part is kept
  * beside it. VmHWM (each process's own peak) is kept as a cross-check of the polled peak.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /** Often enough to catch a peak of a process whose memory moves over seconds. */
@@ -59,3 +60,27 @@ export class RssSampler {
 }
 
 const mib = (kb) => Math.round((kb / 1024) * 10) / 10;
+
+/** Clock ticks per second of /proc/<pid>/stat times (100 on Linux nearly always). */
+let clockTicksPerSec;
+
+/**
+ * CPU seconds (user + system) the given processes have used so far, from /proc/<pid>/stat. Phases
+ * compare its growth with the messages moved: CPU per message is less at the mercy of other load on
+ * the machine than TPS is.
+ */
+export function cpuSec(pids) {
+  clockTicksPerSec ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after "(comm)": state is field 3, utime 14, stime 15.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / clockTicksPerSec;
+}
