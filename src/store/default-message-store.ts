@@ -143,6 +143,10 @@ export class DefaultMessageStore implements MessageStore {
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
       throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
     }
+    if (config.mappedFileSizeCommitLog < config.maxMessageSize + 64 * 1024) {
+      log.warn(`mappedFileSizeCommitLog=${config.mappedFileSizeCommitLog} is not much larger than maxMessageSize=${config.maxMessageSize}: ` +
+        'messages near the size limit will not fit a segment and are refused with MESSAGE_ILLEGAL');
+    }
   }
 
   // ================================================================ lifecycle
@@ -468,8 +472,15 @@ export class DefaultMessageStore implements MessageStore {
     }
     if (this.listeners.length) {
       for (const d of dispatches) {
-        if (d.phyOffset + d.size > written) continue;
-        for (const l of this.listeners) l(d.q.cq.topic, d.q.cq.queueId, d.queueOffset + 1, d.tagsCode, d.storeTimestamp);
+        if (d.phyOffset + d.size > written || d.q.cq.destroyed) continue;
+        for (const l of this.listeners) {
+          try {
+            l(d.q.cq.topic, d.q.cq.queueId, d.queueOffset + 1, d.tagsCode, d.storeTimestamp);
+          } catch (e) {
+            // A listener's failure must not keep the senders of this tick from their acknowledgements.
+            log.error(`arrival listener failed: ${(e as Error).message}`);
+          }
+        }
       }
     }
     const ok: Waiter[] = [];
