@@ -11,6 +11,9 @@ import { REPO_ROOT, makeTempDir } from './server.js';
 export const JAVA_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'java');
 export const SCENARIO_MAIN = 'rocketmqts.compat.Scenarios';
 
+/** Clients.FINAL_SHUTDOWN_MARKER: what the client logged after it is the client shutting itself down. */
+export const CLIENT_FINAL_SHUTDOWN_MARKER = 'rocketmq-ts compat: final client shutdown';
+
 /** Every scenario the Java program knows; restart-* are two phases of one test. */
 export const SCENARIOS = ['send-sync', 'send-async', 'send-oneway', 'send-batch', 'push-clustering', 'shared-queues'] as const;
 
@@ -58,8 +61,10 @@ export interface ScenarioResult {
   tookMs: number;
   /** rocketmq_client.log of this run. */
   clientLog: string;
-  /** WARN and ERROR lines of the client log. */
+  /** WARN and ERROR lines of the client log, up to the scenario's final client shutdown (all, if it marks none). */
   warnings: string[];
+  /** WARN and ERROR lines logged during the final client shutdown (after CLIENT_FINAL_SHUTDOWN_MARKER). */
+  shutdownWarnings: string[];
 }
 
 export interface RunOptions {
@@ -87,7 +92,10 @@ export async function runJavaScenario(scenario: string, namesrvAddr: string, opt
   clearTimeout(timer);
   const output = jvm.output;
   const clientLog = path.join(logDir, 'rocketmq_client.log');
-  const warnings = fs.existsSync(clientLog) ? warningLines(fs.readFileSync(clientLog, 'utf8')) : [];
+  const log = fs.existsSync(clientLog) ? fs.readFileSync(clientLog, 'utf8') : '';
+  const markerAt = log.lastIndexOf(CLIENT_FINAL_SHUTDOWN_MARKER);
+  const warnings = warningLines(markerAt >= 0 ? log.slice(0, markerAt) : log);
+  const shutdownWarnings = markerAt >= 0 ? warningLines(log.slice(markerAt)) : [];
   const verdictAt = output.search(/^(PASS|FAIL) /m);
   const verdict = verdictAt >= 0
     ? output.slice(verdictAt).split('\n').filter((l, i) => i === 0 || l.startsWith('  - ')).join('\n')
@@ -102,6 +110,7 @@ export async function runJavaScenario(scenario: string, namesrvAddr: string, opt
     tookMs: Date.now() - started,
     clientLog,
     warnings,
+    shutdownWarnings,
   };
 }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.rocketmq.client.consumer.AllocateMessageQueueStrategy;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
+import org.apache.rocketmq.client.log.ClientLogger;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageQueue;
@@ -18,6 +19,13 @@ final class Clients {
     /** Scenario clients poll routes often so a freshly auto-created topic is seen within a second, not 30 s. */
     static final int POLL_NAMESRV_INTERVAL_MS = 1000;
     static final int SEND_TIMEOUT_MS = 10_000;
+
+    /** Written to the client log before a scenario's final shutdown; the harness files later WARN lines under shutdown. */
+    static final String FINAL_SHUTDOWN_MARKER = "rocketmq-ts compat: final client shutdown";
+
+    static void markFinalShutdown() {
+        ClientLogger.getLog().info(FINAL_SHUTDOWN_MARKER);
+    }
 
     static String unique(String prefix, String runId) {
         return prefix + "_" + runId;

@@ -61,6 +61,7 @@ final class QueueScenarios {
             out.problems(r.problems);
             return out.summary(r.summary(all.size()) + "; " + latency(main, sent, collector, out));
         } finally {
+            Clients.markFinalShutdown();
             if (consumer != null) {
                 consumer.shutdown();
             }
@@ -136,6 +137,7 @@ final class QueueScenarios {
             String split = checkSplit(main, collector, Map.of("c1", a1.queueIds(topic), "c2", a2.queueIds(topic)), out);
             return out.summary(r.summary(all.size()) + " (warm-up duplicates tolerated); " + split);
         } finally {
+            Clients.markFinalShutdown();
             for (DefaultMQPushConsumer c : consumers) {
                 c.shutdown();
             }

@@ -59,6 +59,7 @@ final class RestartScenarios {
             return out.summary("first half " + r.summary(a.size()) + ", offsets " + committed + ", second half sent; state in "
                 + stateFile);
         } finally {
+            Clients.markFinalShutdown();
             producer.shutdown();
         }
     }
@@ -93,6 +94,7 @@ final class RestartScenarios {
             fresh.await(QueueScenarios.idxs(all), CONSUME_TIMEOUT_MS, 0);
             resumed.await(QueueScenarios.idxs(b), CONSUME_TIMEOUT_MS, REDELIVERY_GRACE_MS);
         } finally {
+            Clients.markFinalShutdown();
             consumers.forEach(DefaultMQPushConsumer::shutdown);
         }
         Verify.Report rf = Verify.delivery(topic, all, sent, fresh, true);

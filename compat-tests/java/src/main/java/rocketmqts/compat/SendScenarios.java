@@ -53,6 +53,7 @@ final class SendScenarios {
             Verify.Report r = Verify.delivery(topic, expected, sent, collector, true);
             return out.problems(r.problems).summary(mode + " " + r.summary(expected.size()));
         } finally {
+            Clients.markFinalShutdown();
             if (consumer != null) {
                 consumer.shutdown();
             }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.rocketmq.common.message.MessageClientExt;
+import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 
 /** The delivery checks every scenario shares: nothing missing, nothing foreign, content and send results intact. */
@@ -46,6 +47,7 @@ final class Verify {
             }
             for (Collector.Delivery d : ds) {
                 r.problems.addAll(e.diff(topic, d.msg));
+                r.problems.addAll(offsetsBracket(e.idx, d.msg));
                 Sent s = sent.get(e.idx);
                 if (s != null) {
                     r.problems.addAll(matchesSend(e.idx, s, d.msg));
@@ -73,6 +75,26 @@ final class Verify {
         if (s.queueId >= 0) {
             Content.expectEq(p, where + "queueId", s.queueId, got.getQueueId());
             Content.expectEq(p, where + "queueOffset", s.queueOffset, got.getQueueOffset());
+        }
+        return p;
+    }
+
+    /**
+     * The pull response header's minOffset and maxOffset, which the client copies into every message it
+     * delivers (MIN_OFFSET / MAX_OFFSET), must bracket the message's queue offset.
+     */
+    static List<String> offsetsBracket(int idx, MessageExt got) {
+        List<String> p = new ArrayList<>();
+        String min = got.getProperty(MessageConst.PROPERTY_MIN_OFFSET);
+        String max = got.getProperty(MessageConst.PROPERTY_MAX_OFFSET);
+        try {
+            if (min == null || max == null || Long.parseLong(min) > got.getQueueOffset()
+                || Long.parseLong(max) <= got.getQueueOffset()) {
+                p.add("idx=" + idx + ": pull response minOffset/maxOffset: expected min <= " + got.getQueueOffset()
+                    + " < max, got min=" + min + " max=" + max);
+            }
+        } catch (NumberFormatException e) {
+            p.add("idx=" + idx + ": pull response minOffset/maxOffset not numbers: min=" + min + " max=" + max);
         }
         return p;
     }
