@@ -342,6 +342,7 @@ export class DefaultMessageStore implements MessageStore {
       }
       const plan = planRecord(m);
       if ('error' in plan) return Promise.resolve({ status: plan.error, remark: plan.remark });
+      if (!this.isSafeTopic(m.topic)) return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `topic "${m.topic}" cannot name a directory` });
       // CommitLog#doAppend: the whole record counts (MESSAGE_SIZE_EXCEEDED ⇒ MESSAGE_ILLEGAL). For a batch,
       // DefaultMessageStore#checkMessages bounds the batch body, which encodes each message as 22 + body + properties.
       // 4.9.x MessageExtEncoder (the 4.9.7 broker): the body may be maxMessageSize bytes, the record 64 KiB more.
@@ -658,6 +659,7 @@ export class DefaultMessageStore implements MessageStore {
 
   deleteTopics(topics: Iterable<string>): void {
     for (const topic of topics) {
+      if (!this.isSafeTopic(topic)) continue;
       const qs = this.queues.get(topic);
       if (qs) for (const q of qs.values()) q.cq.destroy();
       this.queues.delete(topic);
@@ -695,6 +697,15 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   // ================================================================ queues and recovery
+
+  /**
+   * The topic names a directory under consumequeue/: it must not climb out of it. (The broker applies
+   * TopicValidator's stricter rules; this is the store's own guard.) Known topics are cached.
+   */
+  private isSafeTopic(topic: string): boolean {
+    if (this.queues.has(topic)) return true;
+    return topic !== '.' && topic !== '..' && !/[/\\\0]/.test(topic);
+  }
 
   private queueState(topic: string, queueId: number, create: boolean): QueueState | undefined {
     let byId = this.queues.get(topic);

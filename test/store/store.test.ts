@@ -64,6 +64,10 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     expect((await s.putMessage(msg('x'.repeat(128), 0, 'b'))).status).toBe('MESSAGE_ILLEGAL');
     expect((await s.putMessage(msg('T', 0, Buffer.alloc(2000)))).status).toBe('MESSAGE_ILLEGAL');
     expect((await s.putMessage(msg('T', 0, 'ok'))).status).toBe('PUT_OK');
+    expect((await s.putMessage(msg('../escape', 0, 'x'))).status).toBe('MESSAGE_ILLEGAL');
+    expect((await s.putMessage(msg('..', 0, 'x'))).status).toBe('MESSAGE_ILLEGAL');
+    s.deleteTopics(['..']);
+    expect(s.getMaxOffsetInQueue('T', 0)).toBe(1);
   });
 
   it('gives PREPARED and ROLLBACK records queue offset 0 and keeps them out of the ConsumeQueue', async () => {
