@@ -21,7 +21,7 @@ const END = '<!-- matrix:end -->';
 /** Scenario columns in this order first; any others after, alphabetically. */
 const SCENARIO_ORDER = [
   'send-sync', 'send-async', 'send-batch', 'push-clustering', 'push-broadcasting',
-  'orderly', 'delay', 'retry', 'transaction',
+  'orderly', 'delay', 'retry', 'transaction', 'lite-pull', 'spread', 'failover',
 ];
 
 const results = Object.values(JSON.parse(fs.readFileSync(input, 'utf8')).results);
@@ -38,24 +38,41 @@ const order = (a, b) => {
   return a.localeCompare(b);
 };
 
+const mark = (r) => (r ? (r.passed ? '✅' : '❌') : '—');
+const CLUSTER_SCENARIOS = new Set(['spread', 'failover']);
 const sections = [];
 const servers = [...byServer.keys()].sort((a, b) => (a === 'rocketmq-ts' ? -1 : b === 'rocketmq-ts' ? 1 : a.localeCompare(b)));
+
+// One client × scenario table per single-server target (ours first, then Apache, which validates the scenarios).
 for (const server of servers) {
-  const rows = byServer.get(server);
+  const rows = byServer.get(server).filter((r) => !CLUSTER_SCENARIOS.has(r.scenario));
+  if (rows.length === 0) continue;
   const scenarios = [...new Set(rows.map((r) => r.scenario))].sort(order);
   const clients = [...new Set(rows.map((r) => r.client))].sort();
-  const cell = (client, scenario) => {
-    const r = rows.find((x) => x.client === client && x.scenario === scenario);
-    return r ? (r.passed ? '✅' : '❌') : '—';
-  };
-  const lines = [
-    `**${server}**`,
+  sections.push([
+    `**Clients against ${server}**`,
     '',
     `| Client | ${scenarios.join(' | ')} |`,
     `|---|${scenarios.map(() => ':-:').join('|')}|`,
-    ...clients.map((c) => `| ${c} | ${scenarios.map((s) => cell(c, s)).join(' | ')} |`),
-  ];
-  sections.push(lines.join('\n'));
+    ...clients.map((c) => `| ${c} | ${scenarios.map((sc) => mark(rows.find((x) => x.client === c && x.scenario === sc))).join(' | ')} |`),
+  ].join('\n'));
+}
+
+// Multi-node setups: one row per setup and scenario, one column per client.
+const clusterRows = results.filter((r) => CLUSTER_SCENARIOS.has(r.scenario));
+if (clusterRows.length > 0) {
+  const clients = [...new Set(clusterRows.map((r) => r.client))].sort();
+  const setups = [...new Set(clusterRows.map((r) => `${r.scenario}\u0000${r.server}`))].sort();
+  sections.push([
+    '**Clusters**',
+    '',
+    `| Scenario | Setup | ${clients.join(' | ')} |`,
+    `|---|---|${clients.map(() => ':-:').join('|')}|`,
+    ...setups.map((key) => {
+      const [scenario, server] = key.split('\u0000');
+      return `| ${scenario} | ${server} | ${clients.map((c) => mark(clusterRows.find((x) => x.client === c && x.server === server && x.scenario === scenario))).join(' | ')} |`;
+    }),
+  ].join('\n'));
 }
 const commits = [...new Set(results.map((r) => r.commit))].join(', ');
 const last = results.map((r) => r.at).sort().at(-1) ?? 'never';

@@ -28,10 +28,13 @@ const (
 	txMessages     = 6
 	txCheckTimeout = 60 * time.Second // transactionTimeOut (6 s) + a check interval + delivery
 	rollbackGrace  = 3 * time.Second
-	sendMode       = 0
-	modeSync       = sendMode + 1
-	modeAsync      = sendMode + 2
-	modeBatch      = sendMode + 3
+	// The Go client learns the %RETRY%<group> route only on its 30 s route poll (the broker creates that
+	// topic on the first heartbeat, after the consumer's initial route fetch), so redeliveries take up to ~35 s.
+	retryTimeout = 75 * time.Second
+	sendMode     = 0
+	modeSync     = sendMode + 1
+	modeAsync    = sendMode + 2
+	modeBatch    = sendMode + 3
 )
 
 var modeNames = map[int]string{modeSync: "SYNC", modeAsync: "ASYNC", modeBatch: "BATCH"}
@@ -422,7 +425,7 @@ func retry(namesrv string) *outcome {
 			}
 		}
 		return true
-	}, consumeTimeout)
+	}, retryTimeout)
 	out.problems = append(out.problems, box.verify(topic, all)...)
 	for _, i := range all {
 		ds := box.get(i)

@@ -19,6 +19,9 @@ export const CLIENT_SCENARIOS = [
   'orderly', 'delay', 'retry', 'transaction',
 ] as const;
 
+/** The Java clients also run lite-pull (DefaultLitePullConsumer: LITE_PULL_MESSAGE 361 from 5.x, PULL_MESSAGE from 4.9.8). */
+export const JAVA_SCENARIOS = [...CLIENT_SCENARIOS, 'lite-pull'] as const;
+
 export type JavaClientVersion = '5.3.3' | '4.9.8';
 
 /** Each scenario bounds its own waits (transaction check-back is the longest, ~60 s); past this the JVM is stuck. */
@@ -71,6 +74,8 @@ export interface Java5Result {
 
 export interface Java5Options {
   clientVersion?: JavaClientVersion;
+  /** Extra JVM flags, e.g. -Dcom.rocketmq.heartbeat.v2=true. */
+  jvmArgs?: string[];
   args?: string[];
   timeoutMs?: number;
 }
@@ -81,7 +86,7 @@ export async function startJava5Scenario(scenario: string, namesrvAddr: string, 
   const cp = await java5Classpath(version);
   const dir = makeTempDir(`rocketmq-ts-j5-${scenario}`);
   const jvm = startTracked(`java ${version} ${scenario}`, 'java',
-    [...jvmArgs(dir), '-cp', cp, MAIN, scenario, namesrvAddr, ...(options.args ?? [])], { cwd: dir });
+    [...jvmArgs(dir), ...(options.jvmArgs ?? []), '-cp', cp, MAIN, scenario, namesrvAddr, ...(options.args ?? [])], { cwd: dir });
   return { jvm, dir };
 }
 

@@ -8,13 +8,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.AllocateMessageQueueStrategy;
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 
 /**
@@ -22,6 +25,8 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * push consumer gets every one with body, tag, key and properties intact.
  * push-clustering: two consumers of one group split the queues (disjoint, both busy) and together consume all.
  * push-broadcasting: two consumers of one broadcasting group each consume every message.
+ * lite-pull: a DefaultLitePullConsumer (5.x sends LITE_PULL_MESSAGE 361 for it, 4.9.8 PULL_MESSAGE 11) polls
+ * every message.
  */
 final class BasicScenarios {
     enum Mode { SYNC, ASYNC, BATCH }
@@ -205,6 +210,38 @@ final class BasicScenarios {
             for (DefaultMQPushConsumer c : consumers) {
                 c.shutdown();
             }
+            producer.shutdown();
+        }
+    }
+
+    static Outcome litePull(String namesrv) throws Exception {
+        String run = Kit.newRunId();
+        String topic = "J5Lite_" + run;
+        Outcome out = new Outcome();
+        DefaultMQProducer producer = Kit.producer(namesrv, "PG_" + run, 0);
+        DefaultLitePullConsumer consumer = new DefaultLitePullConsumer("CG_" + run);
+        try {
+            for (Message m : Kit.messages(topic, run, 0, SEND_MESSAGES)) {
+                out.problems(checkResult(producer.send(m)));
+            }
+            consumer.setNamesrvAddr(namesrv);
+            consumer.setInstanceName("c-" + run);
+            consumer.setPollNameServerInterval(Kit.POLL_NAMESRV_INTERVAL_MS);
+            consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            consumer.subscribe(topic, "*");
+            consumer.start();
+            Inbox inbox = new Inbox(run);
+            Set<Integer> all = Kit.range(0, SEND_MESSAGES);
+            long deadline = System.currentTimeMillis() + Kit.CONSUME_TIMEOUT_MS;
+            while (!inbox.missing(all).isEmpty() && System.currentTimeMillis() < deadline) {
+                for (MessageExt m : consumer.poll(1000)) {
+                    inbox.record(m, "lite");
+                }
+            }
+            out.problems(inbox.verify(topic, all));
+            return out.summary((all.size() - inbox.missing(all).size()) + " of " + all.size() + " polled, " + inbox.duplicates(all) + " duplicates");
+        } finally {
+            consumer.shutdown();
             producer.shutdown();
         }
     }
