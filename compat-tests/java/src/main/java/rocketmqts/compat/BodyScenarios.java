@@ -39,7 +39,7 @@ final class BodyScenarios {
         String runId = Content.newRunId();
         String topic = Clients.unique("CompatLarge", runId);
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), 1);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), 1);
         producer.shutdown();
         // Only the broker's limit should apply: no client-side size check, no compression.
         producer = new DefaultMQProducer(Clients.unique("PGL", runId));
@@ -49,11 +49,13 @@ final class BodyScenarios {
         producer.setCompressMsgBodyOverHowmuch(Integer.MAX_VALUE);
         producer.setSendMsgTimeout(30_000);
         producer.setRetryTimesWhenSendFailed(0);
+        producer.setHeartbeatBrokerInterval(Styles.HEARTBEAT_INTERVAL_MS);
         producer.setDefaultTopicQueueNums(1);
         producer.start();
         DefaultMQPullConsumer pull = new DefaultMQPullConsumer(Clients.unique("CGL", runId));
         pull.setNamesrvAddr(namesrv);
         pull.setInstanceName("large-pull-" + runId);
+        pull.setHeartbeatBrokerInterval(Styles.HEARTBEAT_INTERVAL_MS);
         try {
             producer.send(new Message(topic, "small", "k", "create the topic".getBytes(StandardCharsets.UTF_8)));
             byte[] max = new byte[MAX_MESSAGE_SIZE];
@@ -100,7 +102,7 @@ final class BodyScenarios {
         String runId = Content.newRunId();
         String topic = Clients.unique("CompatZip", runId);
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), 2);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), 2);
         DefaultMQPushConsumer consumer = null;
         try {
             int[] sizes = {4095, 4096, 64 * 1024, 1024 * 1024, MAX_MESSAGE_SIZE};

@@ -42,7 +42,7 @@ final class FilterScenarios {
         String topic = Clients.unique("CompatTags", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         List<DefaultMQPushConsumer> consumers = new ArrayList<>();
         try {
             List<Content> all = Content.range(runId, 0, MESSAGES);
@@ -136,7 +136,7 @@ final class FilterScenarios {
         String runId = Content.newRunId();
         String topic = Clients.unique("CompatSql", runId);
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         List<DefaultMQPushConsumer> consumers = new ArrayList<>();
         DefaultMQPullConsumer pull = null;
         try {
@@ -202,6 +202,7 @@ final class FilterScenarios {
             pull = new DefaultMQPullConsumer(Clients.unique("CGSP", runId));
             pull.setNamesrvAddr(namesrv);
             pull.setInstanceName("sqlpull-" + runId);
+            pull.setHeartbeatBrokerInterval(Styles.HEARTBEAT_INTERVAL_MS);
             pull.start();
             pull.fetchSubscribeMessageQueues(topic);
             Styles.heartbeatNow(pull, topic);
@@ -276,7 +277,7 @@ final class FilterScenarios {
         String runId = Content.newRunId();
         String topic = Clients.unique("CompatSqlOff", runId);
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         DefaultMQPullConsumer pull = new DefaultMQPullConsumer(Clients.unique("CGSO", runId));
         try {
             for (int i = 0; i < 4; i++) {
@@ -285,6 +286,7 @@ final class FilterScenarios {
             out.problems(refusedAtStart(namesrv, runId, topic, "n > 1", SYSTEM_ERROR));
             pull.setNamesrvAddr(namesrv);
             pull.setInstanceName("sqloff-" + runId);
+            pull.setHeartbeatBrokerInterval(Styles.HEARTBEAT_INTERVAL_MS);
             pull.start();
             MessageQueue mq = pull.fetchSubscribeMessageQueues(topic).iterator().next();
             Styles.heartbeatNow(pull, topic);

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -78,7 +79,7 @@ final class GroupScenarios {
         String group = Clients.unique("CGM", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), TOPIC_QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), TOPIC_QUEUES);
         List<DefaultMQPushConsumer> members = new ArrayList<>();
         try {
             out.problems(SendScenarios.sendSync(producer, topic, Content.range(runId, 0, TOPIC_QUEUES), sent));
@@ -183,7 +184,7 @@ final class GroupScenarios {
         String group = Clients.unique("CGB", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), BROADCAST_QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), BROADCAST_QUEUES);
         List<DefaultMQPushConsumer> members = new ArrayList<>();
         try {
             out.problems(SendScenarios.sendSync(producer, topic, Content.range(runId, 0, BROADCAST_QUEUES), sent));
@@ -232,7 +233,7 @@ final class GroupScenarios {
         String topic = Clients.unique("CompatOrderly", runId);
         String group = Clients.unique("CGO", runId);
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), TOPIC_QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), TOPIC_QUEUES);
         List<DefaultMQPushConsumer> members = new ArrayList<>();
         AtomicLong seq = new AtomicLong();
         // "id:step" -> global sequence numbers of its deliveries, and who consumed it
@@ -243,7 +244,9 @@ final class GroupScenarios {
             Message first = new Message(topic, "warmup", "warmup".getBytes());
             producer.send(first);
             List<MessageQueue> mqs = producer.fetchPublishMessageQueues(topic);
-            MessageListenerOrderly listener = (msgs, ctx) -> {
+            Map<String, AtomicLong> perMember = new ConcurrentHashMap<>();
+            java.util.function.Function<String, MessageListenerOrderly> listenerFor = member -> (msgs, ctx) -> {
+                perMember.computeIfAbsent(member, k -> new AtomicLong()).addAndGet(msgs.size());
                 for (MessageExt m : msgs) {
                     if (!runId.equals(m.getUserProperty("run"))) {
                         continue;
@@ -258,8 +261,8 @@ final class GroupScenarios {
                 }
                 return ConsumeOrderlyStatus.SUCCESS;
             };
-            members.add(orderlyMember(namesrv, group, topic, "o1-" + runId, listener));
-            members.add(orderlyMember(namesrv, group, topic, "o2-" + runId, listener));
+            members.add(orderlyMember(namesrv, group, topic, "o1-" + runId, listenerFor.apply("o1")));
+            members.add(orderlyMember(namesrv, group, topic, "o2-" + runId, listenerFor.apply("o2")));
             int total = ORDER_IDS * ORDER_STEPS;
             int sentCount = 0;
             for (int step = 0; step < ORDER_STEPS; step++) {
@@ -274,8 +277,11 @@ final class GroupScenarios {
                     }
                     queueOfId.put(id, id % mqs.size());
                     sentCount++;
+                    if (sentCount % 50 == 0) {
+                        Thread.sleep(100); // spread the sends so the join and the leave happen mid-stream
+                    }
                     if (sentCount == total / 3) {
-                        members.add(orderlyMember(namesrv, group, topic, "o3-" + runId, listener));
+                        members.add(orderlyMember(namesrv, group, topic, "o3-" + runId, listenerFor.apply("o3")));
                         Scenarios.info("member o3 joined after " + sentCount + " messages");
                     } else if (sentCount == 2 * total / 3) {
                         members.remove(0).shutdown();
@@ -306,7 +312,7 @@ final class GroupScenarios {
                 }
             }
             return out.summary(deliveries.size() + " of " + total + " (id, step) consumed in order, " + redelivered
-                + " redeliveries across join/leave");
+                + " redeliveries across join/leave; consumed per member " + new TreeMap<>(perMember));
         } finally {
             for (DefaultMQPushConsumer m : members) {
                 m.shutdown();

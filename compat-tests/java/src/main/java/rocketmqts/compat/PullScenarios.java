@@ -43,10 +43,11 @@ final class PullScenarios {
         String group = Clients.unique("CGP", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         DefaultMQPullConsumer pc = new DefaultMQPullConsumer(group);
         pc.setNamesrvAddr(namesrv);
         pc.setInstanceName("pull-" + runId);
+        pc.setHeartbeatBrokerInterval(Styles.HEARTBEAT_INTERVAL_MS);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             List<Content> all = Content.range(runId, 0, MESSAGES);
@@ -204,7 +205,7 @@ final class PullScenarios {
         String group = Clients.unique("CGLS", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         DefaultLitePullConsumer lc = lite(namesrv, group, "lite1-" + runId);
         DefaultLitePullConsumer lc2 = null;
         try {
@@ -286,7 +287,7 @@ final class PullScenarios {
         String group = Clients.unique("CGLA", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         DefaultLitePullConsumer lc = lite(namesrv, group, "assign-" + runId);
         try {
             List<Content> all = Content.range(runId, 0, MESSAGES);

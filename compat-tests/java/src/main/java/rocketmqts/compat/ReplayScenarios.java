@@ -36,7 +36,7 @@ final class ReplayScenarios {
         String topic = Clients.unique("CompatFrom", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         List<DefaultMQPushConsumer> consumers = new ArrayList<>();
         try {
             List<Content> history = Content.range(runId, 0, BATCH);
@@ -95,7 +95,7 @@ final class ReplayScenarios {
         String group = Clients.unique("CGR", runId);
         Map<Integer, Sent> sent = new ConcurrentHashMap<>();
         Outcome out = new Outcome();
-        DefaultMQProducer producer = Clients.producer(namesrv, Clients.unique("PG", runId), QUEUES);
+        DefaultMQProducer producer = Styles.producer(namesrv, Clients.unique("PG", runId), QUEUES);
         DefaultMQPushConsumer consumer = null;
         try {
             List<Content> before = Content.range(runId, 0, BATCH);

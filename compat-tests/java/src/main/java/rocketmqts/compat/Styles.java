@@ -42,6 +42,21 @@ final class Styles {
         return c;
     }
 
+    /** Clients.producer's settings, plus a heartbeat every second (see HEARTBEAT_INTERVAL_MS). */
+    static DefaultMQProducer producer(String namesrv, String group, int topicQueueNums) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer(group);
+        p.setNamesrvAddr(namesrv);
+        p.setInstanceName("producer-" + group);
+        p.setPollNameServerInterval(Clients.POLL_NAMESRV_INTERVAL_MS);
+        p.setHeartbeatBrokerInterval(HEARTBEAT_INTERVAL_MS);
+        p.setSendMsgTimeout(Clients.SEND_TIMEOUT_MS);
+        p.setDefaultTopicQueueNums(topicQueueNums);
+        p.setRetryTimesWhenSendFailed(0);
+        p.setRetryTimesWhenSendAsyncFailed(0);
+        p.start();
+        return p;
+    }
+
     static boolean waitFor(BooleanSupplier cond, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
