@@ -103,6 +103,9 @@ export function consoleTable(results) {
 
 function notes(results) {
   const out = [];
+  const m = results.machine;
+  const busiest = Math.max(m.loadAvgAtStart[0], results.loadAvgAtEnd?.[0] ?? 0);
+  if (busiest > m.nproc) out.push(`the machine was busy (1-min load average up to ${busiest} on ${m.nproc} cores): TPS and RT are noisy; CPU per message is the steadier comparison`);
   for (const [name, r] of Object.entries(results.servers)) {
     for (const [phase, p] of Object.entries(r.phases)) {
       if (!p) continue;
