@@ -7,11 +7,14 @@
  *
  * Two servers: the main one with enablePropertyFilter=true, and one with the switch off and a short
  * channelExpiredTimeout, for the refusal of SQL92 and for the member that stops heartbeating.
- * COMPAT_KEEP_DIRS=1 keeps the servers' temp dirs.
+ * COMPAT_APACHE=1 also runs them against Apache RocketMQ 4.9.7, which is how the scenarios were validated
+ * (clustering-members is left out there: the Java broker's channel expiry is a fixed 120 s); COMPAT_OURS=0
+ * skips ours. COMPAT_KEEP_DIRS=1 keeps the servers' temp dirs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure, javaClasspath, runJavaScenario, SERIALIZATIONS, type Serialization } from '../test/support/java.js';
 import { startOurServer } from '../test/support/our-server.js';
+import { startApacheRocketMQ } from '../test/support/apache.js';
 import { makeTempDir, type RunningServer } from '../test/support/server.js';
 
 const MAIN_CLASS = 'rocketmqts.compat.ConsumeStyleScenarios';
@@ -40,6 +43,9 @@ const BINARY_TOO = new Set(['filter-sql92', 'replay-by-time', 'pull-consumer']);
 /** On the second server (property filter off, short channel expiry). */
 const SECOND_SCENARIOS = ['clustering-members', 'filter-sql92-disabled'] as const;
 
+/** Tells a scenario it talks to the Apache broker (ConsumeStyleScenarios.JAVA_BROKER). */
+const JAVA_BROKER_ARG = '--java-broker';
+
 async function run(server: RunningServer | undefined, scenario: string, serialization: Serialization): Promise<void> {
   if (!server) throw new Error('server did not start');
   const offsets = makeTempDir('rocketmq-ts-offsets');
@@ -48,42 +54,62 @@ async function run(server: RunningServer | undefined, scenario: string, serializ
     // Broadcasting consumers keep offsets in local files: keep them out of ~/.rocketmq_offsets.
     jvmArgs: [...SERIALIZATIONS[serialization], `-Drocketmq.client.localOffsetStoreDir=${offsets}`, '-Xmx512m'],
     timeoutMs: SCENARIO_TEST_TIMEOUT_MS - 10_000,
+    args: server.kind === 'rocketmq-ts' ? [] : [JAVA_BROKER_ARG],
   });
   console.log(`${r.passed ? 'PASS' : 'FAIL'} ${scenario} [${serialization}] ${r.tookMs} ms: ${r.verdict.split('\n')[0]}`);
   expect(r.passed, describeFailure(r, server.output().slice(-SERVER_TAIL_CHARS))).toBe(true);
 }
 
-describe('consumption styles: Java client 4.9.8 against rocketmq-ts', () => {
-  let server: RunningServer | undefined;
+const targets = [
+  {
+    name: 'rocketmq-ts',
+    enabled: process.env.COMPAT_OURS !== '0',
+    main: () => startOurServer({ conf: { enablePropertyFilter: true } }),
+    second: () => startOurServer({ conf: { enablePropertyFilter: false, channelExpiredTimeout: CHANNEL_EXPIRED_TIMEOUT_MS } }),
+    secondScenarios: SECOND_SCENARIOS as readonly string[],
+  },
+  {
+    name: 'Apache RocketMQ 4.9.7',
+    enabled: process.env.COMPAT_APACHE === '1',
+    main: () => startApacheRocketMQ({ brokerConf: { enablePropertyFilter: true } }),
+    second: () => startApacheRocketMQ(),
+    secondScenarios: ['filter-sql92-disabled'] as readonly string[],
+  },
+];
 
-  beforeAll(async () => {
-    await javaClasspath();
-    server = await startOurServer({ conf: { enablePropertyFilter: true } });
-  }, SETUP_TIMEOUT_MS);
+for (const target of targets) {
+  describe.skipIf(!target.enabled)(`consumption styles: Java client 4.9.8 against ${target.name}`, () => {
+    let server: RunningServer | undefined;
 
-  afterAll(async () => {
-    await server?.dispose();
-  }, SETUP_TIMEOUT_MS);
+    beforeAll(async () => {
+      await javaClasspath();
+      server = await target.main();
+    }, SETUP_TIMEOUT_MS);
 
-  for (const scenario of MAIN_SCENARIOS) {
-    it(`${scenario} [JSON]`, () => run(server, scenario, 'JSON'), SCENARIO_TEST_TIMEOUT_MS);
-    if (BINARY_TOO.has(scenario)) it(`${scenario} [ROCKETMQ]`, () => run(server, scenario, 'ROCKETMQ'), SCENARIO_TEST_TIMEOUT_MS);
-  }
-});
+    afterAll(async () => {
+      await server?.dispose();
+    }, SETUP_TIMEOUT_MS);
 
-describe('consumption styles: property filter off, short channel expiry', () => {
-  let server: RunningServer | undefined;
+    for (const scenario of MAIN_SCENARIOS) {
+      it(`${scenario} [JSON]`, () => run(server, scenario, 'JSON'), SCENARIO_TEST_TIMEOUT_MS);
+      if (BINARY_TOO.has(scenario)) it(`${scenario} [ROCKETMQ]`, () => run(server, scenario, 'ROCKETMQ'), SCENARIO_TEST_TIMEOUT_MS);
+    }
+  });
 
-  beforeAll(async () => {
-    await javaClasspath();
-    server = await startOurServer({ conf: { enablePropertyFilter: false, channelExpiredTimeout: CHANNEL_EXPIRED_TIMEOUT_MS } });
-  }, SETUP_TIMEOUT_MS);
+  describe.skipIf(!target.enabled)(`consumption styles against ${target.name}: property filter off, short channel expiry`, () => {
+    let server: RunningServer | undefined;
 
-  afterAll(async () => {
-    await server?.dispose();
-  }, SETUP_TIMEOUT_MS);
+    beforeAll(async () => {
+      await javaClasspath();
+      server = await target.second();
+    }, SETUP_TIMEOUT_MS);
 
-  for (const scenario of SECOND_SCENARIOS) {
-    it(`${scenario} [JSON]`, () => run(server, scenario, 'JSON'), SCENARIO_TEST_TIMEOUT_MS);
-  }
-});
+    afterAll(async () => {
+      await server?.dispose();
+    }, SETUP_TIMEOUT_MS);
+
+    for (const scenario of target.secondScenarios) {
+      it(`${scenario} [JSON]`, () => run(server, scenario, 'JSON'), SCENARIO_TEST_TIMEOUT_MS);
+    }
+  });
+}

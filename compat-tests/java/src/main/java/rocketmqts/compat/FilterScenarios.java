@@ -132,7 +132,7 @@ final class FilterScenarios {
         return m;
     }
 
-    static Outcome sql92(String namesrv) throws Exception {
+    static Outcome sql92(String namesrv, boolean javaBroker) throws Exception {
         String runId = Content.newRunId();
         String topic = Clients.unique("CompatSql", runId);
         Outcome out = new Outcome();
@@ -232,8 +232,14 @@ final class FilterScenarios {
             Content.expectEq(out.problems, "pull with bySql(\"" + pullExpr + "\")", wantPulled, pulled);
             try {
                 PullResult r = pull.pull(pull.fetchSubscribeMessageQueues(topic).iterator().next(), MessageSelector.bySql("n >"), 0, 32);
-                out.problem("pull with bySql(\"n >\"): expected MQBrokerException SUBSCRIPTION_PARSE_FAILED, got " + r);
+                // The Java broker compiles a header expression into null filter data and then filters nothing.
+                if (!javaBroker || r.getPullStatus() != PullStatus.FOUND) {
+                    out.problem("pull with bySql(\"n >\"): expected MQBrokerException SUBSCRIPTION_PARSE_FAILED, got " + r);
+                }
             } catch (MQBrokerException e) {
+                if (javaBroker) {
+                    out.problem("pull with bySql(\"n >\") on the Java broker: expected FOUND (it does not refuse), got " + e);
+                }
                 Content.expectEq(out.problems, "pull with bySql(\"n >\") response code", SUBSCRIPTION_PARSE_FAILED, e.getResponseCode());
             }
             out.problems(refusedAtStart(namesrv, runId, topic, "n > 'abc' AND", SUBSCRIPTION_PARSE_FAILED));
