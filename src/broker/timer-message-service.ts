@@ -33,6 +33,8 @@ export const TIMER_PENDING_MAX = 2_000_000;
 const TIMER_SLEEP_MAX_MS = 1_000;
 /** Pause before retrying a delivery whose put failed. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
+/** Parked messages delivered per timer firing: a backlog (after downtime) drains in bounded steps. */
+const DELIVER_BATCH_MAX = 1_000;
 /** Records read per step when rebuilding the heap from the queue. */
 const SCAN_BATCH = 32;
 const READER_GROUP = 'TIMER_MESSAGE_SERVICE';
@@ -244,7 +246,7 @@ export class TimerMessageService {
     if (this.stopped || this.delivering) return;
     const now = this.now();
     const due: TimerEntry[] = [];
-    while (this.heap.size && this.heap.peek()!.deliverMs <= now) due.push(this.heap.pop()!);
+    while (due.length < DELIVER_BATCH_MAX && this.heap.size && this.heap.peek()!.deliverMs <= now) due.push(this.heap.pop()!);
     if (due.length === 0) return this.arm();
     this.delivering = true;
     const p = this.deliver(due)

@@ -128,6 +128,36 @@ describe('timer messages', () => {
   });
 });
 
+describe('timer messages, long delays', () => {
+  it('holds a 7-day timer across a restart and delivers it on the day', async () => {
+    fixture = fsFixture();
+    let now = T0;
+    const clock = () => now;
+    const week = 7 * 86_400_000;
+    let store = fixture.open({}, clock);
+    await store.start();
+    let timer = new TimerMessageService(fixture.config, store, clock);
+    timer.start();
+    const r = await store.putMessage(parkForTimer(msg('Week', 0, 'w'), T0 + week));
+    timer.track(T0 + week, r.appendResult!.logicsOffset, r.appendResult!.wroteOffset);
+    now = T0 + week - 1;
+    await sleep(50);
+    await timer.shutdown();
+    await store.shutdown();
+    store = fixture.open({}, clock);
+    await store.start();
+    timer = new TimerMessageService(fixture.config, store, clock);
+    timer.start();
+    await sleep(1_100);
+    expect(store.getMaxOffsetInQueue('Week', 0)).toBe(0);
+    now = T0 + week;
+    await sleep(1_100);
+    expect(records(store, 'Week', 0).map((x) => x.body.toString())).toEqual(['w']);
+    await timer.shutdown();
+    await store.shutdown();
+  });
+});
+
 describe('transactions', () => {
   const sent: RemotingCommand[] = [];
   let online = true;
