@@ -59,11 +59,22 @@ export class Connection {
   send(cmd: RemotingCommand): boolean {
     if (this.closed || this.socket.destroyed) return false;
     const parts = encodeFrame(cmd);
-    this.socket.cork();
+    // Responses finished in the same tick (a group write acknowledges many sends at once, and the
+    // Java client multiplexes all its threads over one connection) leave in one writev.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     for (const p of parts) this.socket.write(p);
-    this.socket.uncork();
     return true;
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   invoke(request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     return new Promise((resolve, reject) => {
