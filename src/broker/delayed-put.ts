@@ -22,8 +22,10 @@ const TIMER_PROPS = [MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPER
  * `timers: false` skips timer parking (a message going to the DLQ must not wait again).
  */
 export function routeForStore(ctx: BrokerContext, msg: MessageInner, timers = true): Routed {
-  if (!isTimerCandidate(msg)) return { msg };
   const props = msg.propertiesString;
+  // Hot path: most messages carry neither property (one scan each instead of four property lookups).
+  if (!props.includes('DELAY\u0001') && !props.includes('TIMER_')) return { msg };
+  if (!isTimerCandidate(msg)) return { msg };
   if (delayLevelOf(props) > 0) {
     const hasTimer = TIMER_PROPS.some((k) => getProperty(props, k) !== undefined);
     const m = hasTimer ? { ...msg, propertiesString: editProperties(props, Object.fromEntries(TIMER_PROPS.map((k) => [k, undefined]))) } : msg;
