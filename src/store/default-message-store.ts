@@ -560,7 +560,10 @@ export class DefaultMessageStore implements MessageStore {
         if (nextPhyFileStart >= 0 && u.phyOffset < nextPhyFileStart) continue;
         const inDisk = maxPhy - u.phyOffset > this.inMemoryBytes;
         if (this.isBatchFull(u.size, maxMsgNums, result.bufferTotalSize, result.messageCount, inDisk)) break scan;
-        if (filter && !filter.isMatchedByConsumeQueue(u.tagsCode)) continue;
+        if (filter && !filter.isMatchedByConsumeQueue(u.tagsCode)) {
+          if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
+          continue;
+        }
         const record = this.commitLog.read(u.phyOffset, u.size);
         if (!record) {
           if (result.bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
@@ -572,7 +575,10 @@ export class DefaultMessageStore implements MessageStore {
           log.error(`getMessage: ${cq.topic}/${cq.queueId} unit ${offset + i} points at ${u.phyOffset}, which is not its record; skipped`);
           continue;
         }
-        if (filter?.isMatchedByCommitLog && !filter.isMatchedByCommitLog(record)) continue;
+        if (filter?.isMatchedByCommitLog && !filter.isMatchedByCommitLog(record)) {
+          if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
+          continue;
+        }
         result.buffers.push(record);
         result.messageCount++;
         result.bufferTotalSize += record.length;
