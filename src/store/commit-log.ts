@@ -60,6 +60,8 @@ export class CommitLog {
   private recentBytes = 0;
   /** Segments written since their last sync. */
   private readonly dirty = new Set<Segment>();
+  /** A segment was created since the directory was last synced. */
+  private dirDirty = false;
 
   constructor(
     readonly dir: string,
@@ -180,6 +182,7 @@ export class CommitLog {
       // Full size up front, as the Java broker's MappedFile: sparse, so it costs no disk until written,
       // and a Java broker can open the store (it refuses segments of another length).
       if (file.size() < this.segmentBytes) file.truncate(this.segmentBytes);
+      this.dirDirty = true;
       const seg = { start, file };
       this.segments.push(seg);
       return seg;
@@ -395,10 +398,13 @@ export class CommitLog {
     const upTo = this.writtenOffset;
     const segs = [...this.dirty];
     this.dirty.clear();
+    const dirToo = this.dirDirty;
+    this.dirDirty = false;
     try {
-      await Promise.all(segs.map((s) => s.file.sync()));
+      await Promise.all([...segs.map((s) => s.file.sync()), dirToo ? this.files.syncDir(this.dir) : undefined]);
     } catch (e) {
       for (const s of segs) if (this.segments.includes(s)) this.dirty.add(s);
+      if (dirToo) this.dirDirty = true;
       throw e;
     }
     return upTo;

@@ -57,6 +57,8 @@ export interface StoreFiles {
   writeSmall(p: string, data: Buffer): void;
   /** Space of the filesystem holding `p` (disk protection). */
   diskUsage(p: string): DiskUsage;
+  /** Makes a directory's entries durable (a file created since is found after power loss). */
+  syncDir(dir: string): Promise<void>;
 }
 
 /**
@@ -161,6 +163,14 @@ export class FsStoreFiles implements StoreFiles {
     } finally {
       fs.closeSync(fd);
     }
+  }
+  syncDir(dir: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.open(dir, fs.constants.O_RDONLY, (err, fd) => {
+        if (err) return reject(err);
+        fs.fsync(fd, (syncErr) => fs.close(fd, () => (syncErr ? reject(syncErr) : resolve())));
+      });
+    });
   }
   diskUsage(p: string): DiskUsage {
     const s = fs.statfsSync(p);
@@ -331,6 +341,9 @@ export class MemoryStoreFiles implements StoreFiles {
   }
   diskUsage(): DiskUsage {
     return this.usage;
+  }
+  async syncDir(): Promise<void> {
+    // Memory files model data durability only; directory entries always survive.
   }
   /** Simulates power loss: every file falls back to what its last sync made durable. */
   loseUnsynced(): void {
