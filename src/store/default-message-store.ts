@@ -356,7 +356,10 @@ export class DefaultMessageStore implements MessageStore {
       total += plan.totalSize;
       batchBody += 22 + m.body.length + plan.propertiesBytes;
     }
-    if (msgs.length > 1 && batchBody > this.config.maxMessageSize) {
+    // Java bounds the batch as the client sent it (CommitLog.MessageExtEncoder#encode(MessageExtBatch): wrapped body
+    // <= maxMessageSize). Here the batch properties are already appended to each message, so allow the headroom; the
+    // exact check belongs where the raw batch body is (the send processor).
+    if (msgs.length > 1 && batchBody > this.config.maxMessageSize + RECORD_HEADROOM_BYTES) {
       return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: `batch body of ${batchBody} bytes exceeds maxMessageSize=${this.config.maxMessageSize}` });
     }
     if (total > this.commitLog.maxAppendBytes) {
