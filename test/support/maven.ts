@@ -45,6 +45,9 @@ export async function mavenClasspath(projectDir: string, packageJar: boolean): P
     if (packageJar) await mvn(pom, ['package', '-DskipTests']);
     fs.mkdirSync(target, { recursive: true });
     await mvn(pom, ['dependency:build-classpath', `-Dmdep.outputFile=${cpFile}`]);
+    // build-classpath leaves an unchanged file untouched; its mtime is what marks this build as done.
+    const now = new Date();
+    fs.utimesSync(cpFile, now, now);
   }
   const deps = fs.readFileSync(cpFile, 'utf8').trim();
   if (!packageJar) return deps;
