@@ -117,6 +117,8 @@ export class DefaultMessageStore implements MessageStore {
   private lastWrittenTimestamp = 0;
   private lastDispatchedTimestamp = 0;
   private flushingLog = false;
+  /** Set when the CommitLog could not be made durable: writes are refused until restart. */
+  private ioError: string | undefined;
   private lastRecovery = { ms: 0, scannedBytes: 0, records: 0, crashed: false };
   private flushingQueues: Promise<void> | undefined;
   private readonly flushWaits: GroupCommit;
@@ -301,7 +303,16 @@ export class DefaultMessageStore implements MessageStore {
   /** Syncs the CommitLog; advances the flushed offset and the checkpoint's physic timestamp. */
   async syncLog(): Promise<number> {
     const ts = this.lastWrittenTimestamp;
-    const upTo = await this.commitLog.sync();
+    let upTo: number;
+    try {
+      upTo = await this.commitLog.sync();
+    } catch (e) {
+      // After a failed fdatasync the kernel may have dropped the dirty pages and a later sync can
+      // succeed over the hole: acknowledging more sends could hide a loss. Stop writing until restart.
+      this.ioError ??= `commitlog fdatasync failed: ${(e as Error).message}`;
+      log.error(`store: ${this.ioError}; refusing writes until restart`);
+      throw e;
+    }
     if (ts > this.checkpoint.physicMsgTimestamp) this.checkpoint.physicMsgTimestamp = ts;
     if (upTo > this.flushWaits.flushedOffset) this.flushWaits.flushedOffset = upTo;
     return upTo;
@@ -373,6 +384,7 @@ export class DefaultMessageStore implements MessageStore {
     if (this.config.brokerRole === 'SLAVE') return { status: 'SERVICE_NOT_AVAILABLE', remark: 'broker role is slave' };
     // RunningFlags#isWriteable: the Java store refuses with SERVICE_NOT_AVAILABLE when the disk is full.
     if (this.clean.diskFull) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'disk full: the store disk is above 90% used' };
+    if (this.ioError) return { status: 'SERVICE_NOT_AVAILABLE', remark: `store disk error: ${this.ioError}` };
     return undefined;
   }
 
@@ -818,6 +830,7 @@ export class DefaultMessageStore implements MessageStore {
       consumeQueues: String(this.queueCount()),
       indexFiles: String(this.index?.fileCount() ?? 0),
       diskFull: String(this.clean.diskFull),
+      ioError: this.ioError ?? '',
       flushDiskType: this.config.flushDiskType,
       flushedOffset: String(this.flushWaits.flushedOffset),
       lastRecoveryMs: this.lastRecovery.ms.toFixed(1),

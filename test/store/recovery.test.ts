@@ -300,3 +300,44 @@ describe('SYNC_FLUSH and the WAIT property', () => {
     await s.shutdown();
   });
 });
+
+describe('queue and sync faults (memory)', () => {
+  it('retries ConsumeQueue units whose write failed; the send is still acknowledged', async () => {
+    const fx = memoryFixture();
+    const files = fx.files as MemoryStoreFiles;
+    const s = fx.open();
+    await s.start();
+    let failures = 1;
+    files.beforeWrite = (f) => {
+      if (f.path.includes('consumequeue') && failures-- > 0) throw new Error('EIO: injected');
+    };
+    expect((await s.putMessage(msg('Q', 0, 'a'))).status).toBe('PUT_OK');
+    expect(s.getMessage('g', 'Q', 0, 0, 32).messageCount).toBe(0); // unit not written yet
+    expect((await s.putMessage(msg('Q', 0, 'b'))).status).toBe('PUT_OK');
+    const g = s.getMessage('g', 'Q', 0, 0, 32);
+    expect(g.buffers.map((b) => decodeRecord(b).body.toString())).toEqual(['a', 'b']);
+    files.beforeWrite = undefined;
+    await s.shutdown();
+  });
+
+  it('answers FLUSH_DISK_TIMEOUT when fdatasync fails under SYNC_FLUSH, then refuses writes until restart', async () => {
+    const fx = memoryFixture({ flushDiskType: 'SYNC_FLUSH' });
+    const files = fx.files as MemoryStoreFiles;
+    const s = fx.open();
+    await s.start();
+    files.beforeSync = () => {
+      throw new Error('EIO: fsync failed');
+    };
+    expect((await s.putMessage(msg('F', 0, 'a'))).status).toBe('FLUSH_DISK_TIMEOUT');
+    files.beforeSync = undefined;
+    const refused = await s.putMessage(msg('F', 0, 'b'));
+    expect(refused.status).toBe('SERVICE_NOT_AVAILABLE');
+    expect(refused.remark).toMatch(/fdatasync failed/);
+    expect(s.getMessage('g', 'F', 0, 0, 32).messageCount).toBe(1); // reads go on
+    await s.shutdown();
+    const s2 = fx.open();
+    await s2.start();
+    expect((await s2.putMessage(msg('F', 0, 'c'))).status).toBe('PUT_OK');
+    await s2.shutdown();
+  });
+});
