@@ -14,6 +14,11 @@ export const CQ_UNIT_BYTES = 20;
 /** ConsumeQueue#fillPreBlankAndFlush: units for a gap point nowhere (offset 0, size Integer.MAX_VALUE). */
 const BLANK_UNIT_SIZE = 0x7fffffff;
 
+/** Load reads a queue's last segment in steps of this many bytes (whole units). */
+const SCAN_STEP_BYTES = 3277 * CQ_UNIT_BYTES;
+/** After the last valid unit, this many bytes are checked for leftovers of a torn or corrupt write. */
+const GARBAGE_CHECK_BYTES = 4096;
+
 /** MessageStoreConfig#getMappedFileSizeConsumeQueue rounds the size up to whole units. */
 export const cqSegmentBytes = (configured: number): number => Math.ceil(configured / CQ_UNIT_BYTES) * CQ_UNIT_BYTES;
 
@@ -216,24 +221,32 @@ export class ConsumeQueue {
 
   /**
    * Valid units from the start of a segment: size > 0, strictly increasing CommitLog offsets below
-   * `logEnd` (blank gap units allowed). `garbage`: non-zero bytes follow the valid units.
+   * `logEnd` (blank gap units allowed). Reads in steps and stops at the first invalid unit, so a
+   * mostly empty preallocated segment costs little. `garbage`: non-zero bytes in the page after the
+   * valid units (a torn or overwritten tail; a fresh file is zeros there).
    */
   private scanUnits(seg: CqSegment, logEnd: number): { valid: number; garbage: boolean } {
     const size = Math.min(seg.file.size(), this.segmentBytes);
-    const buf = Buffer.allocUnsafe(size);
-    const n = seg.file.read(buf, 0, size, 0);
+    const step = Buffer.allocUnsafe(Math.min(size, SCAN_STEP_BYTES) || CQ_UNIT_BYTES);
     let valid = 0;
     let prevPhy = -1;
-    for (let p = 0; p + CQ_UNIT_BYTES <= n; p += CQ_UNIT_BYTES) {
-      const u = decodeUnit(buf, p);
-      const blank = u.phyOffset === 0 && u.size === BLANK_UNIT_SIZE;
-      if (!blank && (u.size <= 0 || u.phyOffset < 0 || u.phyOffset <= prevPhy || u.phyOffset + u.size > logEnd)) break;
-      if (!blank) prevPhy = u.phyOffset;
-      valid = p + CQ_UNIT_BYTES;
+    scan: while (valid < size) {
+      const n = seg.file.read(step, 0, Math.min(step.length, size - valid), valid);
+      if (n < CQ_UNIT_BYTES) break;
+      for (let p = 0; p + CQ_UNIT_BYTES <= n; p += CQ_UNIT_BYTES) {
+        const u = decodeUnit(step, p);
+        const blank = u.phyOffset === 0 && u.size === BLANK_UNIT_SIZE;
+        if (!blank && (u.size <= 0 || u.phyOffset < 0 || u.phyOffset <= prevPhy || u.phyOffset + u.size > logEnd)) break scan;
+        if (!blank) prevPhy = u.phyOffset;
+        valid += CQ_UNIT_BYTES;
+      }
+      if (n < step.length) break;
     }
+    const tail = Buffer.alloc(Math.min(GARBAGE_CHECK_BYTES, size - valid));
+    const t = tail.length ? seg.file.read(tail, 0, tail.length, valid) : 0;
     let garbage = false;
-    for (let p = valid; p < n; p++) {
-      if (buf[p] !== 0) {
+    for (let p = 0; p < t; p++) {
+      if (tail[p] !== 0) {
         garbage = true;
         break;
       }
