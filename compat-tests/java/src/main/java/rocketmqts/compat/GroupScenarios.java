@@ -226,7 +226,8 @@ final class GroupScenarios {
 
     static final int ORDER_IDS = 200;
     static final int ORDER_STEPS = 10;
-    static final long ORDERLY_TIMEOUT_MS = 90_000;
+    /** Orderly handoffs wait for the old owner: the client delays an unlock 20 s while it still holds messages. */
+    static final long ORDERLY_TIMEOUT_MS = 150_000;
 
     static Outcome orderly(String namesrv) throws Exception {
         String runId = Content.newRunId();
