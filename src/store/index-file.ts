@@ -42,6 +42,8 @@ export class IndexFile {
   private pendingFirst = 1;
   private headerDirty = false;
   private headerDue = false;
+  /** Written since the last sync. */
+  private unsynced = false;
 
   constructor(
     readonly file: StoreFile,
@@ -199,6 +201,7 @@ export class IndexFile {
     }
     this.file.write(this.pending.subarray(0, this.pendingLen), this.entriesStart + this.pendingFirst * ENTRY_BYTES);
     this.pendingLen = 0;
+    this.unsynced = true;
   }
 
   private writeHeader(): void {
@@ -210,6 +213,7 @@ export class IndexFile {
     h.writeInt32BE(this.hashSlotCount, 32);
     h.writeInt32BE(this.indexCount, 36);
     this.file.write(h, 0);
+    this.unsynced = true;
   }
 
   /**
@@ -220,7 +224,14 @@ export class IndexFile {
   async flush(complete: boolean): Promise<void> {
     this.writePending();
     if (complete) this.writeSlotsAndHeader();
-    await this.file.sync();
+    if (!this.unsynced) return; // nothing written since the last sync: an idle broker does no fsync
+    this.unsynced = false;
+    try {
+      await this.file.sync();
+    } catch (e) {
+      this.unsynced = true;
+      throw e;
+    }
   }
 
   /** Hands the touched slot pages and the header to the OS. */
@@ -235,6 +246,7 @@ export class IndexFile {
         const page = Buffer.from(new Uint8Array(this.slots.buffer, first * SLOT_BYTES, count * SLOT_BYTES));
         if (IS_LITTLE_ENDIAN) page.swap32();
         this.file.write(page, INDEX_HEADER_BYTES + first * SLOT_BYTES);
+        this.unsynced = true;
       }
     }
     if (this.headerDirty) {

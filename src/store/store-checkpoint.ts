@@ -25,6 +25,7 @@ export class StoreCheckpoint {
   private readonly file: StoreFile;
   private readonly page = Buffer.alloc(CHECKPOINT_BYTES);
   private writing: Promise<void> | undefined;
+  private flushedKey = '';
 
   constructor(files: StoreFiles, rootDir: string) {
     const p = path.join(rootDir, 'checkpoint');
@@ -47,9 +48,12 @@ export class StoreCheckpoint {
     return Math.max(0, min - MIN_TIMESTAMP_SLACK_MS);
   }
 
-  /** Writes the page and syncs it; overlapping calls share the in-flight write. */
+  /** Writes the page and syncs it, unless nothing changed since the last flush (an idle broker does no fsync). */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
+    const key = `${this.physicMsgTimestamp}/${this.logicsMsgTimestamp}/${this.indexMsgTimestamp}`;
+    if (key === this.flushedKey) return;
+    this.flushedKey = key;
     writeInt64(this.page, 0, this.physicMsgTimestamp);
     writeInt64(this.page, 8, this.logicsMsgTimestamp);
     writeInt64(this.page, 16, this.indexMsgTimestamp);
