@@ -88,6 +88,18 @@ describe('send path routing', () => {
   });
 });
 
+describe('batches', () => {
+  it('refuses delayed and transactional batches, as CommitLog#asyncPutMessages does', async () => {
+    const batch = (props: Record<string, string>, sysFlag = 0) => {
+      const req = send('BatchT', props, { m: 'true' }, sysFlag);
+      req.code = RequestCode.SEND_BATCH_MESSAGE;
+      return req;
+    };
+    expect((await invoke(batch({ DELAY: '2' }))).code).toBe(ResponseCode.MESSAGE_ILLEGAL);
+    expect((await invoke(batch({}, 0x4))).code).toBe(ResponseCode.MESSAGE_ILLEGAL);
+  });
+});
+
 describe('CONSUMER_SEND_MSG_BACK', () => {
   const back = (offset: number, delayLevel: number, extra: Record<string, string> = {}) =>
     createRequest(RequestCode.CONSUMER_SEND_MSG_BACK, { offset: String(offset), group: 'gb', delayLevel: String(delayLevel), unitMode: 'false', ...extra });

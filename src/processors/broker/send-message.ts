@@ -13,7 +13,7 @@ import { validateTopic, isNotAllowedSendTopic, RETRY_GROUP_TOPIC_PREFIX } from '
 import { describeTopicConfig, type TopicConfig } from '../../broker/topic-config-manager.js';
 import { storedProperties } from '../../broker/message-rewrite.js';
 import { putResultToResponse, isStored } from './put-result.js';
-import { putSingleMessage } from './send-special.js';
+import { putSingleMessage, refuseSpecialBatch } from './send-special.js';
 import type { MessageInner } from '../../store/types.js';
 
 /**
@@ -42,6 +42,9 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
       return fail(ResponseCode.MESSAGE_ILLEGAL, `the message body size over max value, MAX: ${ctx.config.maxMessageSize}`);
     }
     if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return fail(ResponseCode.MESSAGE_ILLEGAL, 'batch request does not support retry group ' + header.topic);
+    // CommitLog#asyncPutMessages: a batch can be neither transactional nor delayed.
+    const batchRefusal = refuseSpecialBatch(header);
+    if (batchRefusal) return fail(ResponseCode.MESSAGE_ILLEGAL, batchRefusal);
     let items;
     try {
       items = decodeBatch(body);

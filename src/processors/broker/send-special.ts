@@ -8,6 +8,7 @@ import { getProperty } from '../../codec/message-properties.js';
 import { handleRetryAndDLQ, type Refusal } from '../../broker/retry-and-dlq.js';
 import { putRouted, routeForStore } from '../../broker/delayed-put.js';
 import { delayLevelOf } from '../../broker/schedule-message-service.js';
+import { MessageSysFlag, transactionType } from '../../protocol/sys-flag.js';
 
 /**
  * The single-message put of the send path, where the features of issue 5 hook in
@@ -32,4 +33,11 @@ export async function putSingleMessage(ctx: BrokerContext, req: RemotingCommand,
   const routed = routeForStore(ctx, msg);
   if ('code' in routed) return routed;
   return putRouted(ctx, routed);
+}
+
+/** CommitLog#asyncPutMessages refuses transactional and delayed batches (MESSAGE_ILLEGAL); the reason, if refused. */
+export function refuseSpecialBatch(header: SendMessageRequestHeader): string | undefined {
+  if (transactionType(header.sysFlag) !== MessageSysFlag.TRANSACTION_NOT_TYPE) return 'a batch message cannot be a transactional message';
+  if (delayLevelOf(header.properties) > 0) return 'a batch message cannot be a delayed message';
+  return undefined;
 }
