@@ -180,52 +180,71 @@ export class FsStoreFiles implements StoreFiles {
 
 // ------------------------------------------------------------------ memory
 
-/** One in-memory file: `data[0..length)` is what the OS would hold, `durable` what survived the last sync. */
+/**
+ * One in-memory file: `length` bytes long, sparse — only `data[0..written)` is allocated, the rest
+ * reads as zeros (so a preallocated 1 GiB segment costs nothing). `durable` is what the last sync kept.
+ */
 export class MemFile {
   data = Buffer.alloc(0);
+  /** Allocated prefix actually holding bytes; beyond it the file reads as zeros. */
+  written = 0;
   length = 0;
   durable = Buffer.alloc(0);
+  durableLength = 0;
   mtime: number;
   constructor(readonly path: string, readonly owner: MemoryStoreFiles) {
     this.mtime = owner.clock();
   }
   private ensure(n: number): void {
     if (n <= this.data.length) return;
-    const next = Buffer.alloc(Math.max(n, this.data.length * 2, 4096));
-    this.data.copy(next, 0, 0, this.length);
+    const next = Buffer.alloc(Math.max(n, Math.min(this.data.length * 2, n + 64 * 1024 * 1024), 4096));
+    this.data.copy(next, 0, 0, this.written);
     this.data = next;
   }
   write(buf: Buffer, position: number): void {
     this.owner.beforeWrite?.(this, buf, position);
     this.ensure(position + buf.length);
-    if (position > this.length) this.data.fill(0, this.length, position);
+    if (position > this.written) this.data.fill(0, this.written, position);
     buf.copy(this.data, position);
+    if (position + buf.length > this.written) this.written = position + buf.length;
     if (position + buf.length > this.length) this.length = position + buf.length;
     this.mtime = this.owner.clock();
   }
   read(buf: Buffer, offset: number, length: number, position: number): number {
     if (position >= this.length) return 0;
     const n = Math.min(length, this.length - position);
-    this.data.copy(buf, offset, position, position + n);
+    const fromData = Math.max(0, Math.min(n, this.written - position));
+    if (fromData > 0) this.data.copy(buf, offset, position, position + fromData);
+    if (fromData < n) buf.fill(0, offset + fromData, offset + n);
     return n;
   }
   truncate(length: number): void {
-    this.ensure(length);
-    if (length > this.length) this.data.fill(0, this.length, length);
+    if (length < this.written) {
+      this.data.fill(0, length, this.written);
+      this.written = length;
+    }
     this.length = length;
   }
   async sync(): Promise<void> {
     await this.owner.beforeSync?.(this);
-    this.durable = Buffer.from(this.data.subarray(0, this.length));
+    this.durable = Buffer.from(this.data.subarray(0, this.written));
+    this.durableLength = this.length;
   }
   /** Bytes currently visible, as a copy. */
   content(): Buffer {
-    return Buffer.from(this.data.subarray(0, this.length));
+    const b = Buffer.alloc(this.length);
+    this.data.copy(b, 0, 0, Math.min(this.written, this.length));
+    return b;
   }
-  /** Replaces the visible content (fault injection, crash simulation). */
-  setContent(b: Buffer): void {
+  /** Replaces the visible content (fault injection). */
+  setContent(b: Buffer, length = b.length): void {
     this.data = Buffer.from(b);
-    this.length = b.length;
+    this.written = Math.min(b.length, length);
+    this.length = length;
+  }
+  /** Power loss: back to what the last sync made durable. */
+  revert(): void {
+    this.setContent(this.durable, this.durableLength);
   }
 }
 
@@ -338,6 +357,7 @@ export class MemoryStoreFiles implements StoreFiles {
     const f = this.files.get(this.norm(p))!;
     f.setContent(data);
     f.durable = Buffer.from(data);
+    f.durableLength = data.length;
   }
   diskUsage(): DiskUsage {
     return this.usage;
@@ -347,6 +367,6 @@ export class MemoryStoreFiles implements StoreFiles {
   }
   /** Simulates power loss: every file falls back to what its last sync made durable. */
   loseUnsynced(): void {
-    for (const f of this.files.values()) f.setContent(f.durable);
+    for (const f of this.files.values()) f.revert();
   }
 }

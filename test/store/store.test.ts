@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeOffsetMessageId } from '../../src/codec/message-id.js';
 import { BLANK_MAGIC_CODE, decodeRecord } from '../../src/codec/message-record.js';
 import type { DefaultMessageStore } from '../../src/store/default-message-store.js';
-import { FIXTURES, msg, type Fixture } from './helpers.js';
+import { FIXTURES, memoryFixture, msg, type Fixture } from './helpers.js';
 
 describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
   let fx: Fixture;
@@ -254,5 +254,18 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     expect(s.getMaxOffsetInQueue('Q', 0)).toBe(10);
     const g = s.getMessage('g', 'Q', 0, 0, 32);
     expect(g.buffers.map((b) => decodeRecord(b).body.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `q${i}`));
+  });
+});
+
+describe('memory fixture at the Java default sizes', () => {
+  it('keeps preallocated 1 GiB segments sparse', async () => {
+    const fx = memoryFixture({ mappedFileSizeCommitLog: 1024 ** 3, mappedFileSizeConsumeQueue: 6_000_000, maxHashSlotNum: 5_000_000, maxIndexNum: 20_000_000 });
+    const rss0 = process.memoryUsage().rss;
+    const s = fx.open();
+    await s.start();
+    await s.putMessage(msg('Big', 0, 'x', { keys: 'k' }));
+    expect(s.queryMessage('Big', 'k', 1, 0, Number.MAX_SAFE_INTEGER).messageCount).toBe(1);
+    await s.shutdown();
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(300 * 1024 * 1024);
   });
 });
