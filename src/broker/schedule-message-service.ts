@@ -127,6 +127,8 @@ export class ScheduleMessageService {
 
   /** Starts delivery; the store must be started (offsets are checked against its queues). */
   start(): void {
+    // Only a master delivers (BrokerController starts the schedule service on masters); a slave's store refuses puts.
+    if (this.config.brokerRole === 'SLAVE') return;
     this.stopped = false;
     for (let level = 1; level <= this.maxLevel; level++) {
       const off = this.offsets.get(level);

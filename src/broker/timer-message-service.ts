@@ -149,6 +149,8 @@ export class TimerMessageService {
   private readonly inFlight = new Set<Promise<void>>();
   private dirty = false;
   private stopped = true;
+  /** Never started (slave): nothing to write at shutdown. */
+  private started = false;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -164,6 +166,9 @@ export class TimerMessageService {
 
   /** Loads the checkpoint and scans the timer queue past it. The store must be started. */
   start(): void {
+    // Only a master delivers; a slave's store refuses puts.
+    if (this.config.brokerRole === 'SLAVE') return;
+    this.started = true;
     const text = readConfigFile(this.file);
     if (text) {
       const cp = JSON.parse(text) as { scanned: number; pending: Array<[number, number, number]> };
@@ -210,7 +215,7 @@ export class TimerMessageService {
   }
 
   persist(force = false): void {
-    if (!this.dirty && !force) return;
+    if (!this.started || (!this.dirty && !force)) return;
     this.dirty = false;
     const pending = this.heap.entries().map((e) => [e.deliverMs, e.queueOffset, e.phyOffset]);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });

@@ -87,6 +87,8 @@ export class TransactionalMessageService {
   private readonly file: string;
   private timer?: NodeJS.Timeout;
   private dirty = false;
+  /** Never started (slave): nothing to write at shutdown. */
+  private started = false;
   readonly stats: CheckStats = { checksSent: 0, checksNoProducer: 0, discarded: 0, committed: 0, rolledBack: 0, duplicateEnds: 0 };
 
   constructor(
@@ -108,6 +110,9 @@ export class TransactionalMessageService {
 
   /** Rebuilds the pending set (checkpoint + replay) and starts checking. The store must be started. */
   start(): void {
+    // TransactionalMessageCheckService runs on masters only.
+    if (this.config.brokerRole === 'SLAVE') return;
+    this.started = true;
     const text = readConfigFile(this.file);
     if (text) {
       const cp = JSON.parse(text) as Checkpoint;
@@ -147,7 +152,7 @@ export class TransactionalMessageService {
   }
 
   persist(force = false): void {
-    if (!this.dirty && !force) return;
+    if (!this.started || (!this.dirty && !force)) return;
     this.dirty = false;
     const cp: Checkpoint = {
       halfNext: this.halfNext,
