@@ -219,6 +219,20 @@ export class CommitLog {
     return n === size ? buf : undefined;
   }
 
+  /**
+   * Reads `[offset, offset + want)` from the file in one call, clipped to the segment and the written
+   * end; at least `need` bytes or undefined. Lets a pull of old data read several records at once.
+   */
+  readSpan(offset: number, need: number, want: number): Buffer | undefined {
+    if (offset < 0 || need <= 0 || offset + need > this.writtenOffset) return undefined;
+    const seg = this.findSegment(offset);
+    if (!seg || offset + need > seg.start + this.segmentBytes) return undefined;
+    const len = Math.max(need, Math.min(want, seg.start + this.segmentBytes - offset, this.writtenOffset - offset));
+    const buf = Buffer.allocUnsafe(len);
+    const n = seg.file.read(buf, 0, len, offset - seg.start);
+    return n >= need ? buf.subarray(0, n) : undefined;
+  }
+
   /** Whether `offset` is still in the in-memory recent window. */
   isRecent(offset: number): boolean {
     return this.recent.length > 0 && offset >= this.recent[0].offset;

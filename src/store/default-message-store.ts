@@ -39,6 +39,8 @@ const RECORD_HEADROOM_BYTES = 64 * 1024;
 const RECENT_CACHE_BYTES = 32 * 1024 * 1024;
 /** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
 const MAX_FILTER_SCAN_BYTES = 16000;
+/** A pull of old data reads at most this many bytes of log at once to cover several records. */
+const PULL_SPAN_MAX_BYTES = 256 * 1024;
 /** ConsumeQueue units read per step of a pull scan (most pulls need far fewer than MAX_FILTER_SCAN_BYTES). */
 const CQ_READ_STEP_UNITS = 64;
 /** MessageStoreConfig#cleanResourceInterval: how often retention and the disk check run. */
@@ -48,6 +50,8 @@ export interface StoreDeps {
   files: StoreFiles;
   /** Clock for store timestamps (tests pin it). */
   now: () => number;
+  /** Recently written CommitLog bytes served from memory (tests set 0 to exercise file reads). */
+  recentCacheBytes: number;
 }
 
 interface QueueState {
@@ -128,7 +132,7 @@ export class DefaultMessageStore implements MessageStore {
     this.now = deps.now ?? Date.now;
     this.rootDir = config.storePathRootDir;
     const logDir = config.storePathCommitLog || path.join(this.rootDir, 'commitlog');
-    this.commitLog = new CommitLog(logDir, config.mappedFileSizeCommitLog, this.files, RECENT_CACHE_BYTES);
+    this.commitLog = new CommitLog(logDir, config.mappedFileSizeCommitLog, this.files, deps.recentCacheBytes ?? RECENT_CACHE_BYTES);
     this.cqSegmentBytes = cqSegmentBytes(config.mappedFileSizeConsumeQueue);
     this.delayLevels = parseDelayLevels(config.messageDelayLevel);
     this.syncFlush = config.flushDiskType === 'SYNC_FLUSH';
@@ -568,6 +572,7 @@ export class DefaultMessageStore implements MessageStore {
       return;
     }
     let base = 0; // unit index where `units` starts, relative to offset
+    const span: { start: number; buf?: Buffer } = { start: -1 };
     scan: while (units && i < scanUnits) {
       for (let p = (i - base) * CQ_UNIT_BYTES; p < units.length && i < scanUnits; p += CQ_UNIT_BYTES, i++) {
         const u = decodeUnit(units, p);
@@ -579,7 +584,7 @@ export class DefaultMessageStore implements MessageStore {
           if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
           continue;
         }
-        const record = this.commitLog.read(u.phyOffset, u.size);
+        const record = this.readForPull(u.phyOffset, u.size, units, p, maxMsgNums - result.messageCount, span);
         if (!record) {
           if (result.bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
           nextPhyFileStart = this.commitLog.rollNextFile(u.phyOffset);
@@ -609,6 +614,34 @@ export class DefaultMessageStore implements MessageStore {
     result.status = status;
     result.nextBeginOffset = offset + i;
     result.suggestPullingFromSlave = maxPhy - maxPhyPulling > this.inMemoryBytes;
+  }
+
+  /**
+   * One record for a pull: from the recent cache, from the span read for an earlier record of this
+   * pull, or by reading a span covering this record and the next units' records (old data: one
+   * syscall for several records instead of one each).
+   */
+  private readForPull(phy: number, size: number, units: Buffer, p: number, wanted: number, span: { start: number; buf?: Buffer }): Buffer | undefined {
+    if (this.commitLog.isRecent(phy)) {
+      const r = this.commitLog.read(phy, size);
+      if (r) return r;
+    }
+    if (span.buf && phy >= span.start && phy + size <= span.start + span.buf.length) {
+      return span.buf.subarray(phy - span.start, phy - span.start + size);
+    }
+    let end = phy + size;
+    for (let q = p + CQ_UNIT_BYTES, k = 1; q + CQ_UNIT_BYTES <= units.length && k < wanted; q += CQ_UNIT_BYTES, k++) {
+      const u = decodeUnit(units, q);
+      const e = u.phyOffset + u.size;
+      if (u.phyOffset < phy || e - phy > PULL_SPAN_MAX_BYTES) break;
+      end = Math.max(end, e);
+    }
+    if (end === phy + size) return this.commitLog.read(phy, size);
+    const buf = this.commitLog.readSpan(phy, size, end - phy);
+    if (!buf) return undefined;
+    span.start = phy;
+    span.buf = buf;
+    return buf.subarray(0, size);
   }
 
   /** DefaultMessageStore#isTheBatchFull. */

@@ -11,7 +11,7 @@ export interface Fixture {
   name: string;
   files: StoreFiles;
   config: BrokerConfig;
-  open(overrides?: Partial<BrokerConfig>, now?: () => number): DefaultMessageStore;
+  open(overrides?: Partial<BrokerConfig>, now?: () => number, deps?: { recentCacheBytes?: number }): DefaultMessageStore;
   cleanup(): void;
 }
 
@@ -31,7 +31,7 @@ function makeFixture(name: string, files: StoreFiles, root: string, cleanup: () 
     name,
     files,
     config,
-    open: (o = {}, now) => new DefaultMessageStore({ ...config, ...o }, { files, ...(now ? { now } : {}) }),
+    open: (o = {}, now, deps = {}) => new DefaultMessageStore({ ...config, ...o }, { files, ...(now ? { now } : {}), ...deps }),
     cleanup,
   };
 }

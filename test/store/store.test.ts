@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeOffsetMessageId } from '../../src/codec/message-id.js';
-import { BLANK_MAGIC_CODE, decodeRecord } from '../../src/codec/message-record.js';
+import { BLANK_MAGIC_CODE, decodeRecord, javaStringHashCode, propertyOf, verifyRecord } from '../../src/codec/message-record.js';
 import type { DefaultMessageStore } from '../../src/store/default-message-store.js';
 import { FIXTURES, memoryFixture, msg, type Fixture } from './helpers.js';
 
@@ -159,6 +159,36 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     expect(size(`index/${indexName}`)).toBe(40 + fx.config.maxHashSlotNum * 4 + fx.config.maxIndexNum * 20);
     const s2 = await open();
     expect(decodeRecord(s2.getMessage('g', 'Sz', 0, 0, 1).buffers[0]).body.toString()).toBe('x');
+  });
+
+  it('serves old data from the files, several records per read, byte for byte', async () => {
+    fx = make();
+    const s = fx.open({}, undefined, { recentCacheBytes: 0 });
+    stores.push(s);
+    await s.start();
+    const sent: string[][] = [[], [], []];
+    await Promise.all(Array.from({ length: 240 }, (_, i) => {
+      const body = `old-${i}-${'z'.repeat(i % 50)}`;
+      sent[i % 3].push(body);
+      return s.putMessage(msg('Old', i % 3, body, { tags: i % 2 ? 'A' : 'B' }));
+    }));
+    for (let q = 0; q < 3; q++) {
+      const got: string[] = [];
+      for (let off = 0; off < 80;) {
+        const g = s.getMessage('g', 'Old', q, off, 7);
+        expect(g.status).toBe('FOUND');
+        for (const b of g.buffers) {
+          expect(verifyRecord(b, 0, b.length)).toBeUndefined();
+          got.push(decodeRecord(b).body.toString());
+        }
+        off = g.nextBeginOffset;
+      }
+      expect(got).toEqual(sent[q]);
+      expect(s.lookMessageByOffset(decodeRecord(s.getMessage('g', 'Old', q, 5, 1).buffers[0]).physicalOffset)).toBeDefined();
+    }
+    const tagA = javaStringHashCode('A');
+    const onlyA = s.getMessage('g', 'Old', 0, 0, 32, { isMatchedByConsumeQueue: (t) => t === tagA });
+    expect(onlyA.buffers.every((b) => propertyOf(decodeRecord(b).propertiesString, 'TAGS') === 'A')).toBe(true);
   });
 
   it('respects maxTransferCountOnMessageInMemory and maxTransferBytesOnMessageInMemory', async () => {
