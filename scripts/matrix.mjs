@@ -21,7 +21,7 @@ const END = '<!-- matrix:end -->';
 /** Scenario columns in this order first; any others after, alphabetically. */
 const SCENARIO_ORDER = [
   'send-sync', 'send-async', 'send-batch', 'push-clustering', 'push-broadcasting',
-  'orderly', 'delay', 'retry', 'transaction', 'lite-pull', 'spread', 'failover',
+  'orderly', 'delay', 'retry', 'transaction', 'tag-filter', 'lite-pull', 'spread', 'failover',
 ];
 
 const results = Object.values(JSON.parse(fs.readFileSync(input, 'utf8')).results);

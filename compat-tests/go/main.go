@@ -31,6 +31,7 @@ var scenarios = map[string]scenario{
 	"delay":             delay,
 	"retry":             retry,
 	"transaction":       transaction,
+	"tag-filter":        tagFilter,
 }
 
 // problemsShownMax: enough to diagnose; the rest are usually the same fault repeated.

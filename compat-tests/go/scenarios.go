@@ -572,3 +572,55 @@ func waitGroupTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 		return false
 	}
 }
+
+// tagFilter: a consumer subscribed to "TagA || TagC" gets the TagA messages and none of the TagB ones. The Go
+// client sends its subscription's codeSet as JSON strings and hashes tags over UTF-8 bytes (protocol.md §9).
+func tagFilter(namesrv string) *outcome {
+	out := &outcome{}
+	run := newRunID()
+	topic := "GoTag_" + run
+	p, err := newProducer(namesrv, "PG_"+run)
+	if err != nil {
+		out.problem("producer start: %v", err)
+		return out
+	}
+	defer p.Shutdown()
+	ctx := context.Background()
+	var wanted, unwanted []int
+	for i := 0; i < sendMessages; i++ {
+		m := message(topic, run, i)
+		if i%2 == 1 {
+			m.WithTag("TagB")
+			unwanted = append(unwanted, i)
+		} else {
+			wanted = append(wanted, i)
+		}
+		out.problems = append(out.problems, checkResult(p.SendSync(ctx, m))...)
+	}
+	box := newInbox(run)
+	c, err := newConsumer(namesrv, "CG_"+run, "c-"+run, consumer.Clustering)
+	if err == nil {
+		err = c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA || TagC"}, box.listener("c1", nil))
+	}
+	if err == nil {
+		err = c.Start()
+	}
+	if err != nil {
+		out.problem("consumer start: %v", err)
+		return out
+	}
+	defer c.Shutdown()
+	box.await(wanted, consumeTimeout, 2*time.Second)
+	out.problems = append(out.problems, box.verify(topic, wanted)...)
+	var leaked []int
+	for _, i := range unwanted {
+		if box.count(i) > 0 {
+			leaked = append(leaked, i)
+		}
+	}
+	if len(leaked) > 0 {
+		out.problem("TagB messages delivered to a TagA || TagC subscription: %v", leaked)
+	}
+	out.summary = fmt.Sprintf("%d TagA consumed, %d TagB filtered", len(wanted), len(unwanted))
+	return out
+}

@@ -16,7 +16,7 @@ const MAIN = 'rocketmqts.compat5.Main';
 /** The scenario set every client (Java 5.3.3, Java 4.9.8, Go) runs against one server. */
 export const CLIENT_SCENARIOS = [
   'send-sync', 'send-async', 'send-batch', 'push-clustering', 'push-broadcasting',
-  'orderly', 'delay', 'retry', 'transaction',
+  'orderly', 'delay', 'retry', 'transaction', 'tag-filter',
 ] as const;
 
 /** The Java clients also run lite-pull (DefaultLitePullConsumer: LITE_PULL_MESSAGE 361 from 5.x, PULL_MESSAGE from 4.9.8). */

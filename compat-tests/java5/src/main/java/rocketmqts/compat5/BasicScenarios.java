@@ -25,6 +25,8 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * push consumer gets every one with body, tag, key and properties intact.
  * push-clustering: two consumers of one group split the queues (disjoint, both busy) and together consume all.
  * push-broadcasting: two consumers of one broadcasting group each consume every message.
+ * tag-filter: a consumer subscribed to "TagA || TagC" gets the TagA messages and none of the TagB ones
+ * (the broker filters by the subscription's tag hash codes, the client by tag text).
  * lite-pull: a DefaultLitePullConsumer (5.x sends LITE_PULL_MESSAGE 361 for it, 4.9.8 PULL_MESSAGE 11) polls
  * every message.
  */
@@ -209,6 +211,46 @@ final class BasicScenarios {
         } finally {
             for (DefaultMQPushConsumer c : consumers) {
                 c.shutdown();
+            }
+            producer.shutdown();
+        }
+    }
+
+    static Outcome tagFilter(String namesrv) throws Exception {
+        String run = Kit.newRunId();
+        String topic = "J5Tag_" + run;
+        Outcome out = new Outcome();
+        DefaultMQProducer producer = Kit.producer(namesrv, "PG_" + run, 0);
+        DefaultMQPushConsumer consumer = null;
+        try {
+            Set<Integer> wanted = new HashSet<>();
+            Set<Integer> unwanted = new HashSet<>();
+            for (int i = 0; i < SEND_MESSAGES; i++) {
+                Message m = Kit.message(topic, run, i);
+                if (i % 2 == 1) {
+                    m.setTags("TagB");
+                    unwanted.add(i);
+                } else {
+                    wanted.add(i);
+                }
+                out.problems(checkResult(producer.send(m)));
+            }
+            Inbox inbox = new Inbox(run);
+            consumer = Kit.consumer(namesrv, "CG_" + run, topic, "c-" + run, "CLUSTERING", null);
+            consumer.subscribe(topic, "TagA || TagC");
+            consumer.registerMessageListener(inbox.listener("c1"));
+            consumer.start();
+            inbox.await(wanted, Kit.CONSUME_TIMEOUT_MS, 2000);
+            out.problems(inbox.verify(topic, wanted));
+            Set<Integer> leaked = new java.util.TreeSet<>(unwanted);
+            leaked.removeAll(inbox.missing(unwanted));
+            if (!leaked.isEmpty()) {
+                out.problem("TagB messages delivered to a TagA || TagC subscription: " + leaked);
+            }
+            return out.summary(wanted.size() + " TagA consumed, " + unwanted.size() + " TagB filtered");
+        } finally {
+            if (consumer != null) {
+                consumer.shutdown();
             }
             producer.shutdown();
         }

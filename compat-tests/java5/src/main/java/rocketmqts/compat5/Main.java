@@ -26,6 +26,7 @@ public final class Main {
         SCENARIOS.put("send-batch", (n, a) -> BasicScenarios.send(n, BasicScenarios.Mode.BATCH));
         SCENARIOS.put("push-clustering", (n, a) -> BasicScenarios.clustering(n));
         SCENARIOS.put("push-broadcasting", (n, a) -> BasicScenarios.broadcasting(n));
+        SCENARIOS.put("tag-filter", (n, a) -> BasicScenarios.tagFilter(n));
         SCENARIOS.put("lite-pull", (n, a) -> BasicScenarios.litePull(n));
         SCENARIOS.put("orderly", (n, a) -> FeatureScenarios.orderly(n));
         SCENARIOS.put("delay", (n, a) -> FeatureScenarios.delay(n));
