@@ -1,13 +1,15 @@
 /**
  * Issue 7, mixed clusters with Apache RocketMQ 4.9.7 (the newest 4.x server on Maven Central), each checked
  * by the `spread` scenario of compat-tests/java5 (a topic created on every broker, one producer spreading
- * over all of them, a two-consumer group draining every queue), with the Java 4.9.8 and 5.3.3 clients:
+ * over all of them, a two-consumer group draining every queue), with the Java 4.9.8 and 5.3.3 clients, and
+ * the Go client's `spread` (topic auto-created through TBW102's route; Go parses route data its own way):
  *   1. our broker registered with the Apache NameServer, clients finding it there;
  *   2. the Apache broker registered with our NameServer, clients finding it through us;
  *   3. an Apache broker (broker-a) and our broker (broker-b) side by side in one cluster behind our NameServer.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apacheBroker, apacheNamesrv, disposeAll, ourBroker, ourNamesrv, type Node } from '../test/support/cluster.js';
+import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, runGoScenario, type GoScenarios } from '../test/support/go.js';
 import { describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
 import { recordMatrix } from '../test/support/matrix.js';
 
@@ -45,6 +47,13 @@ const setups: Array<{ name: string; brokers: number; start: () => Promise<{ name
 
 describe('mixed clusters with Apache RocketMQ 4.9.7', () => {
   let nodes: Node[] = [];
+  let go: GoScenarios | undefined;
+
+  beforeAll(async () => {
+    go = await buildGoScenarios();
+  }, GO_BUILD_TIMEOUT_MS);
+
+  afterAll(() => go?.dispose());
 
   afterEach(async () => {
     await disposeAll(nodes);
@@ -63,6 +72,11 @@ describe('mixed clusters with Apache RocketMQ 4.9.7', () => {
         if (!r.passed) {
           failures.push(describeJava5Failure(r, nodes.map((n) => `--- ${n.kind}\n${n.output().slice(-2500)}`).join('\n')));
         }
+      }
+      if (go) {
+        const r = await runGoScenario(go, 'spread', started.namesrv.addr, [String(setup.brokers)]);
+        recordMatrix({ client: go.clientLabel, server: setup.name, scenario: 'spread', passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
+        if (!r.passed) failures.push(describeGoFailure(r, nodes.map((n) => `--- ${n.kind}\n${n.output().slice(-2500)}`).join('\n')));
       }
       expect(failures.join('\n\n'), 'spread scenario per client').toBe('');
     }, TEST_TIMEOUT_MS);

@@ -1,7 +1,7 @@
 // Command compat-go runs one client-compatibility scenario with the official Go client
 // (github.com/apache/rocketmq-client-go/v2) against a NameServer:
 //
-//	compat-go <scenario> <namesrvAddr>
+//	compat-go <scenario> <namesrvAddr> [args...]
 //
 // It prints "INFO ..." progress lines, then exactly one "PASS <scenario> ..." or "FAIL <scenario> ..." line
 // followed by one "  - <problem>" line per broken expectation, and exits 0 on PASS, 1 on FAIL, 2 on bad
@@ -32,7 +32,12 @@ var scenarios = map[string]scenario{
 	"retry":             retry,
 	"transaction":       transaction,
 	"tag-filter":        tagFilter,
+	// Cluster scenario: spread <brokerCount> (mixed-cluster test).
+	"spread": spread,
 }
+
+// scenarioArgs are the command-line arguments after <namesrvAddr>.
+var scenarioArgs []string
 
 // problemsShownMax: enough to diagnose; the rest are usually the same fault repeated.
 const problemsShownMax = 30
@@ -63,6 +68,7 @@ func main() {
 	// The client logs every heartbeat and rebalance at info; warnings are what a failure needs.
 	rlog.SetLogLevel("warn")
 	name := os.Args[1]
+	scenarioArgs = os.Args[3:]
 	started := time.Now()
 	var out *outcome
 	func() {

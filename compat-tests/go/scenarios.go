@@ -624,3 +624,65 @@ func tagFilter(namesrv string) *outcome {
 	out.summary = fmt.Sprintf("%d TagA consumed, %d TagB filtered", len(wanted), len(unwanted))
 	return out
 }
+
+// spread <brokerCount>: a new topic auto-created through TBW102's route on every broker, one producer
+// spreading over all of them, and a two-consumer group draining every queue. Exercises the Go client's
+// own route parsing (protocol.md §4.5) on a route with several brokers.
+func spread(namesrv string) *outcome {
+	out := &outcome{}
+	brokers := 1
+	if len(scenarioArgs) > 0 {
+		brokers, _ = strconv.Atoi(scenarioArgs[0])
+	}
+	run := newRunID()
+	topic := "GoSpread_" + run
+	p, err := newProducer(namesrv, "PG_"+run, producer.WithRetry(2))
+	if err != nil {
+		out.problem("producer start: %v", err)
+		return out
+	}
+	defer p.Shutdown()
+	ctx := context.Background()
+	usedBrokers := map[string]bool{}
+	const messages = 64
+	for i := 0; i < messages; i++ {
+		r, err := p.SendSync(ctx, message(topic, run, i))
+		out.problems = append(out.problems, checkResult(r, err)...)
+		if err == nil && r.MessageQueue != nil {
+			usedBrokers[r.MessageQueue.BrokerName] = true
+		}
+	}
+	if len(usedBrokers) != brokers {
+		out.problem("producer used brokers %v, expected %d", usedBrokers, brokers)
+	}
+	box := newInbox(run)
+	for i := 1; i <= 2; i++ {
+		name := fmt.Sprintf("c%d", i)
+		c, err := newConsumer(namesrv, "CG_"+run, name+"-"+run, consumer.Clustering)
+		if err == nil {
+			err = c.Subscribe(topic, consumer.MessageSelector{}, box.listener(name, nil))
+		}
+		if err == nil {
+			err = c.Start()
+		}
+		if err != nil {
+			out.problem("consumer %s start: %v", name, err)
+			return out
+		}
+		defer c.Shutdown()
+	}
+	all := rangeIdx(0, messages)
+	box.await(all, consumeTimeout, duplicateGrace)
+	out.problems = append(out.problems, box.verify(topic, all)...)
+	hosts := map[string]bool{}
+	for _, i := range all {
+		for _, d := range box.get(i) {
+			hosts[d.msg.StoreHost] = true
+		}
+	}
+	if len(hosts) != brokers {
+		out.problem("consumed from store hosts %v, expected %d brokers", hosts, brokers)
+	}
+	out.summary = fmt.Sprintf("%d messages over %d broker(s), consumed from %d store host(s)", messages, len(usedBrokers), len(hosts))
+	return out
+}
