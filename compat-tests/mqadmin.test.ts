@@ -7,12 +7,14 @@
  * comes from a small Java 4.9.8 producer/consumer whose consumer holds messages at a gate, so the
  * lag can be seen standing and then draining to zero.
  *
- * COMPAT_OURS=0 skips the file; COMPAT_KEEP_DIRS=1 keeps the server's temp dir.
+ * COMPAT_APACHE=1 also runs everything against the Apache RocketMQ 4.9.7 NameServer and broker (how the
+ * assertions themselves are validated); COMPAT_OURS=0 skips ours; COMPAT_KEEP_DIRS=1 keeps the temp dirs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOurServer } from '../test/support/our-server.js';
+import { startApacheRocketMQ } from '../test/support/apache.js';
 import { makeTempDir, removeDir, type RunningServer } from '../test/support/server.js';
 import {
   MqadminSession, TrafficSession, mqadminClasspath, MQADMIN_VERSIONS, FAILED,
@@ -63,18 +65,35 @@ const consumeTps = (out: string): number => Number(/Consume TPS: ([\d.]+)/.exec(
 /** The perm of `topic`'s queue data in topicRoute's JSON. */
 const routePerm = (out: string): number => Number(/"perm":(\d+)/.exec(out)?.[1] ?? NaN);
 
-describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 against rocketmq-ts', () => {
+const targets = [
+  {
+    name: 'rocketmq-ts',
+    enabled: process.env.COMPAT_OURS !== '0',
+    // COMPAT_CLI: run another build of the server (e.g. a private one) instead of <repo>/dist.
+    start: () => startOurServer(process.env.COMPAT_CLI ? { cliPath: process.env.COMPAT_CLI } : {}),
+    /** standalone keeps the namesrv's kvConfig.json under ./data of its working dir. */
+    kvConfigFile: (dir: string) => path.join(dir, 'data', 'namesrv', 'kvConfig.json'),
+  },
+  {
+    name: 'Apache RocketMQ 4.9.7',
+    enabled: process.env.COMPAT_APACHE === '1',
+    start: () => startApacheRocketMQ(),
+    kvConfigFile: (dir: string) => path.join(dir, 'namesrv', 'kvConfig.json'),
+  },
+];
+
+for (const target of targets) describe.skipIf(!target.enabled)(`mqadmin 4.9.8 and 5.3.3 against ${target.name}`, () => {
   let server: RunningServer;
   let traffic: TrafficSession;
   let work: string;
   const admins = new Map<MqadminVersion, MqadminSession>();
-  /** standalone keeps the namesrv's kvConfig.json under ./data of its working dir. */
-  const kvConfigFile = (): string => path.join(server.dir, 'data', 'namesrv', 'kvConfig.json');
+  const kvConfigFile = (): string => target.kvConfigFile(server.dir);
+  /** Every command and its output; written to $MQADMIN_TRANSCRIPT_DIR/<target>.txt to compare servers. */
+  const transcript: string[] = [];
 
   beforeAll(async () => {
     await Promise.all(Object.keys(MQADMIN_VERSIONS).map((v) => mqadminClasspath(v as MqadminVersion)));
-    // COMPAT_CLI: run another build of the server (e.g. a private one) instead of <repo>/dist.
-    server = await startOurServer(process.env.COMPAT_CLI ? { cliPath: process.env.COMPAT_CLI } : {});
+    server = await target.start();
     work = makeTempDir('rocketmq-ts-mqadmin');
     traffic = await TrafficSession.start(server.namesrvAddr, PRODUCER_GROUP, work);
     for (const v of Object.keys(MQADMIN_VERSIONS) as MqadminVersion[]) {
@@ -85,6 +104,8 @@ describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 agains
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
+    const dir = process.env.MQADMIN_TRANSCRIPT_DIR;
+    if (dir) fs.writeFileSync(path.join(dir, `${target.name.replace(/\W+/g, '-')}.txt`), transcript.join('\n'));
     for (const a of admins.values()) await a.stop();
     await traffic?.stop();
     await server?.dispose();
@@ -102,7 +123,11 @@ describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 agains
 
     describe(`mqadmin ${version}`, () => {
       const admin = (): MqadminSession => admins.get(version)!;
-      const attempt = (command: string, ...args: string[]): Promise<CommandResult> => admin().run(command, args);
+      const attempt = async (command: string, ...args: string[]): Promise<CommandResult> => {
+        const r = await admin().run(command, args);
+        transcript.push(`### mqadmin ${version}: ${r.args.join(' ')}\n${r.output}`);
+        return r;
+      };
       const run = async (command: string, ...args: string[]): Promise<string> => {
         const r = await attempt(command, ...args);
         if (r.failed) throw new Error(`mqadmin ${r.args.join(' ')} failed:\n${r.output}\n--- server output (tail):\n${server.output().slice(-3000)}`);
@@ -193,7 +218,8 @@ describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 agains
         expect(conn).toContain('MessageModel: CLUSTERING');
         expect(conn).toContain('ConsumeFromWhere: CONSUME_FROM_FIRST_OFFSET');
 
-        const prod = await run('producerConnection', '-g', PRODUCER_GROUP, '-t', topic);
+        // The producer registers with a broker by heartbeat, which it sends every 30 s (not on first send).
+        const prod = await until('producer registered', () => attempt('producerConnection', '-g', PRODUCER_GROUP, '-t', topic), () => true, 40_000);
         expect(prod).toMatch(/0001\s+\S+@admin-traffic-producer\s+127\.0\.0\.1:\d+\s+JAVA\s+V4_9_8/);
 
         // GET_CONSUMER_RUNNING_INFO relayed by the broker to the consumer and back.
@@ -266,8 +292,8 @@ describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 agains
       it('cluster and brokers: clusterList (TPS columns), brokerStatus, statsAll show measured traffic', async () => {
         const cluster = await run('clusterList');
         const row = cluster.split('\n').find((l) => l.startsWith(CLUSTER))!;
-        expect(row).toMatch(new RegExp(`${CLUSTER}\\s+${BROKER}\\s+0\\s+${server.brokerAddr.replace(/\./g, '\\.')}\\s+V4_9_8`));
-        expect(row).toMatch(/\d+\.\d{2}\(0,0ms\)/); // #InTPS(LOAD)
+        expect(row).toMatch(new RegExp(`${CLUSTER}\\s+${BROKER}\\s+0\\s+${server.brokerAddr.replace(/\./g, '\\.')}\\s+V4_9_\\d`));
+        expect(row).toMatch(/\d+\.\d{2}\(\d+,\d+ms/); // #InTPS(LOAD)
         // 5.3.3 adds #Timer(Progress) (three tokens) before #PCWait, #Hour and #SPACE.
         const space = Number(row.trim().split(/\s+/)[version === '5.3.3' ? 12 : 9]);
         expect(space).toBeGreaterThan(0); // #SPACE: commit log disk used ratio
@@ -283,13 +309,16 @@ describe.skipIf(process.env.COMPAT_OURS === '0')('mqadmin 4.9.8 and 5.3.3 agains
           const i = l.indexOf(':');
           return [l.slice(0, i).trim(), l.slice(i + 1).trim()] as [string, string];
         }));
-        expect(kv.get('brokerVersionDesc')).toBe('V4_9_8');
+        expect(kv.get('brokerVersionDesc')).toMatch(/^V4_9_\d$/);
         expect(Number(kv.get('msgPutTotalTodayNow'))).toBeGreaterThanOrEqual(MESSAGES);
         expect(Number(kv.get('msgGetTotalTodayNow'))).toBeGreaterThanOrEqual(MESSAGES);
-        expect(kv.get('putTps')).toMatch(/^[\d.E-]+ [\d.E-]+ [\d.E-]+$/);
+        // "10 s, 1 min, 10 min" rates; the Java broker leaves a window empty until it has samples to fill it.
+        expect(kv.get('putTps')).toMatch(/^[\d.E-]+( [\d.E-]*)*$/);
         expect(Number(kv.get('putMessageSizeTotal'))).toBeGreaterThan(0);
         expect(Number(kv.get('commitLogMaxOffset'))).toBeGreaterThan(0);
-        expect(Number(kv.get('earliestMessageTimeStamp'))).toBeGreaterThan(0);
+        // The Java broker reads 2 × maxMessageSize at the first offset for this and reports -1 while the
+        // CommitLog holds less than that (8 MiB by default); we report the oldest message's store time.
+        if (target.name === 'rocketmq-ts') expect(Number(kv.get('earliestMessageTimeStamp'))).toBeGreaterThan(0);
 
         // TOPIC_PUT_NUMS / GROUP_GET_NUMS items are sampled every 10 s, as on the Java broker.
         const stats = await until('statsAll counts', () => attempt('statsAll', '-t', topic), (o) => {

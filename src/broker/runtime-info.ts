@@ -103,22 +103,26 @@ interface DiskSpace {
 }
 
 function diskSpace(dir: string): DiskSpace | undefined {
-  // The store may not have created the directory yet: measure the nearest existing parent.
-  let p = path.resolve(dir);
-  while (!fs.existsSync(p) && path.dirname(p) !== p) p = path.dirname(p);
   try {
-    const s = fs.statfsSync(p);
+    const s = fs.statfsSync(dir);
     return { total: s.blocks * s.bsize, free: s.bfree * s.bsize, usable: s.bavail * s.bsize };
   } catch {
-    return undefined;
+    return undefined; // missing directory: the Java broker reports -1 too
   }
 }
 
-/** UtilAll#getDiskPartitionSpaceUsedPercent: (total - free) / total, -1 if unknown. */
+/**
+ * UtilAll#getDiskPartitionSpaceUsedPercent: used / (used + usable) with used = total - free, rounded
+ * up to whole percent (what `df` shows as Use%), as a fraction; -1 if the path does not exist.
+ */
 export function diskUsedRatio(dir: string): number {
   const s = diskSpace(dir);
   if (!s || s.total <= 0) return -1;
-  return (s.total - s.free) / s.total;
+  const used = s.total - s.free;
+  const entire = used + s.usable;
+  if (entire <= 0) return -1;
+  const percent = Math.floor((used * 100) / entire) + ((used * 100) % entire !== 0 ? 1 : 0);
+  return percent / 100;
 }
 
 /** MixAll#humanReadableByteCount(bytes, si=false): "12.3 GiB". */
