@@ -9,12 +9,11 @@
  * without a lock, and records of one tick share one syscall (group write).
  */
 import assert from 'node:assert';
-import os from 'node:os';
 import path from 'node:path';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import {
-  MESSAGE_MAGIC_CODE, encodeRecord, isDispatchedType, propertyOf, readMagic, readTotalSize, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
+  MESSAGE_MAGIC_CODE, encodeRecord, isDispatchedType, propertyOf, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
   recordSpans, type RecordPlan,
 } from '../codec/message-record.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
@@ -26,23 +25,16 @@ import { StoreCheckpoint } from './store-checkpoint.js';
 import { IndexService } from './index-service.js';
 import { CleanService, type CleanRunResult } from './clean-service.js';
 import { GroupCommit } from './group-commit.js';
+import { collectMessages, pullContext, type PullContext } from './get-message.js';
 import type {
-  ArrivalListener, GetMessageResult, GetMessageStatus, MessageFilter, MessageInner, MessageStore, PutMessageResult,
-  PutMessageStatus, QueryMessageResult,
+  ArrivalListener, GetMessageResult, MessageFilter, MessageInner, MessageStore, PutMessageResult,
+  QueryMessageResult,
 } from './types.js';
 
-/** MessageStoreConfig#accessMessageInMemoryMaxRatio: data further behind the log end than this share of RAM counts as "on disk". */
-const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO = 40;
 /** CommitLog.MessageExtEncoder reserves 64 KiB beyond maxMessageSize for the record's other fields. */
 const RECORD_HEADROOM_BYTES = 64 * 1024;
 /** Recently written CommitLog bytes kept in memory for pulls (our stand-in for the mmap'd hot pages). */
 const RECENT_CACHE_BYTES = 32 * 1024 * 1024;
-/** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
-const MAX_FILTER_SCAN_BYTES = 16000;
-/** A pull of old data reads at most this many bytes of log at once to cover several records. */
-const PULL_SPAN_MAX_BYTES = 256 * 1024;
-/** ConsumeQueue units read per step of a pull scan (most pulls need far fewer than MAX_FILTER_SCAN_BYTES). */
-const CQ_READ_STEP_UNITS = 64;
 /** MessageStoreConfig#cleanResourceInterval: how often retention and the disk check run. */
 const CLEAN_RESOURCE_INTERVAL_MS = 10_000;
 
@@ -103,7 +95,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly listeners: ArrivalListener[] = [];
   private readonly delayLevels: number[];
   private readonly cqSegmentBytes: number;
-  private readonly inMemoryBytes = os.totalmem() * (ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO / 100);
+  private readonly pullContext: PullContext;
   private readonly syncFlush: boolean;
 
   private dispatches: Dispatch[] = [];
@@ -134,6 +126,7 @@ export class DefaultMessageStore implements MessageStore {
     const logDir = config.storePathCommitLog || path.join(this.rootDir, 'commitlog');
     this.commitLog = new CommitLog(logDir, config.mappedFileSizeCommitLog, this.files, deps.recentCacheBytes ?? RECENT_CACHE_BYTES);
     this.cqSegmentBytes = cqSegmentBytes(config.mappedFileSizeConsumeQueue);
+    this.pullContext = pullContext(this.commitLog, config, this.cqSegmentBytes);
     this.delayLevels = parseDelayLevels(config.messageDelayLevel);
     this.syncFlush = config.flushDiskType === 'SYNC_FLUSH';
     this.flushWaits = new GroupCommit(() => this.syncLog(), config.syncFlushTimeout);
@@ -552,107 +545,9 @@ export class DefaultMessageStore implements MessageStore {
       result.status = 'OFFSET_OVERFLOW_BADLY';
       result.nextBeginOffset = max;
     } else {
-      this.collect(cq, offset, maxMsgNums, filter, result);
+      collectMessages(this.pullContext, cq, offset, maxMsgNums, filter, result);
     }
     return result;
-  }
-
-  /** The FOUND / NO_MATCHED_MESSAGE / MESSAGE_WAS_REMOVING part of getMessage: walk units, pick records. */
-  private collect(cq: ConsumeQueue, offset: number, maxMsgNums: number, filter: MessageFilter | undefined, result: GetMessageResult): void {
-    const maxPhy = this.commitLog.maxOffset;
-    const scanUnits = Math.max(MAX_FILTER_SCAN_BYTES, maxMsgNums * CQ_UNIT_BYTES) / CQ_UNIT_BYTES;
-    let status: GetMessageStatus = 'NO_MATCHED_MESSAGE';
-    let nextPhyFileStart = -1;
-    let maxPhyPulling = 0;
-    let i = 0;
-    let units: Buffer | undefined = cq.readUnits(offset, Math.min(scanUnits, Math.max(CQ_READ_STEP_UNITS, maxMsgNums)));
-    if (!units) {
-      result.status = 'OFFSET_FOUND_NULL';
-      result.nextBeginOffset = cq.rollNextFile(offset);
-      return;
-    }
-    let base = 0; // unit index where `units` starts, relative to offset
-    const span: { start: number; buf?: Buffer } = { start: -1 };
-    scan: while (units && i < scanUnits) {
-      for (let p = (i - base) * CQ_UNIT_BYTES; p < units.length && i < scanUnits; p += CQ_UNIT_BYTES, i++) {
-        const u = decodeUnit(units, p);
-        maxPhyPulling = u.phyOffset;
-        if (nextPhyFileStart >= 0 && u.phyOffset < nextPhyFileStart) continue;
-        const inDisk = maxPhy - u.phyOffset > this.inMemoryBytes;
-        if (this.isBatchFull(u.size, maxMsgNums, result.bufferTotalSize, result.messageCount, inDisk)) break scan;
-        if (filter && !filter.isMatchedByConsumeQueue(u.tagsCode)) {
-          if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
-          continue;
-        }
-        const record = this.readForPull(u.phyOffset, u.size, units, p, maxMsgNums - result.messageCount, span);
-        if (!record) {
-          if (result.bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
-          nextPhyFileStart = this.commitLog.rollNextFile(u.phyOffset);
-          continue;
-        }
-        // Assert after reading: a unit that does not lead to its own record is never served.
-        if (readMagic(record) !== MESSAGE_MAGIC_CODE || readTotalSize(record) !== u.size || readQueueOffset(record) !== offset + i) {
-          log.error(`getMessage: ${cq.topic}/${cq.queueId} unit ${offset + i} points at ${u.phyOffset}, which is not its record; skipped`);
-          continue;
-        }
-        if (filter?.isMatchedByCommitLog && !filter.isMatchedByCommitLog(record)) {
-          if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
-          continue;
-        }
-        result.buffers.push(record);
-        result.messageCount++;
-        result.bufferTotalSize += record.length;
-        status = 'FOUND';
-        nextPhyFileStart = -1;
-      }
-      // Next step of units, unless this one stopped at its segment's end.
-      const nextOffset = offset + i;
-      if (i >= scanUnits || nextOffset >= cq.maxOffset || nextOffset % (this.cqSegmentBytes / CQ_UNIT_BYTES) === 0) break;
-      base = i;
-      units = cq.readUnits(nextOffset, Math.min(scanUnits - i, CQ_READ_STEP_UNITS * 4));
-    }
-    result.status = status;
-    result.nextBeginOffset = offset + i;
-    result.suggestPullingFromSlave = maxPhy - maxPhyPulling > this.inMemoryBytes;
-  }
-
-  /**
-   * One record for a pull: from the recent cache, from the span read for an earlier record of this
-   * pull, or by reading a span covering this record and the next units' records (old data: one
-   * syscall for several records instead of one each).
-   */
-  private readForPull(phy: number, size: number, units: Buffer, p: number, wanted: number, span: { start: number; buf?: Buffer }): Buffer | undefined {
-    if (this.commitLog.isRecent(phy)) {
-      const r = this.commitLog.read(phy, size);
-      if (r) return r;
-    }
-    if (span.buf && phy >= span.start && phy + size <= span.start + span.buf.length) {
-      return span.buf.subarray(phy - span.start, phy - span.start + size);
-    }
-    let end = phy + size;
-    for (let q = p + CQ_UNIT_BYTES, k = 1; q + CQ_UNIT_BYTES <= units.length && k < wanted; q += CQ_UNIT_BYTES, k++) {
-      const u = decodeUnit(units, q);
-      const e = u.phyOffset + u.size;
-      if (u.phyOffset < phy || e - phy > PULL_SPAN_MAX_BYTES) break;
-      end = Math.max(end, e);
-    }
-    if (end === phy + size) return this.commitLog.read(phy, size);
-    const buf = this.commitLog.readSpan(phy, size, end - phy);
-    if (!buf) return undefined;
-    span.start = phy;
-    span.buf = buf;
-    return buf.subarray(0, size);
-  }
-
-  /** DefaultMessageStore#isTheBatchFull. */
-  private isBatchFull(sizePy: number, maxMsgNums: number, bufferTotal: number, messageTotal: number, inDisk: boolean): boolean {
-    if (bufferTotal === 0 || messageTotal === 0) return false;
-    if (maxMsgNums <= messageTotal) return true;
-    const c = this.config;
-    if (inDisk) {
-      return bufferTotal + sizePy > c.maxTransferBytesOnMessageInDisk || messageTotal > c.maxTransferCountOnMessageInDisk - 1;
-    }
-    return bufferTotal + sizePy > c.maxTransferBytesOnMessageInMemory || messageTotal > c.maxTransferCountOnMessageInMemory - 1;
   }
 
   // ================================================================ offsets and lookups

@@ -1,0 +1,132 @@
+/**
+ * The reading half of DefaultMessageStore#getMessage: walk ConsumeQueue units from an offset,
+ * apply the filter, pick records out of the CommitLog, and stop where the Java store stops
+ * (maxMsgNums, maxTransfer{Bytes,Count}OnMessage{InMemory,InDisk}, 16000 bytes of units scanned,
+ * the end of the unit segment). The status rules for offsets outside the queue stay in the store.
+ */
+import os from 'node:os';
+import { log } from '../logger.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { MESSAGE_MAGIC_CODE, readMagic, readQueueOffset, readTotalSize } from '../codec/message-record.js';
+import type { CommitLog } from './commit-log.js';
+import { CQ_UNIT_BYTES, decodeUnit, type ConsumeQueue } from './consume-queue.js';
+import type { GetMessageResult, GetMessageStatus, MessageFilter } from './types.js';
+
+/** MessageStoreConfig#accessMessageInMemoryMaxRatio: data further behind the log end than this share of RAM counts as "on disk". */
+const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO = 40;
+/** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
+const MAX_FILTER_SCAN_BYTES = 16000;
+/** A pull of old data reads at most this many bytes of log at once to cover several records. */
+const PULL_SPAN_MAX_BYTES = 256 * 1024;
+/** ConsumeQueue units read per step of a pull scan (most pulls need far fewer than MAX_FILTER_SCAN_BYTES). */
+const CQ_READ_STEP_UNITS = 64;
+
+export interface PullContext {
+  commitLog: CommitLog;
+  config: BrokerConfig;
+  cqSegmentBytes: number;
+  /** Bytes behind the log end still counted as "in memory" (Java: a share of physical RAM). */
+  inMemoryBytes: number;
+}
+
+export function pullContext(commitLog: CommitLog, config: BrokerConfig, cqSegmentBytes: number): PullContext {
+  return { commitLog, config, cqSegmentBytes, inMemoryBytes: os.totalmem() * (ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO / 100) };
+}
+
+/** The FOUND / NO_MATCHED_MESSAGE / MESSAGE_WAS_REMOVING part of getMessage: walk units, pick records. */
+export function collectMessages(ctx: PullContext, cq: ConsumeQueue, offset: number, maxMsgNums: number, filter: MessageFilter | undefined, result: GetMessageResult): void {
+  const maxPhy = ctx.commitLog.maxOffset;
+  const scanUnits = Math.max(MAX_FILTER_SCAN_BYTES, maxMsgNums * CQ_UNIT_BYTES) / CQ_UNIT_BYTES;
+  let status: GetMessageStatus = 'NO_MATCHED_MESSAGE';
+  let nextPhyFileStart = -1;
+  let maxPhyPulling = 0;
+  let i = 0;
+  let units: Buffer | undefined = cq.readUnits(offset, Math.min(scanUnits, Math.max(CQ_READ_STEP_UNITS, maxMsgNums)));
+  if (!units) {
+    result.status = 'OFFSET_FOUND_NULL';
+    result.nextBeginOffset = cq.rollNextFile(offset);
+    return;
+  }
+  let base = 0; // unit index where `units` starts, relative to offset
+  const span: { start: number; buf?: Buffer } = { start: -1 };
+  scan: while (units && i < scanUnits) {
+    for (let p = (i - base) * CQ_UNIT_BYTES; p < units.length && i < scanUnits; p += CQ_UNIT_BYTES, i++) {
+      const u = decodeUnit(units, p);
+      maxPhyPulling = u.phyOffset;
+      if (nextPhyFileStart >= 0 && u.phyOffset < nextPhyFileStart) continue;
+      const inDisk = maxPhy - u.phyOffset > ctx.inMemoryBytes;
+      if (isBatchFull(ctx, u.size, maxMsgNums, result.bufferTotalSize, result.messageCount, inDisk)) break scan;
+      if (filter && !filter.isMatchedByConsumeQueue(u.tagsCode)) {
+        if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
+        continue;
+      }
+      const record = readForPull(ctx, u.phyOffset, u.size, units, p, maxMsgNums - result.messageCount, span);
+      if (!record) {
+        if (result.bufferTotalSize === 0) status = 'MESSAGE_WAS_REMOVING';
+        nextPhyFileStart = ctx.commitLog.rollNextFile(u.phyOffset);
+        continue;
+      }
+      // Assert after reading: a unit that does not lead to its own record is never served.
+      if (readMagic(record) !== MESSAGE_MAGIC_CODE || readTotalSize(record) !== u.size || readQueueOffset(record) !== offset + i) {
+        log.error(`getMessage: ${cq.topic}/${cq.queueId} unit ${offset + i} points at ${u.phyOffset}, which is not its record; skipped`);
+        continue;
+      }
+      if (filter?.isMatchedByCommitLog && !filter.isMatchedByCommitLog(record)) {
+        if (result.bufferTotalSize === 0) status = 'NO_MATCHED_MESSAGE';
+        continue;
+      }
+      result.buffers.push(record);
+      result.messageCount++;
+      result.bufferTotalSize += record.length;
+      status = 'FOUND';
+      nextPhyFileStart = -1;
+    }
+    // Next step of units, unless this one stopped at its segment's end.
+    const nextOffset = offset + i;
+    if (i >= scanUnits || nextOffset >= cq.maxOffset || nextOffset % (ctx.cqSegmentBytes / CQ_UNIT_BYTES) === 0) break;
+    base = i;
+    units = cq.readUnits(nextOffset, Math.min(scanUnits - i, CQ_READ_STEP_UNITS * 4));
+  }
+  result.status = status;
+  result.nextBeginOffset = offset + i;
+  result.suggestPullingFromSlave = maxPhy - maxPhyPulling > ctx.inMemoryBytes;
+}
+
+/**
+ * One record for a pull: from the recent cache, from the span read for an earlier record of this
+ * pull, or by reading a span covering this record and the next units' records (old data: one
+ * syscall for several records instead of one each).
+ */
+function readForPull(ctx: PullContext, phy: number, size: number, units: Buffer, p: number, wanted: number, span: { start: number; buf?: Buffer }): Buffer | undefined {
+  if (ctx.commitLog.isRecent(phy)) {
+    const r = ctx.commitLog.read(phy, size);
+    if (r) return r;
+  }
+  if (span.buf && phy >= span.start && phy + size <= span.start + span.buf.length) {
+    return span.buf.subarray(phy - span.start, phy - span.start + size);
+  }
+  let end = phy + size;
+  for (let q = p + CQ_UNIT_BYTES, k = 1; q + CQ_UNIT_BYTES <= units.length && k < wanted; q += CQ_UNIT_BYTES, k++) {
+    const u = decodeUnit(units, q);
+    const e = u.phyOffset + u.size;
+    if (u.phyOffset < phy || e - phy > PULL_SPAN_MAX_BYTES) break;
+    end = Math.max(end, e);
+  }
+  if (end === phy + size) return ctx.commitLog.read(phy, size);
+  const buf = ctx.commitLog.readSpan(phy, size, end - phy);
+  if (!buf) return undefined;
+  span.start = phy;
+  span.buf = buf;
+  return buf.subarray(0, size);
+}
+
+/** DefaultMessageStore#isTheBatchFull. */
+function isBatchFull(ctx: PullContext, sizePy: number, maxMsgNums: number, bufferTotal: number, messageTotal: number, inDisk: boolean): boolean {
+  if (bufferTotal === 0 || messageTotal === 0) return false;
+  if (maxMsgNums <= messageTotal) return true;
+  const c = ctx.config;
+  if (inDisk) {
+    return bufferTotal + sizePy > c.maxTransferBytesOnMessageInDisk || messageTotal > c.maxTransferCountOnMessageInDisk - 1;
+  }
+  return bufferTotal + sizePy > c.maxTransferBytesOnMessageInMemory || messageTotal > c.maxTransferCountOnMessageInMemory - 1;
+}
