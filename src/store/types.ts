@@ -130,4 +130,6 @@ export interface MessageStore {
   queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): QueryMessageResult;
   /** Store figures for GET_BROKER_RUNTIME_INFO and diagnostics, as strings (like the Java runtime table). */
   getRuntimeInfo(): Record<string, string>;
+  /** DELETE_EXPIRED_COMMITLOG: delete expired CommitLog segments on the next retention runs, whatever the hour. */
+  executeDeleteFilesManually(): void;
 }
