@@ -26,6 +26,12 @@ const CLIENTS: Array<{ label: string; version: JavaClientVersion; jvmArgs: strin
   { label: 'Java 4.9.8', version: '4.9.8', jvmArgs: [], scenarios: JAVA_SCENARIOS },
   // Heartbeat v2 (opt-in in 5.x): after a full beat the client sends beats without subscriptions
   // (withoutSub) once the broker answered IS_SUPPORT_HEART_BEAT_V2; consumers must keep working either way.
+  // ROCKETMQ binary headers: 5.x's fast-encoded headers (SendMessageRequestHeaderV2, PullMessageRequestHeader
+  // with bname and the 5.x additions) instead of JSON extFields.
+  {
+    label: 'Java 5.3.3 ROCKETMQ headers', version: '5.3.3', jvmArgs: ['-Drocketmq.serialize.type=ROCKETMQ'],
+    scenarios: ['send-sync', 'send-batch', 'push-clustering', 'orderly', 'retry', 'transaction', 'lite-pull'],
+  },
   { label: 'Java 5.3.3 heartbeat v2', version: '5.3.3', jvmArgs: ['-Dcom.rocketmq.heartbeat.v2=true'], scenarios: ['push-clustering', 'orderly'] },
 ];
 
