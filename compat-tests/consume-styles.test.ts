@@ -72,7 +72,7 @@ const targets = [
     name: 'Apache RocketMQ 4.9.7',
     enabled: process.env.COMPAT_APACHE === '1',
     main: () => startApacheRocketMQ({ brokerConf: { enablePropertyFilter: true } }),
-    second: () => startApacheRocketMQ(),
+    second: () => startApacheRocketMQ({ brokerConf: { enablePropertyFilter: false } }),
     secondScenarios: ['filter-sql92-disabled'] as readonly string[],
   },
 ];
