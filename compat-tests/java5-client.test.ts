@@ -63,7 +63,9 @@ for (const target of targets) {
 
     for (const client of CLIENTS) {
       for (const scenario of client.scenarios) {
-        it(`${client.label}: ${scenario}`, async () => {
+        // The 4.9.x broker has no LITE_PULL_MESSAGE (361), which the 5.x lite pull consumer sends: nothing to validate there.
+        const notOnApache = scenario === 'lite-pull' && client.version === '5.3.3' && target.name.startsWith('Apache');
+        it.skipIf(notOnApache)(`${client.label}: ${scenario}`, async () => {
           if (!server) throw new Error('server did not start');
           const r = await runJava5Scenario(scenario, server.namesrvAddr, { clientVersion: client.version, jvmArgs: client.jvmArgs });
           recordMatrix({ client: client.label, server: target.name, scenario, passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
