@@ -179,6 +179,8 @@ describe('SQL92 switch off', () => {
       const res = await client.invoke(off.brokerAddr, pull('g', 'SqlT', 0, { expr: 'a = 1', type: 'SQL92' }), TIMEOUT_MS);
       expect(res.code).toBe(ResponseCode.SYSTEM_ERROR);
       expect(res.remark).toBe('The broker does not support consumer to filter message by SQL92');
+      const bad = await client.invoke(off.brokerAddr, pull('g', 'SqlT', 0, { expr: 'a =', type: 'SQL92' }), TIMEOUT_MS);
+      expect(bad.code).toBe(ResponseCode.SYSTEM_ERROR);
     } finally {
       await off.stop();
     }

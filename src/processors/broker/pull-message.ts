@@ -87,7 +87,8 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   if (hasSubscription) {
     sub = buildSubscriptionData(topic, h?.subscription, h?.expressionType);
     sub.subVersion = subVersion;
-    if (!isTagType(sub.expressionType)) {
+    // With the switch off the SQL92 refusal below comes first, as on the Java broker.
+    if (!isTagType(sub.expressionType) && ctx.config.enablePropertyFilter) {
       filterData = buildFilterData(topic, group, sub.subString, sub.expressionType, subVersion);
       // Java's broker would pass everything here (ConsumerFilterManager.build returns null, the assert is off);
       // the issue asks for a refusal, with the reason.
@@ -124,7 +125,8 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   };
   let response: RemotingCommand | null;
   if (code === ResponseCode.SUCCESS) {
-    ctx.stats.incGet(group, topic, r.messageCount);
+    ctx.stats.incGet(group, topic, r.messageCount, r.bufferTotalSize);
+    ctx.stats.notePullOffset(group, topic, queueId, r.nextBeginOffset);
     response = createResponse(req, code, r.status, ext, r.buffers);
   } else if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && hasSuspend) {
     const timeoutMillis = ctx.config.longPollingEnable ? suspendTimeoutMillis : ctx.config.shortPollingTimeMills;
