@@ -13,19 +13,19 @@ import path from 'node:path';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import {
-  MESSAGE_MAGIC_CODE, encodeRecord, isDispatchedType, propertyOf, planRecord, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag,
-  recordSpans, type RecordPlan,
+  encodeRecord, isDispatchedType, planRecord, propertyOf, readStoreTimestamp, type RecordPlan,
 } from '../codec/message-record.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
-import { CommitLog, type ScannedRecord } from './commit-log.js';
-import { ConsumeQueue, CQ_UNIT_BYTES, cqSegmentBytes, decodeUnit } from './consume-queue.js';
-import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels, tagsCodeOf } from './dispatch-info.js';
+import { CommitLog } from './commit-log.js';
+import { ConsumeQueue, cqSegmentBytes } from './consume-queue.js';
+import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels } from './dispatch-info.js';
 import { FsStoreFiles, type StoreFiles } from './store-files.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { IndexService } from './index-service.js';
 import { CleanService, type CleanRunResult } from './clean-service.js';
 import { GroupCommit } from './group-commit.js';
 import { collectMessages, pullContext, type PullContext } from './get-message.js';
+import { Redispatcher, chooseScanStart } from './store-recovery.js';
 import type {
   ArrivalListener, GetMessageResult, MessageFilter, MessageInner, MessageStore, PutMessageResult,
   QueryMessageResult,
@@ -160,13 +160,15 @@ export class DefaultMessageStore implements MessageStore {
     this.commitLog.load();
     const damaged = this.loadQueues(this.logFileEnd());
     this.index?.load(crashed, this.logFileEnd());
-    const scanFrom = this.scanStart(crashed, damaged);
-    const verify = crashed || damaged.length > 0;
-    const touched = new Set<QueueState>();
-    const cursors = new Map<QueueState, UnitCursor>();
-    const res = this.commitLog.recover(scanFrom, this.maxRecordBytes(), (r) => this.redispatch(r, touched, verify ? cursors : undefined));
-    for (const q of touched) q.cq.writePending();
-    this.index?.writePending();
+    const scanFrom = chooseScanStart(this.commitLog, this.checkpoint, crashed, this.index !== undefined, damaged.map((q) => q.cq));
+    const redispatcher = new Redispatcher({
+      queue: (topic, queueId) => this.queueState(topic, queueId, true)!.cq,
+      index: this.index,
+      delayLevels: this.delayLevels,
+    }, crashed || damaged.length > 0);
+    const res = this.commitLog.recover(scanFrom, this.maxRecordBytes(), (r) => redispatcher.onRecord(r));
+    redispatcher.finish();
+    this.lastStoreTimestamp = Math.max(this.lastStoreTimestamp, redispatcher.maxStoreTimestamp);
     this.index?.truncateByLogEnd(res.end);
     let cut = 0;
     for (const q of this.allQueues()) {
@@ -182,43 +184,9 @@ export class DefaultMessageStore implements MessageStore {
     log.info(
       `store: ${crashed ? 'abnormal' : 'normal'} recovery of ${this.rootDir} took ${(performance.now() - t0).toFixed(1)} ms: ` +
       `log [${this.commitLog.minOffset}, ${res.end}), scanned ${res.records} records (${(res.scannedBytes / 1048576).toFixed(1)} MiB) ` +
-      `from segment ${scanFrom + 1}/${this.commitLog.segments.length}, ${touched.size} queues re-dispatched, ` +
+      `from segment ${scanFrom + 1}/${this.commitLog.segments.length}, ${redispatcher.touched.size} queues re-dispatched, ` +
       `${cut} dangling units cut, ${damaged.length} damaged queues, ${this.queueCount()} queues`,
     );
-  }
-
-  /**
-   * Where recovery starts reading the log. After a clean shutdown everything was synced, so only the
-   * last segment is read to find the end (CommitLog#recoverNormally reads the last three; we verify
-   * the last). After a crash (CommitLog#recoverAbnormally, isMappedFileMatchedRecover): the last
-   * segment whose first record is no newer than the checkpoint's durable point minus 3 s; no
-   * checkpoint ⇒ the first segment. Either way no later than the end of any queue whose tail was cut.
-   */
-  private scanStart(crashed: boolean, damaged: QueueState[]): number {
-    const segs = this.commitLog.segments;
-    if (segs.length === 0) return 0;
-    let from = 0;
-    if (!crashed && this.checkpoint.existed) {
-      from = segs.length - 1;
-    } else if (this.checkpoint.existed) {
-      const min = this.checkpoint.minTimestamp(this.index !== undefined);
-      for (let i = segs.length - 1; i >= 0; i--) {
-        const head = Buffer.alloc(76);
-        const n = segs[i].file.read(head, 0, head.length, 0);
-        if (n < 64 || head.readInt32BE(4) !== MESSAGE_MAGIC_CODE) continue;
-        const t = readStoreTimestamp(head);
-        if (t !== 0 && t <= min) {
-          from = i;
-          break;
-        }
-      }
-    }
-    for (const q of damaged) {
-      const end = q.cq.maxPhysicEnd;
-      const i = segs.findIndex((sg) => end >= sg.start && end < sg.start + this.config.mappedFileSizeCommitLog);
-      from = Math.min(from, i < 0 ? (end < segs[0].start ? 0 : from) : i);
-    }
-    return from;
   }
 
   async shutdown(): Promise<void> {
@@ -711,44 +679,6 @@ export class DefaultMessageStore implements MessageStore {
     return damaged;
   }
 
-  /**
-   * Recovery: puts back a scanned record's unit when its queue does not have it yet. With `cursors`
-   * (after a crash or a damaged queue) units the queue already has are checked against the record:
-   * one that points elsewhere means the queue is wrong from there on, so it is cut and rebuilt.
-   */
-  private redispatch(r: ScannedRecord, touched: Set<QueueState>, cursors?: Map<QueueState, UnitCursor>): void {
-    const sysFlag = readSysFlag(r.buf, r.pos);
-    const spans = recordSpans(r.buf, r.pos, r.pos + r.size)!;
-    const topic = r.buf.toString('utf8', spans.topicStart, spans.topicStart + spans.topicLength);
-    if (this.index) {
-      const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
-      this.index.build(topic, props, sysFlag, r.offset, readStoreTimestamp(r.buf, r.pos));
-    }
-    if (!isDispatchedType(sysFlag)) return;
-    const queueId = readQueueId(r.buf, r.pos);
-    const q = this.queueState(topic, queueId, true)!;
-    const queueOffset = readQueueOffset(r.buf, r.pos);
-    if (r.offset < q.cq.maxPhysicEnd) {
-      if (!cursors || queueOffset < q.cq.minOffset) return;
-      const u = unitFromCursor(cursors, q, queueOffset);
-      if (u && u.phyOffset === r.offset && u.size === r.size) return;
-      log.warn(`recovery: ${topic}/${queueId} unit ${queueOffset} does not point at its record ${r.offset}; rebuilding the queue from there`);
-      cursors.delete(q);
-      q.cq.writePending();
-      q.cq.truncateTo(queueOffset);
-    } else if (queueOffset < q.cq.maxOffset) {
-      log.warn(`recovery: ${topic}/${queueId} has units past ${queueOffset} that the log does not; cutting them`);
-      cursors?.delete(q);
-      q.cq.writePending();
-      q.cq.truncateTo(queueOffset);
-    }
-    const storeTimestamp = readStoreTimestamp(r.buf, r.pos);
-    const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
-    q.cq.append(queueOffset, r.offset, r.size, tagsCodeOf(this.delayLevels, topic, props, storeTimestamp));
-    touched.add(q);
-    if (storeTimestamp > this.lastStoreTimestamp) this.lastStoreTimestamp = storeTimestamp;
-  }
-
   /** For the broker's runtime info and tests. */
   getRuntimeInfo(): Record<string, string> {
     return {
@@ -767,21 +697,4 @@ export class DefaultMessageStore implements MessageStore {
       lastRecoveryAbnormal: String(this.lastRecovery.crashed),
     };
   }
-}
-
-/** Recovery reads a queue's units in runs, not one syscall per record. */
-interface UnitCursor {
-  first: number;
-  units: Buffer;
-}
-
-function unitFromCursor(cursors: Map<QueueState, UnitCursor>, q: QueueState, offset: number): ReturnType<typeof decodeUnit> | undefined {
-  let c = cursors.get(q);
-  if (!c || offset < c.first || (offset - c.first) * CQ_UNIT_BYTES >= c.units.length) {
-    const units = q.cq.readUnits(offset, 1024);
-    if (!units) return undefined;
-    c = { first: offset, units };
-    cursors.set(q, c);
-  }
-  return decodeUnit(c.units, (offset - c.first) * CQ_UNIT_BYTES);
 }
