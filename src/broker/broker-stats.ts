@@ -71,6 +71,21 @@ export class BrokerStats {
     if (bytes > 0) this.sets.get(StatsName.GROUP_GET_SIZE)!.add(k, bytes, 1);
   }
 
+  /** Next offset handed to the group by its last successful pull, per topic@group and queue (5.x pullOffset). */
+  private readonly pullOffsets = new Map<string, Map<number, number>>();
+
+  notePullOffset(group: string, topic: string, queueId: number, nextOffset: number): void {
+    const k = `${topic}@${group}`;
+    let m = this.pullOffsets.get(k);
+    if (!m) this.pullOffsets.set(k, (m = new Map()));
+    m.set(queueId, nextOffset);
+  }
+
+  /** -1 if the group never pulled messages from the queue since the broker started. */
+  pullOffset(group: string, topic: string, queueId: number): number {
+    return this.pullOffsets.get(`${topic}@${group}`)?.get(queueId) ?? -1;
+  }
+
   /** BrokerStatsManager#tpsGroupGetNums: the group's pull rate on a topic over the last minute. */
   groupGetTps(group: string, topic: string): number {
     return this.sets.get(StatsName.GROUP_GET_NUMS)!.get(`${topic}@${group}`)?.inMinute().tps ?? 0;
@@ -78,6 +93,10 @@ export class BrokerStats {
 
   /** Drop a deleted topic's or group's counters (BrokerStatsManager#onTopicDeleted / onGroupDeleted). */
   forget(topic?: string, group?: string): void {
+    for (const k of [...this.pullOffsets.keys()]) {
+      const at = k.lastIndexOf('@');
+      if (k.slice(0, at) === topic || k.slice(at + 1) === group) this.pullOffsets.delete(k);
+    }
     for (const set of this.sets.values()) {
       set.delete((k) => {
         const at = k.lastIndexOf('@');

@@ -89,8 +89,8 @@ interface OffsetWrapper {
   consumerOffset: number;
   lastTimestamp: number;
   /**
-   * 5.x only (mqadmin 5.x prints pullOffset - consumerOffset as #Inflight). We do not track the
-   * offsets served to pulls separately, so we report the committed offset: Inflight reads 0.
+   * 5.x only: the next offset handed out by the group's last pull (never below the committed
+   * offset); mqadmin 5.x prints pullOffset - consumerOffset as #Inflight. 4.9 tools ignore it.
    */
   pullOffset: number;
 }
@@ -104,7 +104,8 @@ export function consumeOffsets(ctx: BrokerContext, group: string, topic: string,
     const t = ctx.store.getMessageStoreTimeStamp(topic, queueId, consumerOffset - 1);
     if (t > 0) lastTimestamp = t;
   }
-  return { brokerOffset, consumerOffset, lastTimestamp, pullOffset: consumerOffset };
+  const pullOffset = Math.max(consumerOffset, ctx.stats.pullOffset(group, topic, queueId));
+  return { brokerOffset, consumerOffset, lastTimestamp, pullOffset };
 }
 
 /** GET_BROKER_CONSUME_STATS (317): ConsumeStatsList over every subscription group (brokerConsumeStats). */
