@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerContext } from './broker-context.js';
 import { CURRENT_VERSION, CURRENT_VERSION_DESC } from '../protocol/version.js';
-import { formatJavaDouble } from '../codec/fastjson.js';
+import { formatJavaDouble, parseFastJson } from '../codec/fastjson.js';
+import { TopicValidator } from './topic-validator.js';
 import { readStoreTimestamp } from '../codec/message-record.js';
 
 /** StoreStatsService windows for the "10 s, 1 min, 10 min" TPS triples. */
@@ -53,6 +54,11 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   put('commitLogDiskRatio', formatJavaDouble(commitLogRatio));
   put('consumeQueueDiskRatio', formatJavaDouble(diskUsedRatio(path.join(config.storePathRootDir, 'consumequeue'))));
   put('earliestMessageTimeStamp', earliestMessageTime(ctx, minPhy, maxPhy));
+  // ScheduleMessageService#buildRunningStats: per delay level "delivered offset,queue max offset".
+  const table = (parseFastJson(ctx.schedule.encode()) as { offsetTable?: Map<number, number> | Record<string, number> }).offsetTable ?? {};
+  for (const [level, offset] of table instanceof Map ? table : Object.entries(table)) {
+    put(`scheduleMessageOffset_${level}`, `${offset},${store.getMaxOffsetInQueue(TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, Number(level) - 1)}`);
+  }
   put('dispatchBehindBytes', 0);
   put('pageCacheLockTimeMills', 0);
 

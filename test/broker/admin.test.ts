@@ -122,6 +122,8 @@ describe('runtime info, stats items, config', () => {
     expect(ratio).toBeGreaterThan(0);
     expect(ratio).toBeLessThan(1);
     expect(Number(table.earliestMessageTimeStamp)).toBeGreaterThan(0); // messages were put above
+    // Delay levels that delivered anything: "delivered offset,max offset" (ScheduleMessageService#buildRunningStats).
+    for (const [k, v] of Object.entries(table)) if (k.startsWith('scheduleMessageOffset_')) expect(v).toMatch(/^\d+,\d+$/);
   });
 
   it('VIEW_BROKER_STATS_DATA: SYSTEM_ERROR for an unknown item, else minute/hour/day snapshots', async () => {
