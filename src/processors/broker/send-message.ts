@@ -34,13 +34,27 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
   if (queueId < 0) queueId = Math.floor(Math.random() * 0x7fffffff) % Math.max(1, topicConfig.writeQueueNums);
 
   const body = requestBody(req) ?? Buffer.alloc(0);
+  if (body.length > ctx.config.maxMessageSize) {
+    return fail(ResponseCode.MESSAGE_ILLEGAL, `the message body size over max value, MAX: ${ctx.config.maxMessageSize}`);
+  }
   const bornHost = { ip: conn.remoteAddress, port: conn.socket.remotePort ?? 0 };
+  const inner = (flag: number, msgBody: Buffer, props: string): MessageInner => ({
+    topic: header.topic,
+    queueId,
+    flag,
+    body: msgBody,
+    propertiesString: props,
+    tagsCode: tagsCode(getProperty(props, MessageConst.PROPERTY_TAGS)),
+    sysFlag: header.sysFlag,
+    bornTimestamp: header.bornTimestamp,
+    bornHost,
+    storeHost: ctx.storeHost,
+    reconsumeTimes: header.reconsumeTimes,
+    preparedTransactionOffset: 0,
+  });
   const clusterName = ctx.config.brokerClusterName;
   let result;
   if (req.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
-    if (body.length > ctx.config.maxMessageSize) {
-      return fail(ResponseCode.MESSAGE_ILLEGAL, `the message body size over max value, MAX: ${ctx.config.maxMessageSize}`);
-    }
     if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return fail(ResponseCode.MESSAGE_ILLEGAL, 'batch request does not support retry group ' + header.topic);
     // CommitLog#asyncPutMessages: a batch can be neither transactional nor delayed.
     const batchRefusal = refuseSpecialBatch(header);
@@ -52,43 +66,9 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
       return fail(ResponseCode.MESSAGE_ILLEGAL, `the batch message is malformed: ${(e as Error).message}`);
     }
     if (items.length === 0) return fail(ResponseCode.MESSAGE_ILLEGAL, 'the batch message is empty');
-    const msgs: MessageInner[] = items.map((it) => {
-      const props = storedProperties(it.properties, header.properties, clusterName);
-      return {
-        topic: header.topic,
-        queueId,
-        flag: it.flag,
-        body: it.body,
-        propertiesString: props,
-        tagsCode: tagsCode(getProperty(props, MessageConst.PROPERTY_TAGS)),
-        sysFlag: header.sysFlag,
-        bornTimestamp: header.bornTimestamp,
-        bornHost,
-        storeHost: ctx.storeHost,
-        reconsumeTimes: header.reconsumeTimes,
-        preparedTransactionOffset: 0,
-      };
-    });
-    result = await ctx.store.putMessages(msgs);
+    result = await ctx.store.putMessages(items.map((it) => inner(it.flag, it.body, storedProperties(it.properties, header.properties, clusterName))));
   } else {
-    if (body.length > ctx.config.maxMessageSize) {
-      return fail(ResponseCode.MESSAGE_ILLEGAL, `the message body size over max value, MAX: ${ctx.config.maxMessageSize}`);
-    }
-    const props = storedProperties(header.properties, undefined, clusterName);
-    const msg: MessageInner = {
-      topic: header.topic,
-      queueId,
-      flag: header.flag,
-      body,
-      propertiesString: props,
-      tagsCode: tagsCode(getProperty(props, MessageConst.PROPERTY_TAGS)),
-      sysFlag: header.sysFlag,
-      bornTimestamp: header.bornTimestamp,
-      bornHost,
-      storeHost: ctx.storeHost,
-      reconsumeTimes: header.reconsumeTimes,
-      preparedTransactionOffset: 0,
-    };
+    const msg = inner(header.flag, body, storedProperties(header.properties, undefined, clusterName));
     const put = await putSingleMessage(ctx, req, header, msg);
     if ('code' in put) return fail(put.code, put.remark);
     result = put;
