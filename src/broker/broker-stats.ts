@@ -29,6 +29,13 @@ export class BrokerStats {
   readonly groupGet = new Map<string, number>();
   private putSamples: Array<[number, number]> = [];
   private getSamples: Array<[number, number]> = [];
+  /** Store reads (getMessage calls) that found messages / found none (StoreStatsService found/miss). */
+  getFoundTimes = 0;
+  getMissTimes = 0;
+  /** Slowest single store read since boot, in ms (getMessageEntireTimeMax). */
+  getMessageTimeMaxMs = 0;
+  private foundSamples: Array<[number, number]> = [];
+  private missSamples: Array<[number, number]> = [];
   private timer?: NodeJS.Timeout;
   readonly bootTimestamp = Date.now();
 
@@ -127,6 +134,10 @@ export class BrokerStats {
     const now = Date.now();
     this.putSamples.push([now, this.putTotal]);
     this.getSamples.push([now, this.getTotal]);
+    this.foundSamples.push([now, this.getFoundTimes]);
+    this.missSamples.push([now, this.getMissTimes]);
+    if (this.foundSamples.length > 601) this.foundSamples.shift();
+    if (this.missSamples.length > 601) this.missSamples.shift();
     // keep 10 minutes of one-second samples
     if (this.putSamples.length > 601) this.putSamples.shift();
     if (this.getSamples.length > 601) this.getSamples.shift();
@@ -139,6 +150,21 @@ export class BrokerStats {
 
   getTps(windowSec: number): number {
     return rate(this.getSamples, windowSec);
+  }
+
+  /** One store read by a pull: whether it found messages and how long it took. */
+  noteGetMessage(found: boolean, elapsedMs: number): void {
+    if (found) this.getFoundTimes++;
+    else this.getMissTimes++;
+    if (elapsedMs > this.getMessageTimeMaxMs) this.getMessageTimeMaxMs = elapsedMs;
+  }
+
+  getFoundTps(windowSec: number): number {
+    return rate(this.foundSamples, windowSec);
+  }
+
+  getMissTps(windowSec: number): number {
+    return rate(this.missSamples, windowSec);
   }
 }
 

@@ -41,7 +41,11 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   put('getTransferedTps', tpsTriple((w) => stats.getTps(w)));
   // 5.x spells it correctly and its clusterList reads only this spelling.
   put('getTransferredTps', tpsTriple((w) => stats.getTps(w)));
-  put('getTotalTps', tpsTriple((w) => stats.getTps(w)));
+  // Store reads (pull requests served, incl. long-poll re-checks): found, missed, both.
+  put('getFoundTps', tpsTriple((w) => stats.getFoundTps(w)));
+  put('getMissTps', tpsTriple((w) => stats.getMissTps(w)));
+  put('getTotalTps', tpsTriple((w) => stats.getFoundTps(w) + stats.getMissTps(w)));
+  put('getMessageEntireTimeMax', stats.getMessageTimeMaxMs);
 
   // DefaultMessageStore
   const minPhy = store.getMinPhyOffset();

@@ -112,7 +112,7 @@ describe('runtime info, stats items, config', () => {
     const r = await invoke(createRequest(RequestCode.GET_BROKER_RUNTIME_INFO));
     const table = (parseFastJson(bodyText(r)) as { table: Record<string, string> }).table;
     expect(table.brokerVersionDesc).toBe('V4_9_8');
-    for (const k of ['putTps', 'getTransferedTps', 'getTransferredTps']) expect(table[k]).toMatch(/^\S+ \S+ \S+$/);
+    for (const k of ['putTps', 'getTransferedTps', 'getTransferredTps', 'getFoundTps', 'getMissTps', 'getTotalTps']) expect(table[k]).toMatch(/^\S+ \S+ \S+$/);
     for (const k of ['sendThreadPoolQueueSize', 'pullThreadPoolQueueSize', 'sendThreadPoolQueueHeadWaitTimeMills', 'pullThreadPoolQueueHeadWaitTimeMills',
       'pageCacheLockTimeMills', 'earliestMessageTimeStamp', 'msgPutTotalYesterdayMorning', 'msgPutTotalTodayMorning', 'msgPutTotalTodayNow',
       'msgGetTotalYesterdayMorning', 'msgGetTotalTodayMorning', 'msgGetTotalTodayNow', 'commitLogMaxOffset']) {

@@ -115,7 +115,9 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   }
   const filter: MessageFilter = buildMessageFilter(sub, filterData);
 
+  const getStartMs = Date.now();
   const r = ctx.store.getMessage(group, topic, queueId, queueOffset, maxMsgNums, filter);
+  ctx.stats.noteGetMessage(r.status === 'FOUND', Date.now() - getStartMs);
   const code = statusToCode(r.status, queueOffset);
   const ext = {
     suggestWhichBrokerId: '0',
