@@ -30,7 +30,7 @@ final class Kit {
     static final long CONSUME_TIMEOUT_MS = 40_000;
     static final long ALLOCATION_TIMEOUT_MS = 30_000;
     static final String TAG = "TagA";
-    /** A property with a non-ASCII value and one with separators-adjacent text, to catch property-string mangling. */
+    /** A property with a non-ASCII value: catches property-string and header encoding mangling. */
     static final String PROP_TEXT = "värde ü 中";
 
     static String clientVersion() {
