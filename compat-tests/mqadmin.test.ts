@@ -347,7 +347,7 @@ for (const target of targets) describe.skipIf(!target.enabled)(`mqadmin 4.9.8 an
         await until('writable route', () => attempt('topicRoute', '-t', topic), (o) => routePerm(o) === 6, 20_000, 1_000);
       }, TEST_TIMEOUT_MS);
 
-      it('namesrv: wipeWritePerm/addWritePerm, updateKvConfig/deleteKvConfig; broker: cleanExpiredCQ', async () => {
+      it('namesrv: wipeWritePerm/addWritePerm, updateKvConfig/deleteKvConfig; broker: cleanExpiredCQ, cleanUnusedTopic, deleteExpiredCommitLog, brokerConsumeStats', async () => {
         const wipe = await run('wipeWritePerm', '-b', BROKER);
         expect(wipe).toMatch(new RegExp(`wipe write perm of broker\\[${BROKER}\\] in name server\\[${server.namesrvAddr.replace(/\./g, '\\.')}\\] OK, [1-9]\\d*`));
         expect(routePerm(await run('topicRoute', '-t', topic))).toBe(4);
@@ -362,6 +362,12 @@ for (const target of targets) describe.skipIf(!target.enabled)(`mqadmin 4.9.8 an
         expect(fs.readFileSync(kvFile, 'utf8')).not.toContain('"answer"');
 
         expect(await run('cleanExpiredCQ', '-c', CLUSTER)).toContain('success');
+        expect(await run('cleanUnusedTopic', '-c', CLUSTER)).toContain('success');
+        expect(await run('deleteExpiredCommitLog', '-c', CLUSTER)).toContain('success');
+        // GET_BROKER_CONSUME_STATS: every group's progress on this broker.
+        const consumeStats = await run('brokerConsumeStats', '-b', server.brokerAddr);
+        expect(consumeStats).toMatch(new RegExp(`${topic}\\s+${group}\\s+${BROKER}\\s+0\\s`));
+        expect(consumeStats).toMatch(/Diff Total: \d+/);
       }, TEST_TIMEOUT_MS);
 
       it('resetOffsetByTime rewinds the online consumer, which consumes everything again', async () => {

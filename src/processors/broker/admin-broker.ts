@@ -163,6 +163,13 @@ export function cleanUnusedTopic(ctx: BrokerContext, req: RemotingCommand): Remo
   return createResponse(req, ResponseCode.SUCCESS);
 }
 
+/** DELETE_EXPIRED_COMMITLOG (329): run the CommitLog retention now instead of at deleteWhen (executeDeleteFilesManually). */
+export function deleteExpiredCommitLog(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  log.warn('broker: deleteExpiredCommitLog requested');
+  ctx.store.executeDeleteFilesManually();
+  return createResponse(req, ResponseCode.SUCCESS);
+}
+
 function queueIdsOnDisk(ctx: BrokerContext, topic: string): number[] {
   try {
     return fs

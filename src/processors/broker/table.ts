@@ -21,6 +21,7 @@ import {
 import { getTopicStatsInfo, queryConsumeTimeSpan, getSystemTopicListFromBroker, getTopicConfig } from './admin-topic.js';
 import {
   getBrokerRuntimeInfo, getBrokerConfig, updateBrokerConfig, viewBrokerStatsData, cleanExpiredConsumeQueue, cleanUnusedTopic,
+  deleteExpiredCommitLog,
 } from './admin-broker.js';
 import { getConsumerRunningInfo, consumeMessageDirectly } from './admin-client-relay.js';
 
@@ -77,6 +78,7 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.VIEW_BROKER_STATS_DATA, processor: viewBrokerStatsData, required: ['statsName', 'statsKey'] },
   { code: C.CLEAN_EXPIRED_CONSUMEQUEUE, processor: cleanExpiredConsumeQueue },
   { code: C.CLEAN_UNUSED_TOPIC, processor: cleanUnusedTopic },
+  { code: C.DELETE_EXPIRED_COMMITLOG, processor: deleteExpiredCommitLog },
   { code: C.GET_CONSUMER_RUNNING_INFO, processor: getConsumerRunningInfo, required: ['consumerGroup', 'clientId'] },
   { code: C.CONSUME_MESSAGE_DIRECTLY, processor: consumeMessageDirectly, required: ['consumerGroup'] },
 ];
