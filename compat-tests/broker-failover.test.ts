@@ -7,13 +7,18 @@
  * NameServer drops broker-b from the route, broker-b's backlog is consumed after it returns, and no
  * acknowledged message is lost.
  *
+ * The Go client runs the same scenario (compat-tests/go failover.go); it needs more send retries than the
+ * Java client (see there) and up to ~50 s to notice a route change, since its route poll is fixed at 30 s.
+ *
  * The NameServer's expiry is shortened (brokerChannelExpiredTime) so a broker that stopped registering
  * without closing its connection would also be dropped within seconds; a SIGKILL closes it, which drops
  * broker-b at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, finishGoScenario, startGoScenario, type GoScenarios } from '../test/support/go.js';
+import type { Tracked } from '../test/support/processes.js';
 import { disposeAll, ourBroker, ourNamesrv, type Node } from '../test/support/cluster.js';
 import { describeJava5Failure, finishJava5Scenario, java5Classpath, startJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
 import { recordMatrix } from '../test/support/matrix.js';
@@ -39,34 +44,74 @@ describe('two of our brokers, broker-b killed and restarted', () => {
     if (controlDir) removeDir(controlDir);
   }, TEST_TIMEOUT_MS);
 
+  /** Answers the scenario's AWAIT lines: SIGKILL broker-b, later start it again on the same store. */
+  async function drive(proc: Tracked, setup: { b: Node }, onFail: (err: Error) => void): Promise<boolean> {
+    try {
+      await proc.waitFor([/^INFO AWAIT killed-b$/m], PHASE_TIMEOUT_MS);
+      await setup.b.kill();
+      fs.writeFileSync(path.join(controlDir, 'killed-b'), '');
+      await proc.waitFor([/^INFO AWAIT restarted-b$/m], PHASE_TIMEOUT_MS);
+      await setup.b.start();
+      fs.writeFileSync(path.join(controlDir, 'restarted-b'), '');
+      return true;
+    } catch (err) {
+      await proc.kill();
+      onFail(err as Error);
+      return false;
+    }
+  }
+
+  async function startCluster(): Promise<{ namesrvAddr: string; b: Node }> {
+    const namesrv = await ourNamesrv(NAMESRV_CONF);
+    nodes.push(namesrv);
+    nodes.push(await ourBroker('broker-a', namesrv.addr, BROKER_CONF));
+    const b = await ourBroker('broker-b', namesrv.addr, BROKER_CONF);
+    nodes.push(b);
+    controlDir = makeTempDir('rocketmq-ts-failover');
+    return { namesrvAddr: namesrv.addr, b };
+  }
+
+  const serverTail = () => nodes.map((n) => `--- ${n.kind}\n${n.output().slice(-2500)}`).join('\n');
+
   for (const client of CLIENTS) {
     it(`Java ${client}: producers and consumers ride through broker-b's crash`, async () => {
       await java5Classpath(client);
-      const namesrv = await ourNamesrv(NAMESRV_CONF);
-      nodes.push(namesrv);
-      const a = await ourBroker('broker-a', namesrv.addr, BROKER_CONF);
-      nodes.push(a);
-      const b = await ourBroker('broker-b', namesrv.addr, BROKER_CONF);
-      nodes.push(b);
-      controlDir = makeTempDir('rocketmq-ts-failover');
+      const cluster = await startCluster();
       const started = Date.now();
-      const { jvm, dir } = await startJava5Scenario('failover', namesrv.addr, { clientVersion: client, args: [controlDir] });
-      const serverTail = () => nodes.map((n) => `--- ${n.kind}\n${n.output().slice(-2500)}`).join('\n');
-      try {
-        await jvm.waitFor([/^INFO AWAIT killed-b$/m], PHASE_TIMEOUT_MS);
-        await b.kill();
-        fs.writeFileSync(path.join(controlDir, 'killed-b'), '');
-        await jvm.waitFor([/^INFO AWAIT restarted-b$/m], PHASE_TIMEOUT_MS);
-        await b.start();
-        fs.writeFileSync(path.join(controlDir, 'restarted-b'), '');
-      } catch (err) {
-        await jvm.kill();
-        recordMatrix({ client: `Java ${client}`, server: SERVER_LABEL, scenario: 'failover', passed: false, verdict: String(err).slice(0, 400), tookMs: Date.now() - started });
-        throw new Error(`${(err as Error).message}\n${serverTail()}`);
-      }
+      const { jvm, dir } = await startJava5Scenario('failover', cluster.namesrvAddr, { clientVersion: client, args: [controlDir] });
+      const driven = await drive(jvm, cluster, (err) => {
+        recordMatrix({ client: `Java ${client}`, server: SERVER_LABEL, scenario: 'failover', passed: false, verdict: err.message.slice(0, 400), tookMs: Date.now() - started });
+        throw new Error(`${err.message}\n${serverTail()}`);
+      });
+      if (!driven) return;
       const r = await finishJava5Scenario('failover', client, jvm, dir, started, SCENARIO_TIMEOUT_MS);
       recordMatrix({ client: `Java ${client}`, server: SERVER_LABEL, scenario: 'failover', passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
       expect(r.passed, describeJava5Failure(r, serverTail())).toBe(true);
     }, TEST_TIMEOUT_MS);
   }
+
+  describe('Go client', () => {
+    let go: GoScenarios | undefined;
+
+    beforeAll(async () => {
+      go = await buildGoScenarios();
+    }, GO_BUILD_TIMEOUT_MS);
+
+    afterAll(() => go?.dispose());
+
+    it('Go: producers and consumers ride through broker-b\'s crash', async () => {
+      if (!go) throw new Error('Go build missing');
+      const cluster = await startCluster();
+      const running = startGoScenario(go, 'failover', cluster.namesrvAddr, [controlDir]);
+      const label = go.clientLabel;
+      const driven = await drive(running.proc, cluster, (err) => {
+        recordMatrix({ client: label, server: SERVER_LABEL, scenario: 'failover', passed: false, verdict: err.message.slice(0, 400), tookMs: Date.now() - running.startedMs });
+        throw new Error(`${err.message}\n${serverTail()}`);
+      });
+      if (!driven) return;
+      const r = await finishGoScenario(running, SCENARIO_TIMEOUT_MS);
+      recordMatrix({ client: label, server: SERVER_LABEL, scenario: 'failover', passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
+      expect(r.passed, describeGoFailure(r, serverTail())).toBe(true);
+    }, TEST_TIMEOUT_MS);
+  });
 });

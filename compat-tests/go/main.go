@@ -32,8 +32,9 @@ var scenarios = map[string]scenario{
 	"retry":             retry,
 	"transaction":       transaction,
 	"tag-filter":        tagFilter,
-	// Cluster scenario: spread <brokerCount> (mixed-cluster test).
-	"spread": spread,
+	// Cluster scenarios: spread <brokerCount> (mixed-cluster test), failover <controlDir> (failover test).
+	"spread":   spread,
+	"failover": failover,
 }
 
 // scenarioArgs are the command-line arguments after <namesrvAddr>.

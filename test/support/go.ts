@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startTracked } from './processes.js';
+import { startTracked, type Tracked } from './processes.js';
 import { REPO_ROOT, makeTempDir, removeDir } from './server.js';
 
 const run = promisify(execFile);
@@ -45,21 +45,37 @@ export interface GoResult {
   tookMs: number;
 }
 
-export async function runGoScenario(go: GoScenarios, scenario: string, namesrvAddr: string, args: string[] = []): Promise<GoResult> {
-  const started = Date.now();
+export interface RunningGoScenario {
+  proc: Tracked;
+  scenario: string;
+  home: string;
+  startedMs: number;
+}
+
+/** Starts a scenario and returns it running (the failover test talks to it while it runs). */
+export function startGoScenario(go: GoScenarios, scenario: string, namesrvAddr: string, args: string[] = []): RunningGoScenario {
   // HOME moves the broadcasting consumer's local offset store (~/.rocketmq_offsets) and client logs into a temp dir.
   const home = makeTempDir(`rocketmq-ts-go-${scenario}`);
   const proc = startTracked(`go ${scenario}`, go.binary, [scenario, namesrvAddr, ...args], { cwd: home, env: { ...process.env, HOME: home } });
-  const timer = setTimeout(() => void proc.kill(), SCENARIO_TIMEOUT_MS);
-  const exit = await proc.exited;
+  return { proc, scenario, home, startedMs: Date.now() };
+}
+
+/** Waits for a started scenario to end (killing it after timeoutMs) and reads its verdict. */
+export async function finishGoScenario(r: RunningGoScenario, timeoutMs = SCENARIO_TIMEOUT_MS): Promise<GoResult> {
+  const timer = setTimeout(() => void r.proc.kill(), timeoutMs);
+  const exit = await r.proc.exited;
   clearTimeout(timer);
-  removeDir(home);
-  const output = proc.output;
+  removeDir(r.home);
+  const output = r.proc.output;
   const at = output.search(/^(PASS|FAIL) /m);
   const verdict = at >= 0
     ? output.slice(at).split('\n').filter((l, i) => i === 0 || l.startsWith('  - ')).join('\n')
-    : `no verdict: exited ${JSON.stringify(exit)}${exit.signal === 'SIGKILL' ? ` (killed after ${SCENARIO_TIMEOUT_MS} ms)` : ''}`;
-  return { scenario, passed: exit.code === 0 && verdict.startsWith('PASS '), verdict, output, tookMs: Date.now() - started };
+    : `no verdict: exited ${JSON.stringify(exit)}${exit.signal === 'SIGKILL' ? ` (killed after ${timeoutMs} ms)` : ''}`;
+  return { scenario: r.scenario, passed: exit.code === 0 && verdict.startsWith('PASS '), verdict, output, tookMs: Date.now() - r.startedMs };
+}
+
+export function runGoScenario(go: GoScenarios, scenario: string, namesrvAddr: string, args: string[] = []): Promise<GoResult> {
+  return finishGoScenario(startGoScenario(go, scenario, namesrvAddr, args));
 }
 
 export function describeGoFailure(r: GoResult, serverTail = ''): string {
