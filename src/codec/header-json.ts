@@ -14,7 +14,7 @@ export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
 }
 
 /** Accepts any key order, missing fields, and non-string extFields values (turned into their literal text, as fastjson does). */
-export function decodeJsonHeader(buf: Buffer, serializeType: SerializeType): Omit<RemotingCommand, 'body'> {
+export function decodeJsonHeader(buf: Buffer, serializeType: SerializeType, body?: Buffer): RemotingCommand {
   const obj = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('JSON header is not an object');
   let extFields: ExtFields | undefined;
@@ -35,6 +35,7 @@ export function decodeJsonHeader(buf: Buffer, serializeType: SerializeType): Omi
     flag: obj.flag == null ? 0 : toInt(obj.flag, 'flag'),
     remark: typeof obj.remark === 'string' ? obj.remark : undefined,
     extFields,
+    body,
     serializeType,
   };
 }

@@ -1,6 +1,6 @@
 import { type RemotingCommand, SerializeType, bodyLength } from './command.js';
 import { decodeJsonHeader, encodeJsonHeader } from '../codec/header-json.js';
-import { decodeBinaryHeader, encodeBinaryHeader } from '../codec/header-binary.js';
+import { decodeBinaryHeader, encodeBinaryHeaderAt } from '../codec/header-binary.js';
 
 /** NettyDecoder's default maxFrameLength (system property com.rocketmq.remoting.frameMaxLength). */
 export const FRAME_MAX_BYTES_DEFAULT = 16 * 1024 * 1024;
@@ -12,13 +12,22 @@ export class FrameError extends Error {}
  * The body parts are returned separately so the socket can write them without a copy.
  */
 export function encodeFrame(cmd: RemotingCommand): Buffer[] {
-  const header = cmd.serializeType === SerializeType.ROCKETMQ ? encodeBinaryHeader(cmd) : encodeJsonHeader(cmd);
-  if (header.length > 0xffffff) throw new FrameError(`header of ${header.length} bytes exceeds 24 bits`);
   const bodyBytes = bodyLength(cmd.body);
-  const prefix = Buffer.allocUnsafe(8);
-  prefix.writeInt32BE(4 + header.length + bodyBytes, 0);
-  prefix.writeInt32BE(((cmd.serializeType & 0xff) << 24) | header.length, 4);
-  const parts = [prefix, header];
+  let head: Buffer;
+  let headerLength: number;
+  if (cmd.serializeType === SerializeType.ROCKETMQ) {
+    // The binary header is written after 8 spare bytes, so prefix and header leave as one buffer.
+    ({ buf: head, headerLength } = encodeBinaryHeaderAt(cmd, 8));
+  } else {
+    const json = encodeJsonHeader(cmd);
+    headerLength = json.length;
+    head = Buffer.allocUnsafe(8 + headerLength);
+    json.copy(head, 8);
+  }
+  if (headerLength > 0xffffff) throw new FrameError(`header of ${headerLength} bytes exceeds 24 bits`);
+  head.writeInt32BE(4 + headerLength + bodyBytes, 0);
+  head.writeInt32BE(((cmd.serializeType & 0xff) << 24) | headerLength, 4);
+  const parts = [head];
   if (cmd.body) {
     if (Buffer.isBuffer(cmd.body)) {
       if (cmd.body.length) parts.push(cmd.body);
@@ -41,16 +50,15 @@ export function decodeFrameContent(frame: Buffer): RemotingCommand {
   const headerLength = mark & 0xffffff;
   if (4 + headerLength > frame.length) throw new FrameError(`header length ${headerLength} exceeds frame of ${frame.length}`);
   const headerBuf = frame.subarray(4, 4 + headerLength);
-  let head;
+  // A frame's body is a view of the received bytes, not a copy.
+  const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
   try {
-    if (type === SerializeType.JSON) head = decodeJsonHeader(headerBuf, SerializeType.JSON);
-    else if (type === SerializeType.ROCKETMQ) head = decodeBinaryHeader(headerBuf, SerializeType.ROCKETMQ);
-    else throw new Error(`unknown serialize type ${type}`);
+    if (type === SerializeType.JSON) return decodeJsonHeader(headerBuf, SerializeType.JSON, body);
+    if (type === SerializeType.ROCKETMQ) return decodeBinaryHeader(headerBuf, SerializeType.ROCKETMQ, body);
   } catch (e) {
     throw new FrameError(`bad header: ${(e as Error).message}`);
   }
-  const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
-  return { ...head, body };
+  throw new FrameError(`bad header: unknown serialize type ${type}`);
 }
 
 /**
