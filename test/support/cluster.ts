@@ -84,21 +84,27 @@ function cliPath(): string {
   return cli;
 }
 
+export interface OurNodeOptions {
+  /** Defaults to <repo>/dist/cli.js; pass a snapshot (our-server.ts snapshotDist) so rebuilds during a long test do not change the code between restarts. */
+  cliPath?: string;
+}
+
 /** Our NameServer alone; conf takes namesrv.conf keys (e.g. brokerChannelExpiredTime, scanNotActiveBrokerInterval). */
-export async function ourNamesrv(conf: Record<string, string | number | boolean> = {}): Promise<Node> {
+export async function ourNamesrv(conf: Record<string, string | number | boolean> = {}, options: OurNodeOptions = {}): Promise<Node> {
   const dir = makeTempDir('rocketmq-ts-namesrv');
   const port = await freePort();
   const file = path.join(dir, 'namesrv.conf');
   fs.writeFileSync(file, toProperties({ listenPort: port, kvConfigPath: path.join(dir, 'kvConfig.json'), ...conf }));
   const n = node('rocketmq-ts namesrv', `127.0.0.1:${port}`, dir,
-    () => startTracked('rocketmq-ts namesrv', process.execPath, [cliPath(), 'namesrv', '-c', file], { cwd: dir }),
+    () => startTracked('rocketmq-ts namesrv', process.execPath, [options.cliPath ?? cliPath(), 'namesrv', '-c', file], { cwd: dir }),
     /The Name Server boot success/);
   await n.start();
   return n;
 }
 
 /** Our broker alone, registered with namesrvAddr (ours or Apache's); conf takes broker.conf keys. */
-export async function ourBroker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {}): Promise<Node> {
+export async function ourBroker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {},
+  options: OurNodeOptions = {}): Promise<Node> {
   const dir = makeTempDir(`rocketmq-ts-${brokerName}`);
   const port = await brokerPort();
   const file = path.join(dir, 'broker.conf');
@@ -117,7 +123,7 @@ export async function ourBroker(brokerName: string, namesrvAddr: string, conf: R
     ...conf,
   }));
   const n = node(`rocketmq-ts ${brokerName}`, `127.0.0.1:${port}`, dir,
-    () => startTracked(`rocketmq-ts ${brokerName}`, process.execPath, [cliPath(), 'broker', '-c', file], { cwd: dir }),
+    () => startTracked(`rocketmq-ts ${brokerName}`, process.execPath, [options.cliPath ?? cliPath(), 'broker', '-c', file], { cwd: dir }),
     new RegExp(`The broker\\[${brokerName}, 127\\.0\\.0\\.1:${port}\\] boot success`));
   await n.start();
   return n;

@@ -31,7 +31,7 @@ const SCENARIO_TIMEOUT_MS_DEFAULT = 120_000;
  * (RebalanceService reads rocketmq.client.rebalance.waitInterval); the client's own log appender
  * (not slf4j) writing into the run's log dir instead of ~/logs.
  */
-function baseJvmArgs(logDir: string): string[] {
+export function baseJvmArgs(logDir: string): string[] {
   return [
     '-Xms64m', '-Xmx256m',
     '-Duser.language=en',

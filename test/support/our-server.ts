@@ -28,7 +28,7 @@ const STOP_GRACE_MS = 15_000;
  * cannot change the code under test between start and restart. Inside the repo so that node_modules
  * and package.json ("type": "module") still resolve as they do for dist/.
  */
-function snapshotDist(): string {
+export function snapshotDist(): string {
   const dist = path.join(REPO_ROOT, 'dist');
   const cli = path.join(dist, 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
