@@ -2,7 +2,8 @@
  * Issue 3's crash test, end to end through the official Java client: our broker, a child process on small
  * segments, runs under continuous load from CrashLoad (compat-tests/java: producers with sync sends, a push
  * consumer group, and a pull-loop group that commits its offsets every 100 ms) and is SIGKILLed at random
- * moments, KILLS times in a row per flush mode, restarting on the same store each time. After each restart:
+ * moments, KILLS times in a row per flush mode, restarting on the same store each time (every 4th time it
+ * is killed once more while starting up). After each restart:
  * - the store recovered abnormally (the abort marker was there) and the broker came back;
  * - every send acknowledged since the previous check is readable at the queue offset its SendResult named,
  *   intact (CrashLoad's check: bodies carry their own seq and CRC);
@@ -37,6 +38,14 @@ const FLUSH_MODES = ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const;
 /** How long the broker runs under load between ready and SIGKILL: random in this range. */
 const UP_MS_MIN = 400;
 const UP_MS_MAX = 2000;
+/**
+ * Every STARTUP_KILL_EVERY-th round the restarted broker is first killed again while starting (loading,
+ * recovering, or just ready): recovery must survive a crash of itself. The range is where a restart spends
+ * its first ~0.5 s here: loading modules, then recovering (from ~0.25 s), then serving.
+ */
+const STARTUP_KILL_EVERY = 4;
+const STARTUP_KILL_MS_MIN = 150;
+const STARTUP_KILL_MS_MAX = 550;
 const BROKER_NAME = 'broker-crash';
 const BROKER_CONF = {
   // ~300 sends/s of ~3 KiB: a CommitLog roll every few seconds, so kills land around rolls too.
@@ -66,6 +75,8 @@ interface Round {
   scannedRecords: number;
   scannedMiB: number;
   acked: number;
+  /** When the round also killed the broker during start-up: after how long, and in which phase. */
+  startupKill?: string;
   /** Both groups' committed offsets in consumerOffset.json right after the kill: "push ... / pull ...". */
   diskOffsets: string;
 }
@@ -164,6 +175,7 @@ class Run {
       if (back.length) this.problems.push(`kill ${kill}: ${g} group's committed offsets on disk went back: ${back.join('; ')}`);
     }
     this.lastDisk = disk;
+    const startupKill = kill % STARTUP_KILL_EVERY === 0 ? await this.killDuringStart(kill) : undefined;
 
     const outputAt = this.broker.output().length;
     const t0 = performance.now();
@@ -188,10 +200,23 @@ class Run {
     const beyond = wentBack(disk.pull, parseOffsets(field('pullCommitsSent')));
     if (beyond.length) this.problems.push(`kill ${kill}: pull group's offsets on disk beyond any it committed: ${beyond.join('; ')}`);
     this.rounds.push({
-      kill, upMs, restartMs: Math.round(restartMs), recovery: rec[1] as Round['recovery'], recoveryMs: Number(rec[2]),
+      kill, upMs, startupKill, restartMs: Math.round(restartMs), recovery: rec[1] as Round['recovery'], recoveryMs: Number(rec[2]),
       scannedRecords: Number(rec[3]), scannedMiB: Number(rec[4]), acked: Number(field('acked')),
       diskOffsets: `push ${render(disk.push)} / pull ${render(disk.pull)}`,
     });
+  }
+
+  /** Starts the broker and SIGKILLs it a random moment later; returns when and in which phase it died. */
+  private async killDuringStart(kill: number): Promise<string> {
+    const afterMs = STARTUP_KILL_MS_MIN + Math.floor(Math.random() * (STARTUP_KILL_MS_MAX - STARTUP_KILL_MS_MIN));
+    const r = await this.broker.killDuringStart(afterMs);
+    if (r.signal !== 'SIGKILL') {
+      this.problems.push(`restart ${kill}: the broker ended by itself while starting (${JSON.stringify({ code: r.code, signal: r.signal })}):\n${r.output.slice(-3000)}`);
+    }
+    // The store logs the checkpoint as recovery begins and the recovery line when it is done.
+    const phase = /boot success/.test(r.output) ? 'ready' : RECOVERY_LINE.test(r.output) ? 'recovered'
+      : /checkpoint: /.test(r.output) ? 'recovering' : 'loading';
+    return `${afterMs} ms, ${phase}`;
   }
 
   /** Stop the load, read everything back in a fresh JVM, and sum up. */
@@ -220,10 +245,12 @@ class Run {
     // The load must really have been running through the kills, not stalled after the first.
     if (ackedGrew < rounds.length / 2) this.problems.push(`acknowledged sends grew in only ${ackedGrew} of ${rounds.length} rounds`);
     this.summary = [
-      `crash test ${this.flush}: ${rounds.length} SIGKILLs; load ${/^DONE (.*)$/m.exec(load.output)![1]}`,
+      `crash test ${this.flush}: ${rounds.length} SIGKILLs under load, ${rounds.filter((r) => r.startupKill).length} more during start-up; ` +
+        `load ${/^DONE (.*)$/m.exec(load.output)![1]}`,
       `  rounds with new acknowledged sends: ${ackedGrew}/${rounds.length}; committed offsets on disk moved between ` +
         `${offsetsMoved}/${rounds.length - 1} kills, last ${rounds.at(-1)?.diskOffsets}, final push ${render(finalOffsets.push)} / pull ${render(finalOffsets.pull)}`,
       `  restart to ready (ms): ${stats(rounds.map((r) => r.restartMs))}`,
+      `  also killed during start-up: ${rounds.filter((r) => r.startupKill).map((r) => `[${r.startupKill}]`).join(' ')}`,
       `  store recovery (ms, from the broker's log): ${stats(rounds.map((r) => r.recoveryMs))}; ` +
         `records scanned: ${stats(rounds.map((r) => r.scannedRecords))}`,
       `  verify: ${verify.verdict.split('\n')[0]}`,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { apacheClasspath, APACHE_PROJECT_DIR } from './apache.js';
 import { brokerPort, freePort } from './ports.js';
-import { startTracked, toProperties, type Tracked } from './processes.js';
+import { startTracked, toProperties, type ExitStatus, type Tracked } from './processes.js';
 import { REPO_ROOT, makeTempDir, removeDir } from './server.js';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -33,6 +33,11 @@ export interface Node {
   stop(): Promise<void>;
   /** SIGKILL: no flush, no unregister. */
   kill(): Promise<void>;
+  /**
+   * Starts the process and SIGKILLs it afterMs later, ready or not (a crash during start-up or recovery);
+   * resolves once it is dead with what it printed and how it ended (signal SIGKILL unless it exited first).
+   */
+  killDuringStart(afterMs: number): Promise<ExitStatus & { output: string }>;
   dispose(): Promise<void>;
   output(): string;
 }
@@ -68,6 +73,16 @@ function node(kind: string, addr: string, dir: string, spawn: () => Tracked, rea
       if (!proc) return;
       await proc.kill();
       retire('SIGKILLed');
+    },
+    async killDuringStart(afterMs: number) {
+      if (proc?.running) throw new Error(`${kind} already running`);
+      const p = spawn();
+      proc = p;
+      await Promise.race([p.exited, new Promise((r) => setTimeout(r, afterMs))]);
+      const status = await p.kill();
+      const output = p.output;
+      retire(`SIGKILLed ${afterMs} ms after spawn`);
+      return { ...status, output };
     },
     async dispose() {
       await n.stop();
