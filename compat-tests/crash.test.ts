@@ -226,8 +226,10 @@ class Run {
     await load.waitFor([/^DONE /m], LOAD_STOP_TIMEOUT_MS);
     await load.exited;
     for (const m of load.output.matchAll(/^PROBLEM (?!check )(.*)$/gm)) this.problems.push(`load: ${m[1]}`);
+    const logDir = path.join(this.workDir, 'verify');
+    fs.mkdirSync(logDir);
     const verify = await runJavaScenario('crash-verify', this.namesrv.addr, {
-      mainClass: 'rocketmqts.compat.CrashVerify', args: [this.workDir, this.runId, this.broker.addr], timeoutMs: VERIFY_TIMEOUT_MS,
+      mainClass: 'rocketmqts.compat.CrashVerify', args: [this.workDir, this.runId, this.broker.addr], timeoutMs: VERIFY_TIMEOUT_MS, logDir,
     });
     if (!verify.passed) this.problems.push(describeFailure(verify));
     const finalOffsets = {
