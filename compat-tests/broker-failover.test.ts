@@ -22,6 +22,7 @@ import type { Tracked } from '../test/support/processes.js';
 import { disposeAll, ourBroker, ourNamesrv, type Node } from '../test/support/cluster.js';
 import { describeJava5Failure, finishJava5Scenario, java5Classpath, startJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
 import { recordMatrix } from '../test/support/matrix.js';
+import { createTopicOnBrokers } from '../test/support/topics.js';
 import { makeTempDir, removeDir } from '../test/support/server.js';
 
 const TEST_TIMEOUT_MS = 480_000;
@@ -61,14 +62,15 @@ describe('two of our brokers, broker-b killed and restarted', () => {
     }
   }
 
-  async function startCluster(): Promise<{ namesrvAddr: string; b: Node }> {
+  async function startCluster(): Promise<{ namesrvAddr: string; a: Node; b: Node }> {
     const namesrv = await ourNamesrv(NAMESRV_CONF);
     nodes.push(namesrv);
-    nodes.push(await ourBroker('broker-a', namesrv.addr, BROKER_CONF));
+    const a = await ourBroker('broker-a', namesrv.addr, BROKER_CONF);
+    nodes.push(a);
     const b = await ourBroker('broker-b', namesrv.addr, BROKER_CONF);
     nodes.push(b);
     controlDir = makeTempDir('rocketmq-ts-failover');
-    return { namesrvAddr: namesrv.addr, b };
+    return { namesrvAddr: namesrv.addr, a, b };
   }
 
   const serverTail = () => nodes.map((n) => `--- ${n.kind}\n${n.output().slice(-2500)}`).join('\n');
@@ -102,7 +104,9 @@ describe('two of our brokers, broker-b killed and restarted', () => {
     it('Go: producers and consumers ride through broker-b\'s crash', async () => {
       if (!go) throw new Error('Go build missing');
       const cluster = await startCluster();
-      const running = startGoScenario(go, 'failover', cluster.namesrvAddr, [controlDir]);
+      const topic = `GoFailover_${Date.now().toString(36)}`;
+      await createTopicOnBrokers(cluster.namesrvAddr, [cluster.a.addr, cluster.b.addr], topic);
+      const running = startGoScenario(go, 'failover', cluster.namesrvAddr, [controlDir, topic]);
       const label = go.clientLabel;
       const driven = await drive(running.proc, cluster, (err) => {
         recordMatrix({ client: label, server: SERVER_LABEL, scenario: 'failover', passed: false, verdict: err.message.slice(0, 400), tookMs: Date.now() - running.startedMs });

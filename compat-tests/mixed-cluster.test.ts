@@ -2,7 +2,7 @@
  * Issue 7, mixed clusters with Apache RocketMQ 4.9.7 (the newest 4.x server on Maven Central), each checked
  * by the `spread` scenario of compat-tests/java5 (a topic created on every broker, one producer spreading
  * over all of them, a two-consumer group draining every queue), with the Java 4.9.8 and 5.3.3 clients, and
- * the Go client's `spread` (topic auto-created through TBW102's route; Go parses route data its own way):
+ * the Go client's `spread` (topic created on every broker first, see test/support/topics.ts; Go parses route data its own way):
  *   1. our broker registered with the Apache NameServer, clients finding it there;
  *   2. the Apache broker registered with our NameServer, clients finding it through us;
  *   3. an Apache broker (broker-a) and our broker (broker-b) side by side in one cluster behind our NameServer.
@@ -12,6 +12,7 @@ import { apacheBroker, apacheNamesrv, disposeAll, ourBroker, ourNamesrv, type No
 import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, runGoScenario, type GoScenarios } from '../test/support/go.js';
 import { describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
 import { recordMatrix } from '../test/support/matrix.js';
+import { createTopicOnBrokers } from '../test/support/topics.js';
 
 const TEST_TIMEOUT_MS = 420_000;
 const CLIENTS: JavaClientVersion[] = ['4.9.8', '5.3.3'];
@@ -74,7 +75,10 @@ describe('mixed clusters with Apache RocketMQ 4.9.7', () => {
         }
       }
       if (go) {
-        const r = await runGoScenario(go, 'spread', started.namesrv.addr, [String(setup.brokers)]);
+        const topic = `GoSpread_${Date.now().toString(36)}`;
+        const brokerAddrs = started.nodes.filter((n) => n !== started.namesrv).map((n) => n.addr);
+        await createTopicOnBrokers(started.namesrv.addr, brokerAddrs, topic);
+        const r = await runGoScenario(go, 'spread', started.namesrv.addr, [String(setup.brokers), topic]);
         recordMatrix({ client: go.clientLabel, server: setup.name, scenario: 'spread', passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
         if (!r.passed) failures.push(describeGoFailure(r, nodes.map((n) => `--- ${n.kind}\n${n.output().slice(-2500)}`).join('\n')));
       }
