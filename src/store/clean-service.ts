@@ -83,6 +83,15 @@ export class CleanService {
     return { deletedSegments: deleted, diskRatio: ratio, diskFull: this.diskFull };
   }
 
+  /**
+   * Measures the disks and sets or clears the disk-full bit, without cleaning: while writes are refused
+   * the store calls this more often than the periodic run, so freed space is noticed within a second.
+   */
+  refreshDiskFull(): boolean {
+    this.checkSpace();
+    return this.diskFull;
+  }
+
   /** CleanCommitLogService#isSpaceToDelete (both the CommitLog and the queues' filesystems). */
   private checkSpace(): { spaceToDelete: boolean; cleanImmediately: boolean; ratio: number } {
     let ratio = -1;
@@ -90,7 +99,7 @@ export class CleanService {
       try {
         ratio = Math.max(ratio, usedRatio(this.files.diskUsage(p)));
       } catch (e) {
-        log.error(`clean: cannot measure disk usage of ${p}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.error(`clean: cannot measure disk usage of ${p}: ${(e as Error).message}`);
       }
     }
     let cleanImmediately = false;

@@ -40,6 +40,16 @@ export interface Reservation {
   offset: number;
 }
 
+/** Where the write side stood before a reservation: restoring it forgets the reservation entirely. */
+export interface ReserveMark {
+  reserveOffset: number;
+  slab: Buffer<ArrayBuffer>;
+  slabPos: number;
+  pendingCount: number;
+  /** Length of the last pending chunk then (a later reservation may have extended it in place). */
+  lastChunkBytes: number;
+}
+
 export interface ScannedRecord {
   buf: Buffer;
   pos: number;
@@ -108,6 +118,30 @@ export class CommitLog {
       segment = this.segmentFor(this.reserveOffset);
     }
     return this.take(bytes, segment);
+  }
+
+  /** The write side's position now, for `forget` if what is reserved next cannot be completed. */
+  mark(): ReserveMark {
+    const last = this.pending[this.pending.length - 1];
+    return {
+      reserveOffset: this.reserveOffset, slab: this.slab, slabPos: this.slabPos,
+      pendingCount: this.pending.length, lastChunkBytes: last ? last.buf.length : 0,
+    };
+  }
+
+  /**
+   * Takes back every reservation made since `m` (nothing of it has reached the OS: writes happen at the
+   * end of the tick). An append that fails half-way must leave no hole: recovery stops at the first
+   * record it cannot verify, so a reserved but unwritten range would cut off everything after it.
+   */
+  forget(m: ReserveMark): void {
+    assert(m.reserveOffset >= this.writtenOffset, 'cannot forget bytes already written');
+    this.pending.length = m.pendingCount;
+    const last = this.pending[m.pendingCount - 1];
+    if (last && last.buf.length > m.lastChunkBytes) last.buf = last.buf.subarray(0, m.lastChunkBytes);
+    this.reserveOffset = m.reserveOffset;
+    this.slab = m.slab;
+    this.slabPos = m.slabPos;
   }
 
   /** Claims slab space for bytes at reserveOffset within `segment`, extending the open chunk when contiguous. */

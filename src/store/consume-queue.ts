@@ -105,6 +105,11 @@ export class ConsumeQueue {
     this.endBytes += CQ_UNIT_BYTES;
   }
 
+  /** Units appended but not yet handed to the OS (their write failed, or the tick has not ended). */
+  hasPendingUnits(): boolean {
+    return this.pendingLen > 0;
+  }
+
   /** Writes the units queued this tick, split at segment boundaries. */
   writePending(): void {
     let done = 0;

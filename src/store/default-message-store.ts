@@ -19,7 +19,8 @@ import { createOffsetMessageId } from '../codec/message-id.js';
 import { CommitLog } from './commit-log.js';
 import { ConsumeQueue, cqSegmentBytes } from './consume-queue.js';
 import { SCHEDULE_TOPIC, deliverTimestamp, parseDelayLevels } from './dispatch-info.js';
-import { FsStoreFiles, type StoreFiles } from './store-files.js';
+import { FsStoreFiles, isNoSpaceError, type StoreFiles } from './store-files.js';
+import { DiskSpaceGuard } from './disk-space-guard.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { IndexService } from './index-service.js';
 import { CleanService, type CleanRunResult } from './clean-service.js';
@@ -118,6 +119,7 @@ export class DefaultMessageStore implements MessageStore {
   private lastRecovery = { ms: 0, scannedBytes: 0, records: 0, crashed: false };
   private flushingQueues: Promise<void> | undefined;
   private readonly flushWaits: GroupCommit;
+  private readonly diskSpace: DiskSpaceGuard;
 
   constructor(readonly config: BrokerConfig, deps: Partial<StoreDeps> = {}) {
     this.files = deps.files ?? new FsStoreFiles();
@@ -139,6 +141,11 @@ export class DefaultMessageStore implements MessageStore {
       index: this.index,
       paths: [logDir, this.rootDir],
     }, this.files, this.now);
+    this.diskSpace = new DiskSpaceGuard(this.files, {
+      commitLog: logDir,
+      consumeQueue: path.join(this.rootDir, 'consumequeue'),
+      index: path.join(this.rootDir, 'index'),
+    }, this.clean, this.now, config.maxMessageSize + RECORD_HEADROOM_BYTES);
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
       throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
     }
@@ -197,13 +204,25 @@ export class DefaultMessageStore implements MessageStore {
     if (this.tickScheduled || this.commitLog.hasPending()) this.runTick();
     await this.flushWaits.drain();
     while (this.flushingQueues) await this.flushingQueues;
-    await this.syncLog();
-    await this.flushQueuesNow(true);
+    // Each step runs even when an earlier one failed (a full disk, an I/O error): the files still get
+    // closed and the process can exit. Only a fully flushed store removes the abort marker; otherwise
+    // the next start runs the crash recovery, which rebuilds from the CommitLog what did not reach disk.
+    const failures: string[] = [];
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        failures.push(`${what}: ${(e as Error).message}`);
+      }
+    };
+    await step('commitlog sync', () => this.syncLog());
+    await step('consumequeue and index flush', () => this.flushQueuesNow(true));
     this.commitLog.close();
     for (const q of this.allQueues()) q.cq.close();
     this.index?.close();
     this.checkpoint.close();
-    this.files.remove(path.join(this.rootDir, 'abort'));
+    if (failures.length === 0) await step('abort marker', () => this.files.remove(path.join(this.rootDir, 'abort')));
+    if (failures.length) log.error(`store: shut down without a complete flush (the next start recovers as after a crash): ${failures.join('; ')}`);
     this.started = false;
   }
 
@@ -259,10 +278,23 @@ export class DefaultMessageStore implements MessageStore {
   private async flushQueuesNow(complete = false): Promise<void> {
     const logicsTs = this.lastDispatchedTimestamp;
     const indexTs = this.index?.lastProcessedTimestamp ?? 0;
+    // Units whose write failed (no space) are retried here too, not only when the next send arrives.
+    let unwritten = 0;
+    for (const q of this.allQueues()) {
+      if (!q.cq.hasPendingUnits()) continue;
+      try {
+        q.cq.writePending();
+      } catch {
+        unwritten++;
+      }
+    }
     await Promise.all([...[...this.allQueues()].map((q) => q.cq.sync()), this.index?.flush(complete)]);
-    if (logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
+    // The checkpoint must not claim queues are complete past units still missing from their files:
+    // crash recovery re-dispatches only from the checkpoint on.
+    if (unwritten === 0 && logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
     if (indexTs > this.checkpoint.indexMsgTimestamp) this.checkpoint.indexMsgTimestamp = indexTs;
     await this.checkpoint.flush();
+    if (unwritten > 0) throw new Error(`${unwritten} consume queues could not write their units`);
   }
 
   /** Syncs the CommitLog; advances the flushed offset and the checkpoint's physic timestamp. */
@@ -348,16 +380,37 @@ export class DefaultMessageStore implements MessageStore {
     if (!this.started || this.shuttingDown) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'message store is not running' };
     if (this.config.brokerRole === 'SLAVE') return { status: 'SERVICE_NOT_AVAILABLE', remark: 'broker role is slave' };
     // RunningFlags#isWriteable: the Java store refuses with SERVICE_NOT_AVAILABLE when the disk is full.
-    if (this.clean.diskFull) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'disk full: the store disk is above 90% used' };
+    const full = this.diskSpace.refusal();
+    if (full) return full;
     if (this.ioError) return { status: 'SERVICE_NOT_AVAILABLE', remark: `store disk error: ${this.ioError}` };
     return undefined;
   }
 
-  /** Synchronous part of a put: offsets, encoding into the slab, bookkeeping. */
+  /**
+   * Synchronous part of a put: offsets, encoding into the slab, bookkeeping. If anything in it throws,
+   * every reservation it made is taken back (log bytes, queue offsets, dispatches), so a failed put
+   * leaves no hole for readers or recovery to stop at, and the next put reuses the same offsets.
+   */
   private append(msgs: MessageInner[], plans: RecordPlan[], total: number, resolve: (r: PutMessageResult) => void): void {
-    const storeTimestamp = Math.max(this.now(), this.lastStoreTimestamp);
-    this.lastStoreTimestamp = storeTimestamp;
     const q = this.queueState(msgs[0].topic, msgs[0].queueId, true)!;
+    const mark = this.commitLog.mark();
+    const queueNext = q.next;
+    const dispatchCount = this.dispatches.length;
+    const indexCount = this.indexJobs.length;
+    try {
+      this.appendRecords(q, msgs, plans, total, resolve);
+    } catch (e) {
+      this.commitLog.forget(mark);
+      q.next = queueNext;
+      this.dispatches.length = dispatchCount;
+      this.indexJobs.length = indexCount;
+      log.error(`store: append to ${msgs[0].topic}/${msgs[0].queueId} failed and was rolled back: ${(e as Error).stack ?? e}`);
+      resolve({ status: 'UNKNOWN_ERROR', remark: `append failed and was rolled back: ${(e as Error).message}` });
+    }
+  }
+
+  private appendRecords(q: QueueState, msgs: MessageInner[], plans: RecordPlan[], total: number, resolve: (r: PutMessageResult) => void): void {
+    const storeTimestamp = Math.max(this.now(), this.lastStoreTimestamp);
     const r = this.commitLog.reserve(total);
     let pos = r.pos;
     let phy = r.offset;
@@ -391,6 +444,7 @@ export class DefaultMessageStore implements MessageStore {
         },
       },
     });
+    this.lastStoreTimestamp = storeTimestamp;
     if (!this.tickScheduled) {
       this.tickScheduled = true;
       setImmediate(() => this.runTick());
@@ -417,7 +471,8 @@ export class DefaultMessageStore implements MessageStore {
       this.commitLog.writePending();
     } catch (e) {
       writeError = e as Error;
-      log.error(`commitlog write failed at ${this.commitLog.maxOffset}: ${writeError.message}`);
+      if (isNoSpaceError(e)) this.diskSpace.noteNoSpace(writeError);
+      else log.error(`commitlog write failed at ${this.commitLog.maxOffset}: ${writeError.message}`);
     }
     const written = this.commitLog.maxOffset;
     const touched = new Set<QueueState>();
@@ -465,8 +520,11 @@ export class DefaultMessageStore implements MessageStore {
       }
     }
     const ok: Waiter[] = [];
+    const unwritten: PutMessageResult = isNoSpaceError(writeError)
+      ? this.diskSpace.answer()
+      : { status: 'UNKNOWN_ERROR', remark: `commitlog write failed: ${writeError?.message}` };
     for (const w of waiters) {
-      if (w.end > written) w.resolve({ status: 'UNKNOWN_ERROR', remark: `commitlog write failed: ${writeError?.message}` });
+      if (w.end > written) w.resolve(unwritten);
       else {
         ok.push(w);
         this.lastWrittenTimestamp = w.result.appendResult!.storeTimestamp;

@@ -146,11 +146,31 @@ export class IndexFile {
     }
     cutPreallocated(this.file, this.entriesStart + n * ENTRY_BYTES, this.fileBytes);
     this.slots = slots;
-    this.dirtyPages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS)).fill(1);
+    this.dirtyPages = this.pagesDifferingOnDisk(slots);
     this.headerDirty = true;
-    // The repaired table replaces whatever the crash left on disk, so a sealed file can be read from disk.
-    this.writeSlotsAndHeader();
+    // The repaired table reaches the file at the next complete flush (or at once, by the caller, when the
+    // file is full and about to be sealed). Only pages that differ from the file are written: writing the
+    // whole table would allocate it in full, and a restart on a nearly full disk must not need new space.
     return { kept: n - 1, dropped };
+  }
+
+  /** Marks the slot pages whose rebuilt content differs from what the file holds (reads, never writes). */
+  private pagesDifferingOnDisk(slots: Int32Array): Uint8Array {
+    const pages = new Uint8Array(Math.ceil(this.hashSlotNum / SLOT_PAGE_SLOTS));
+    const onDisk = Buffer.allocUnsafe(SLOT_PAGE_SLOTS * SLOT_BYTES);
+    for (let pg = 0; pg < pages.length; pg++) {
+      const first = pg * SLOT_PAGE_SLOTS;
+      const bytes = Math.min(SLOT_PAGE_SLOTS, this.hashSlotNum - first) * SLOT_BYTES;
+      const got = this.file.read(onDisk, 0, bytes, INDEX_HEADER_BYTES + first * SLOT_BYTES);
+      if (got < bytes) onDisk.fill(0, got, bytes);
+      for (let k = 0; k * SLOT_BYTES < bytes; k++) {
+        if (onDisk.readInt32BE(k * SLOT_BYTES) !== slots[first + k]) {
+          pages[pg] = 1;
+          break;
+        }
+      }
+    }
+    return pages;
   }
 
   /** IndexFile#putKey. Returns false when the file is full. */
@@ -239,19 +259,20 @@ export class IndexFile {
     if (this.slots && this.dirtyPages) {
       for (let pg = 0; pg < this.dirtyPages.length; pg++) {
         if (!this.dirtyPages[pg]) continue;
-        this.dirtyPages[pg] = 0;
         const first = pg * SLOT_PAGE_SLOTS;
         const count = Math.min(SLOT_PAGE_SLOTS, this.hashSlotNum - first);
         // Int32Array is host-endian; the file is big-endian: copy the page and swap in native code.
         const page = Buffer.from(new Uint8Array(this.slots.buffer, first * SLOT_BYTES, count * SLOT_BYTES));
         if (IS_LITTLE_ENDIAN) page.swap32();
         this.file.write(page, INDEX_HEADER_BYTES + first * SLOT_BYTES);
+        // Cleared only once written: a page whose write failed (no space) is retried at the next flush.
+        this.dirtyPages[pg] = 0;
         this.unsynced = true;
       }
     }
     if (this.headerDirty) {
-      this.headerDirty = false;
       this.writeHeader();
+      this.headerDirty = false;
     }
   }
 

@@ -59,9 +59,23 @@ export class IndexService {
     } else if (!last.isWriteFull()) {
       last.loadSlots();
     }
-    if (last.isWriteFull()) last.seal();
+    if (last.isWriteFull()) this.sealRepaired(last);
     this.lastIndexedPhy = last.indexCount > 1 || this.indexFiles.length > 1 ? last.endPhyOffset : -1;
     this.lastProcessedTimestamp = last.endTimestamp;
+  }
+
+  /**
+   * A full file is read from disk once sealed, so its repaired slot pages must be there first. When they
+   * cannot be written (no space), the file keeps its table in memory and serves queries from it; the
+   * next complete flush writes it.
+   */
+  private sealRepaired(f: IndexFile): void {
+    try {
+      f.writeSlotsAndHeader();
+      f.seal();
+    } catch (e) {
+      log.error(`index: cannot write the repaired slot table of ${f.name}; keeping it in memory: ${(e as Error).message}`);
+    }
   }
 
   /** IndexService#buildIndex for one stored record. */

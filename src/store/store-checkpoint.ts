@@ -53,7 +53,6 @@ export class StoreCheckpoint {
     while (this.writing) await this.writing;
     const key = `${this.physicMsgTimestamp}/${this.logicsMsgTimestamp}/${this.indexMsgTimestamp}`;
     if (key === this.flushedKey) return;
-    this.flushedKey = key;
     writeInt64(this.page, 0, this.physicMsgTimestamp);
     writeInt64(this.page, 8, this.logicsMsgTimestamp);
     writeInt64(this.page, 16, this.indexMsgTimestamp);
@@ -62,6 +61,8 @@ export class StoreCheckpoint {
       this.writing = undefined;
     });
     await this.writing;
+    // Only a page that reached the disk counts as flushed; a failed write or sync is tried again.
+    this.flushedKey = key;
   }
 
   close(): void {

@@ -40,6 +40,23 @@ export function usedRatio(u: DiskUsage): number {
   return entire > 0 ? used / entire : -1;
 }
 
+/**
+ * UtilAll#getDiskPartitionSpaceUsedPercent as the Java broker prints it in a disk-full remark: the
+ * used ratio rounded up to a whole percent (0.95), or -1 when it cannot be measured.
+ */
+export function usedPercentRoundedUp(u: DiskUsage): number {
+  const used = u.totalBytes - u.freeBytes;
+  const entire = used + u.availableBytes;
+  if (u.totalBytes <= 0 || entire <= 0) return -1;
+  return Math.ceil((used * 100) / entire) / 100;
+}
+
+/** A write or sync failed because the filesystem (or the user's quota) has no room left. */
+export function isNoSpaceError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 export interface StoreFiles {
   mkdirp(dir: string): void;
   /** Entry names in a directory (files and directories), sorted; [] when it does not exist. */

@@ -269,7 +269,7 @@ describe('power loss and I/O faults (memory)', () => {
     await s.start();
     await s.putMessage(msg('W', 0, 'a'));
     files.beforeWrite = (f) => {
-      if (f.path.includes('commitlog')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      if (f.path.includes('commitlog')) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
     };
     const bad = await s.putMessage(msg('W', 0, 'b'));
     expect(bad.status).toBe('UNKNOWN_ERROR');

@@ -123,7 +123,8 @@ describe('disk protection (memory, injected clock and free space)', () => {
     expect(s.runClean().diskFull).toBe(true);
     const refused = await s.putMessage(msg('Full', 0, 'b'));
     expect(refused.status).toBe('SERVICE_NOT_AVAILABLE');
-    expect(refused.remark).toMatch(/disk full/);
+    // SendMessageProcessor#diskUtil: the used ratios of the CommitLog, ConsumeQueue and index disks.
+    expect(refused.remark).toBe('CL:  0.95 CQ:  0.95 INDEX:  0.95');
     expect(s.getMessage('g', 'Full', 0, 0, 32).messageCount).toBe(1);
     used(files, 0.5);
     expect(s.runClean().diskFull).toBe(false);
