@@ -119,7 +119,12 @@ export class BrokerController {
     ctx.pullHold.start();
     ctx.stats.start();
     ctx.topics.onChange = () => this.scheduleRegister();
-    this.every(config.flushConsumerOffsetInterval, () => ctx.offsets.persist());
+    this.every(config.flushConsumerOffsetInterval, () => {
+      ctx.offsets.persist();
+      // Topics and groups are written on change; a write that failed (disk full) is retried here.
+      ctx.topics.persistIfUnsaved();
+      ctx.groups.persistIfUnsaved();
+    });
     this.every(config.flushDelayOffsetInterval, () => {
       ctx.schedule.persist();
       ctx.timer.persist();
@@ -214,20 +219,35 @@ export class BrokerController {
     }
   }
 
+  /**
+   * Stops serving, writes the managers' state, then shuts the store down. Every step runs even when an
+   * earlier one failed (a full disk refuses config writes): the store shutdown must still happen, or the
+   * process never closes its files and the next start has to recover from a crash anyway.
+   */
   async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    this.ctx.pullHold.stop();
-    this.ctx.stats.stop();
-    if (this.started) await this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity());
+    const { ctx } = this;
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        log.error(`broker: shutdown step "${what}" failed: ${(e as Error).stack ?? e}`);
+      }
+    };
+    ctx.pullHold.stop();
+    ctx.stats.stop();
+    if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
     this.outer.close();
-    for (const s of this.servers) await s.close();
-    this.ctx.offsets.persist();
-    this.ctx.filters.persist();
-    // Issue 5 services write their progress while the store can still be read.
-    await this.ctx.schedule.shutdown();
-    await this.ctx.timer.shutdown();
-    this.ctx.transactions.shutdown();
-    await this.store.shutdown();
+    for (const s of this.servers) await step('close listener', () => s.close());
+    await step('persist consumer offsets', () => ctx.offsets.persist());
+    await step('persist consumer filters', () => ctx.filters.persist());
+    await step('persist topics', () => ctx.topics.persistIfUnsaved());
+    await step('persist subscription groups', () => ctx.groups.persistIfUnsaved());
+    // The delay, timer and transaction services write their progress while the store can still be read.
+    await step('schedule service', () => ctx.schedule.shutdown());
+    await step('timer service', () => ctx.timer.shutdown());
+    await step('transaction service', () => ctx.transactions.shutdown());
+    await step('message store', () => this.store.shutdown());
     this.started = false;
   }
 }

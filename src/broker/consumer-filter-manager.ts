@@ -1,8 +1,7 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseFastJson, toFastJsonPretty } from '../codec/fastjson.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import { compileSql92, Sql92SyntaxError, type CompiledSql92 } from '../filter/sql92.js';
 import { ExpressionType, isTagType, type SubscriptionData } from './subscription-data.js';
 import { log } from '../logger.js';
@@ -55,11 +54,11 @@ export function compileFilter(type: string, expression: string): CompiledSql92 {
 export class ConsumerFilterManager {
   /** topic → group → data */
   private readonly byTopic = new Map<string, Map<string, ConsumerFilterData>>();
-  private readonly file: string;
+  private readonly state: StateFile;
   private dirty = false;
 
   constructor(config: BrokerConfig) {
-    this.file = path.join(config.storePathRootDir, 'config', 'consumerFilter.json');
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'consumerFilter.json'));
   }
 
   get(topic: string, group: string): ConsumerFilterData | undefined {
@@ -139,9 +138,8 @@ export class ConsumerFilterManager {
   }
 
   load(nowMs = Date.now()): void {
-    const text = readConfigFile(this.file);
-    if (!text) return;
-    const root = parseFastJson(text) as { filterDataByTopic?: Record<string, { groupFilterData?: Record<string, Partial<ConsumerFilterData>> }> };
+    const root = this.state.loadJson<{ filterDataByTopic?: Record<string, { groupFilterData?: Record<string, Partial<ConsumerFilterData>> }> }>(parseFastJson);
+    if (!root) return;
     for (const [topic, byGroup] of Object.entries(root.filterDataByTopic ?? {})) {
       for (const [group, raw] of Object.entries(byGroup?.groupFilterData ?? {})) {
         const d = buildFilterData(topic, group, String(raw.expression ?? ''), String(raw.expressionType ?? ''), Number(raw.clientVersion ?? 0));
@@ -177,7 +175,6 @@ export class ConsumerFilterManager {
       }
       filterDataByTopic[topic] = { groupFilterData, topic };
     }
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, toFastJsonPretty({ filterDataByTopic }));
+    this.dirty = !this.state.save(() => toFastJsonPretty({ filterDataByTopic }));
   }
 }

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseFastJson, toFastJsonPretty } from '../codec/fastjson.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import { log } from '../logger.js';
 
 const TOPIC_GROUP_SEPARATOR = '@';
@@ -13,18 +12,16 @@ const TOPIC_GROUP_SEPARATOR = '@';
  */
 export class ConsumerOffsetManager {
   readonly offsetTable = new Map<string, Map<number, number>>();
-  private readonly file: string;
+  private readonly state: StateFile;
   private dirty = false;
 
   constructor(config: BrokerConfig) {
-    this.file = path.join(config.storePathRootDir, 'config', 'consumerOffset.json');
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'consumerOffset.json'));
   }
 
   load(): void {
-    const text = readConfigFile(this.file);
-    if (!text) return;
-    const obj = parseFastJson(text) as { offsetTable?: Record<string, Map<number, number> | Record<string, number>> | Map<string, Map<number, number>> };
-    const table = obj.offsetTable;
+    const obj = this.state.loadJson<{ offsetTable?: Record<string, Map<number, number> | Record<string, number>> | Map<string, Map<number, number>> }>(parseFastJson);
+    const table = obj?.offsetTable;
     if (!table) return;
     const entries = table instanceof Map ? [...table] : Object.entries(table);
     for (const [key, queues] of entries) {
@@ -38,9 +35,7 @@ export class ConsumerOffsetManager {
 
   persist(): void {
     if (!this.dirty) return;
-    this.dirty = false;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, toFastJsonPretty({ offsetTable: this.offsetTable }));
+    this.dirty = !this.state.save(() => toFastJsonPretty({ offsetTable: this.offsetTable }));
   }
 
   commitOffset(group: string, topic: string, queueId: number, offset: number): void {

@@ -10,7 +10,6 @@
  * on shutdown; after a crash the messages delivered since the last write are delivered again
  * (at least once), never lost.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { MessageFilter, MessageInner, MessageStore, PutMessageResult } from '../store/types.js';
@@ -19,7 +18,7 @@ import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
 import { getProperty, tagsCode } from '../codec/message-properties.js';
 import { parseDelayLevels } from '../store/dispatch-info.js';
 import { parseFastJson, toFastJson, toFastJsonPretty } from '../codec/fastjson.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import { TopicValidator } from './topic-validator.js';
 import { editProperties, storedMessage } from './stored-message.js';
 import { log } from '../logger.js';
@@ -93,7 +92,7 @@ export class ScheduleMessageService {
   private readonly wakeAtMs = new Map<number, number>();
   private readonly busy = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly file: string;
+  private readonly state: StateFile;
   private timer?: NodeJS.Timeout;
   private dirty = false;
   private stopped = true;
@@ -104,7 +103,7 @@ export class ScheduleMessageService {
     private readonly now: () => number = Date.now,
   ) {
     this.levels = delayLevelTable(config);
-    this.file = path.join(config.storePathRootDir, 'config', 'delayOffset.json');
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'delayOffset.json'));
   }
 
   get maxLevel(): number {
@@ -113,9 +112,8 @@ export class ScheduleMessageService {
 
   /** ScheduleMessageService#load: offsets from delayOffset.json (or its .bak). */
   load(): void {
-    const text = readConfigFile(this.file);
-    if (!text) return;
-    const obj = parseFastJson(text) as { offsetTable?: Map<number, number> | Record<string, number> };
+    const obj = this.state.loadJson<{ offsetTable?: Map<number, number> | Record<string, number> }>(parseFastJson);
+    if (!obj) return;
     const table = obj.offsetTable;
     if (!table) return;
     for (const [k, v] of table instanceof Map ? [...table] : Object.entries(table)) {
@@ -157,9 +155,7 @@ export class ScheduleMessageService {
   /** Writes delayOffset.json if anything moved (force: always). */
   persist(force = false): void {
     if (!this.dirty && !force) return;
-    this.dirty = false;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, toFastJsonPretty({ offsetTable: this.offsetTableMap() }));
+    this.dirty = !this.state.save(() => toFastJsonPretty({ offsetTable: this.offsetTableMap() }));
   }
 
   /** GET_ALL_DELAY_OFFSET body: ScheduleMessageService#encode() is the compact form. */

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseFastJson, toFastJsonPretty } from '../codec/fastjson.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import type { DataVersion } from '../namesrv/route-info-manager.js';
 import { newDataVersion, nextVersion } from './data-version.js';
 import { log } from '../logger.js';
@@ -42,10 +41,10 @@ const SYSTEM_GROUP_PREFIX = 'CID_RMQ_SYS_';
 export class SubscriptionGroupManager {
   readonly table = new Map<string, SubscriptionGroupConfig>();
   dataVersion: DataVersion = newDataVersion();
-  private readonly file: string;
+  private readonly state: StateFile;
 
   constructor(private readonly config: BrokerConfig) {
-    this.file = path.join(config.storePathRootDir, 'config', 'subscriptionGroup.json');
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'subscriptionGroup.json'));
     for (const g of SYSTEM_GROUPS) {
       const sg = subscriptionGroupConfig(g);
       if (g === 'TOOLS_CONSUMER' || g === 'FILTERSRV_CONSUMER' || g === 'SELF_TEST_C_GROUP') sg.consumeBroadcastEnable = true;
@@ -54,16 +53,19 @@ export class SubscriptionGroupManager {
   }
 
   load(): void {
-    const text = readConfigFile(this.file);
-    if (!text) return;
-    const obj = parseFastJson(text) as { dataVersion?: DataVersion; subscriptionGroupTable?: Record<string, SubscriptionGroupConfig> };
+    const obj = this.state.loadJson<{ dataVersion?: DataVersion; subscriptionGroupTable?: Record<string, SubscriptionGroupConfig> }>(parseFastJson);
+    if (!obj) return;
     for (const sg of Object.values(obj.subscriptionGroupTable ?? {})) this.table.set(sg.groupName, { ...subscriptionGroupConfig(sg.groupName), ...sg });
     if (obj.dataVersion) this.dataVersion = { counter: Number(obj.dataVersion.counter), timestamp: Number(obj.dataVersion.timestamp) };
   }
 
   persist(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, toFastJsonPretty({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table }));
+    this.state.save(() => toFastJsonPretty({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table }));
+  }
+
+  /** Writes subscriptionGroup.json again if its last write failed (the broker's periodic persist task). */
+  persistIfUnsaved(): void {
+    if (this.state.unsaved) this.persist();
   }
 
   /** SubscriptionGroupManager#findSubscriptionGroupConfig: auto-creates when allowed. */

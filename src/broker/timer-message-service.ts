@@ -12,14 +12,13 @@
  *   every flushDelayOffsetInterval and on shutdown; on start the heap is reloaded and the queue scanned
  *   from that offset. A crash re-delivers what was delivered since the last checkpoint (at least once).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { MessageInner, MessageStore } from '../store/types.js';
 import { MessageConst } from '../protocol/message-const.js';
 import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
 import { getProperty } from '../codec/message-properties.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import { editProperties, storedMessage } from './stored-message.js';
 import { deliverable } from './schedule-message-service.js';
 import { log } from '../logger.js';
@@ -142,7 +141,7 @@ export class TimerMessageService {
   private readonly heap = new TimerHeap();
   /** Queue offset up to which every parked message is in the heap or delivered. */
   private scanned = 0;
-  private readonly file: string;
+  private readonly state: StateFile;
   private timer?: NodeJS.Timeout;
   private timerAtMs = Infinity;
   private delivering = false;
@@ -157,7 +156,7 @@ export class TimerMessageService {
     private readonly store: MessageStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.file = path.join(config.storePathRootDir, 'config', 'timerCheckpoint.json');
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'timerCheckpoint.json'));
   }
 
   get pendingCount(): number {
@@ -169,9 +168,8 @@ export class TimerMessageService {
     // Only a master delivers; a slave's store refuses puts.
     if (this.config.brokerRole === 'SLAVE') return;
     this.started = true;
-    const text = readConfigFile(this.file);
-    if (text) {
-      const cp = JSON.parse(text) as { scanned: number; pending: Array<[number, number, number]> };
+    const cp = this.state.loadJson<{ scanned: number; pending: Array<[number, number, number]> }>(JSON.parse);
+    if (cp) {
       this.scanned = cp.scanned;
       for (const [deliverMs, queueOffset, phyOffset] of cp.pending) this.heap.push({ deliverMs, queueOffset, phyOffset });
     }
@@ -216,10 +214,8 @@ export class TimerMessageService {
 
   persist(force = false): void {
     if (!this.started || (!this.dirty && !force)) return;
-    this.dirty = false;
     const pending = this.heap.entries().map((e) => [e.deliverMs, e.queueOffset, e.phyOffset]);
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, JSON.stringify({ scanned: this.scanned, pending }));
+    this.dirty = !this.state.save(() => JSON.stringify({ scanned: this.scanned, pending }));
   }
 
   /** Whether another message may be parked (the in-memory index is bounded). */

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { PermName, isInherited } from '../protocol/perm-name.js';
 import { TopicValidator, REPLY_TOPIC_POSTFIX } from './topic-validator.js';
 import { parseFastJson, toFastJsonPretty } from '../codec/fastjson.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import type { DataVersion } from '../namesrv/route-info-manager.js';
 import { newDataVersion, nextVersion } from './data-version.js';
 import { log } from '../logger.js';
@@ -38,11 +37,13 @@ export class TopicConfigManager {
   readonly table = new Map<string, TopicConfig>();
   dataVersion: DataVersion = newDataVersion();
   private readonly file: string;
+  private readonly state: StateFile;
   /** Called after a change that the namesrv must learn about. */
   onChange: (tc: TopicConfig | undefined) => void = () => {};
 
   constructor(private readonly config: BrokerConfig) {
     this.file = path.join(config.storePathRootDir, 'config', 'topics.json');
+    this.state = new StateFile(this.file);
     this.addSystemTopics();
   }
 
@@ -65,9 +66,8 @@ export class TopicConfigManager {
   }
 
   load(): void {
-    const text = readConfigFile(this.file);
-    if (!text) return;
-    const obj = parseFastJson(text) as { dataVersion?: DataVersion; topicConfigTable?: Record<string, TopicConfig> };
+    const obj = this.state.loadJson<{ dataVersion?: DataVersion; topicConfigTable?: Record<string, TopicConfig> }>(parseFastJson);
+    if (!obj) return;
     for (const tc of Object.values(obj.topicConfigTable ?? {})) {
       this.table.set(tc.topicName, normalize(tc));
     }
@@ -79,8 +79,12 @@ export class TopicConfigManager {
   }
 
   persist(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, toFastJsonPretty({ dataVersion: this.dataVersion, topicConfigTable: this.table }));
+    this.state.save(() => toFastJsonPretty({ dataVersion: this.dataVersion, topicConfigTable: this.table }));
+  }
+
+  /** Writes topics.json again if its last write failed (the broker's periodic persist task). */
+  persistIfUnsaved(): void {
+    if (this.state.unsaved) this.persist();
   }
 
   select(topic: string): TopicConfig | undefined {

@@ -19,7 +19,6 @@
  * checkpoint both queues are replayed from their start. Check counts since the last checkpoint may be
  * lost in a crash, which costs at most one extra check per interval lost.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { MessageInner, MessageStore, PutMessageResult } from '../store/types.js';
@@ -30,7 +29,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { getProperty, tagsCode } from '../codec/message-properties.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
 import { createRequest } from '../remoting/command.js';
-import { readConfigFile, writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import type { TopicConfigManager } from './topic-config-manager.js';
 import type { ProducerManager } from './producer-manager.js';
 import { TopicValidator } from './topic-validator.js';
@@ -84,7 +83,7 @@ export class TransactionalMessageService {
   /** Half / op queue offsets up to which every record is reflected in `pending`. */
   private halfNext = 0;
   private opNext = 0;
-  private readonly file: string;
+  private readonly state: StateFile;
   private timer?: NodeJS.Timeout;
   private dirty = false;
   /** Never started (slave): nothing to write at shutdown. */
@@ -99,7 +98,7 @@ export class TransactionalMessageService {
     private readonly storeHost: { ip: string; port: number },
     private readonly now: () => number = Date.now,
   ) {
-    this.file = path.join(config.storePathRootDir, 'config', 'transactionCheckpoint.json');
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'transactionCheckpoint.json'));
   }
 
   get pendingCount(): number {
@@ -113,9 +112,8 @@ export class TransactionalMessageService {
     // TransactionalMessageCheckService runs on masters only.
     if (this.config.brokerRole === 'SLAVE') return;
     this.started = true;
-    const text = readConfigFile(this.file);
-    if (text) {
-      const cp = JSON.parse(text) as Checkpoint;
+    const cp = this.state.loadJson<Checkpoint>(JSON.parse);
+    if (cp) {
       this.halfNext = cp.halfNext;
       this.opNext = cp.opNext;
       for (const [halfOffset, commitLogOffset, producerGroup, bornTimestamp, immunityMs, checkTimes] of cp.pending) {
@@ -153,14 +151,12 @@ export class TransactionalMessageService {
 
   persist(force = false): void {
     if (!this.started || (!this.dirty && !force)) return;
-    this.dirty = false;
     const cp: Checkpoint = {
       halfNext: this.halfNext,
       opNext: this.opNext,
       pending: [...this.pending.values()].map((t) => [t.halfOffset, t.commitLogOffset, t.producerGroup, t.bornTimestamp, t.immunityMs ?? null, t.checkTimes]),
     };
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, JSON.stringify(cp));
+    this.dirty = !this.state.save(() => JSON.stringify(cp));
   }
 
   /** Reads a system queue from `from` to its end; returns the offset after the last record seen. */

@@ -1,32 +1,24 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { toFastJson, parseFastJson } from '../codec/fastjson.js';
-import { writeFileAtomic } from '../config/persist.js';
+import { StateFile } from '../config/persist.js';
 import { log } from '../logger.js';
 
 /** Namespaced key/value settings (namesrv/kvconfig/KVConfigManager.java), persisted as kvConfig.json. */
 export class KVConfigManager {
   private readonly table = new Map<string, Map<string, string>>();
 
-  constructor(private readonly filePath: string) {}
+  private readonly state: StateFile;
+
+  constructor(private readonly filePath: string) {
+    this.state = new StateFile(filePath);
+  }
 
   load(): void {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.filePath, 'utf8');
-    } catch {
-      return;
+    const obj = this.state.loadJson<{ configTable?: Record<string, Record<string, string>> }>(parseFastJson);
+    if (!obj) return;
+    for (const [ns, kv] of Object.entries(obj.configTable ?? {})) {
+      this.table.set(ns, new Map(Object.entries(kv)));
     }
-    if (!text.trim()) return;
-    try {
-      const obj = parseFastJson(text) as { configTable?: Record<string, Record<string, string>> };
-      for (const [ns, kv] of Object.entries(obj.configTable ?? {})) {
-        this.table.set(ns, new Map(Object.entries(kv)));
-      }
-      log.info(`namesrv: loaded ${this.table.size} KV namespaces from ${this.filePath}`);
-    } catch (e) {
-      log.error(`namesrv: ${this.filePath} is not valid: ${(e as Error).message}`);
-    }
+    log.info(`namesrv: loaded ${this.table.size} KV namespaces from ${this.filePath}`);
   }
 
   put(namespace: string, key: string, value: string): void {
@@ -53,7 +45,6 @@ export class KVConfigManager {
 
   private persist(): void {
     const configTable = new Map([...this.table].map(([ns, kv]) => [ns, new Map(kv)]));
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
-    writeFileAtomic(this.filePath, toFastJson({ configTable }));
+    this.state.save(() => toFastJson({ configTable }));
   }
 }

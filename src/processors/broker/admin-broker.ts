@@ -97,7 +97,6 @@ function persistConfig(ctx: BrokerContext, updated: BrokerConfig, keys: string[]
   }
   for (const k of keys) current.set(k, String(updated[k as keyof BrokerConfig]));
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomic(file, propertiesToString(current));
   } catch (e) {
     log.error(`broker: persisting config to ${file} failed: ${(e as Error).message}`);
