@@ -7,6 +7,7 @@ import { readPropertiesFile } from './config/properties.js';
 import { NamesrvController } from './namesrv/namesrv-controller.js';
 import { BrokerController } from './broker/broker-controller.js';
 import { DefaultMessageStore } from './store/default-message-store.js';
+import { StoreLock, StoreLockedError } from './store/store-lock.js';
 import { log } from './logger.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
@@ -42,8 +43,8 @@ function loadNamesrv(file: string | undefined, overrides: Partial<NamesrvConfig>
   return cfg;
 }
 
-async function startBroker(cfg: BrokerConfig, configFile?: string): Promise<BrokerController> {
-  const broker = new BrokerController(cfg, new DefaultMessageStore(cfg), configFile && path.resolve(configFile));
+async function startBroker(cfg: BrokerConfig, configFile?: string, storeLock?: StoreLock): Promise<BrokerController> {
+  const broker = new BrokerController(cfg, new DefaultMessageStore(cfg), configFile && path.resolve(configFile), storeLock);
   await broker.start();
   const ns = cfg.namesrvAddr || '(none)';
   // Same ready line as BrokerStartup, so scripts written for the Java broker can wait for it.
@@ -97,12 +98,15 @@ async function main(argv: string[]): Promise<void> {
     case 'standalone': {
       const data = path.resolve(values.data ?? 'data');
       const namesrvPort = Number(values['namesrv-port'] ?? NAMESRV_CONFIG_DEFAULTS.listenPort);
+      const cfg = loadBroker(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
+      // The store's lock first: a second standalone on a store in use exits before its NameServer
+      // binds a port or reads the kvConfig beside the store.
+      const storeLock = StoreLock.acquire(cfg.storePathRootDir);
       const namesrv = await startNamesrv(
         loadNamesrv(undefined, { listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json') }),
       );
-      const cfg = loadBroker(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
       cfg.namesrvAddr = values.namesrv ?? `127.0.0.1:${namesrv.port}`;
-      const broker = await startBroker(cfg, values.config);
+      const broker = await startBroker(cfg, values.config, storeLock);
       onSignals(async () => {
         await broker.shutdown();
         await namesrv.shutdown();
@@ -129,6 +133,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  log.error(`start failed: ${(e as Error).stack ?? e}`);
+  // An expected refusal gets one line, not a stack trace.
+  if (e instanceof StoreLockedError) log.error(`start failed: ${e.message} (${e.file} is locked by another process)`);
+  else log.error(`start failed: ${(e as Error).stack ?? e}`);
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import type { Connection } from '../remoting/connection.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { isReadable, isWriteable } from '../protocol/perm-name.js';
 import type { MessageStore } from '../store/types.js';
+import { StoreLock } from '../store/store-lock.js';
 import { TopicConfigManager, type TopicConfig } from './topic-config-manager.js';
 import { SubscriptionGroupManager } from './subscription-group-manager.js';
 import { ConsumerOffsetManager } from './consumer-offset-manager.js';
@@ -46,6 +47,11 @@ export class BrokerController {
     readonly store: MessageStore,
     /** The -c file: UPDATE_BROKER_CONFIG persists into it (BrokerPathConfigHelper#brokerConfigPath). */
     brokerConfigPath?: string,
+    /**
+     * The lock on storePathRootDir when the caller took it already (the standalone CLI does, before its
+     * NameServer starts); otherwise start() takes it. Either way this broker releases it at shutdown.
+     */
+    private storeLock?: StoreLock,
   ) {
     const brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const topics = new TopicConfigManager(config);
@@ -86,6 +92,8 @@ export class BrokerController {
 
   async start(): Promise<void> {
     const { ctx, config } = this;
+    // Before any file of the store is read: a second server on a live store must leave it untouched.
+    this.storeLock ??= StoreLock.acquire(config.storePathRootDir);
     ctx.topics.load();
     ctx.groups.load();
     ctx.offsets.load();
@@ -248,6 +256,9 @@ export class BrokerController {
     await step('timer service', () => ctx.timer.shutdown());
     await step('transaction service', () => ctx.transactions.shutdown());
     await step('message store', () => this.store.shutdown());
+    // Last: another server may open the store only once everything above has been written.
+    this.storeLock?.release();
+    this.storeLock = undefined;
     this.started = false;
   }
 }
