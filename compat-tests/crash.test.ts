@@ -22,7 +22,12 @@
  * the last flushConsumerOffsetInterval before a kill survive it (they are persisted on that timer; 200 ms
  * here), and that the push consumer sees nothing twice (it re-consumes from the last persisted offsets).
  *
- * CRASH_KILLS=n changes the number of kills per mode (default 20).
+ * A third run adds malformed sends to the ASYNC_FLUSH load (compat-tests/malformed-sends.ts): header values
+ * outside their Java types, sent to the load's own topic between the good sends. Every one must be refused,
+ * and CrashVerify's dense-offset and read-back checks then prove that none of them took a queue offset or
+ * CommitLog space that later acknowledged sends depend on, across the kills.
+ *
+ * CRASH_KILLS=n changes the number of kills per run (default 20).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,9 +37,15 @@ import { baseJvmArgs, describeFailure, javaClasspath, runJavaScenario } from '..
 import { snapshotDist } from '../test/support/our-server.js';
 import { onExitCleanup, startTracked, type Tracked } from '../test/support/processes.js';
 import { makeTempDir, removeDir } from '../test/support/server.js';
+import { MalformedSender } from './malformed-sends.js';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
-const FLUSH_MODES = ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const;
+/** The runs: each flush mode under the Java load, and ASYNC_FLUSH again with malformed sends mixed in. */
+const RUNS = [
+  { flush: 'ASYNC_FLUSH', malformed: false },
+  { flush: 'SYNC_FLUSH', malformed: false },
+  { flush: 'ASYNC_FLUSH', malformed: true },
+] as const;
 /** How long the broker runs under load between ready and SIGKILL: random in this range. */
 const UP_MS_MIN = 400;
 const UP_MS_MAX = 2000;
@@ -135,11 +146,12 @@ class Run {
   /** Both groups' offsets in the broker's file after the latest kill. */
   lastDisk = { push: new Map() as Offsets, pull: new Map() as Offsets };
   summary = '';
+  malformedSender: MalformedSender | undefined;
 
-  constructor(readonly flush: string, private readonly cliPath: string) {
+  constructor(readonly flush: string, private readonly cliPath: string, readonly malformed = false) {
     this.workDir = makeTempDir(`rocketmq-ts-crash-${flush}`);
     // CrashBody.topic / .group / .pullGroup name them the same way.
-    this.runId = `${flush === 'ASYNC_FLUSH' ? 'a' : 's'}${Date.now().toString(36)}`;
+    this.runId = `${malformed ? 'm' : flush === 'ASYNC_FLUSH' ? 'a' : 's'}${Date.now().toString(36)}`;
     this.topic = `Crash_${this.runId}`;
     this.groups = { push: `CG_Crash_${this.runId}`, pull: `CG_CrashPull_${this.runId}` };
   }
@@ -160,6 +172,10 @@ class Run {
       [...baseJvmArgs(this.workDir), '-cp', cp, 'rocketmqts.compat.CrashLoad', this.namesrv.addr, this.broker.addr, this.workDir, this.runId],
       { cwd: this.workDir });
     await this.load.waitFor([/^INFO load running/m], LOAD_READY_TIMEOUT_MS);
+    if (this.malformed) {
+      this.malformedSender = new MalformedSender(this.broker.addr, this.topic);
+      this.malformedSender.start();
+    }
   }
 
   /** Random uptime under load, SIGKILL, offsets on disk, restart, CrashLoad's check. */
@@ -222,6 +238,13 @@ class Run {
   /** Stop the load, read everything back in a fresh JVM, and sum up. */
   async finish(): Promise<void> {
     const load = this.load as Tracked;
+    const bad = this.malformedSender;
+    if (bad) {
+      await bad.stop();
+      for (const w of bad.wronglyAccepted) this.problems.push(`malformed send acknowledged: ${w}`);
+      if (bad.refused.length === 0) this.problems.push('no malformed send was refused: did they reach the broker?');
+      this.problems.push(...(await bad.verifyExtreme()));
+    }
     fs.writeFileSync(path.join(this.workDir, 'stop'), '');
     await load.waitFor([/^DONE /m], LOAD_STOP_TIMEOUT_MS);
     await load.exited;
@@ -256,6 +279,7 @@ class Run {
       `  store recovery (ms, from the broker's log): ${stats(rounds.map((r) => r.recoveryMs))}; ` +
         `records scanned: ${stats(rounds.map((r) => r.scannedRecords))}`,
       `  verify: ${verify.verdict.split('\n')[0]}`,
+      ...(bad ? [`  ${bad.summary()}`] : []),
     ].join('\n');
   }
 
@@ -271,6 +295,8 @@ class Run {
 
   /** Stops everything; the dirs (store, acked log, client log) are kept when something broke, as evidence. */
   async dispose(): Promise<void> {
+    await this.malformedSender?.stop();
+    this.malformedSender?.close();
     await this.load?.kill();
     if (this.problems.length === 0) {
       await disposeAll(this.nodes);
@@ -295,9 +321,9 @@ describe('broker SIGKILLed under Java client load', () => {
 
   afterAll(() => removeSnapshot());
 
-  for (const flush of FLUSH_MODES) {
-    it(`${flush}: ${KILLS} kills, every acknowledged message kept intact, committed offsets never back`, async () => {
-      const run = new Run(flush, cliPath);
+  for (const { flush, malformed } of RUNS) {
+    it(`${flush}${malformed ? ' with malformed sends mixed in' : ''}: ${KILLS} kills, every acknowledged message kept intact, committed offsets never back`, async () => {
+      const run = new Run(flush, cliPath, malformed);
       try {
         try {
           await run.start();
