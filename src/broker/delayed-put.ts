@@ -8,6 +8,7 @@ import type { MessageInner, PutMessageResult } from '../store/types.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { MessageConst } from '../protocol/message-const.js';
 import { getProperty } from '../codec/message-properties.js';
+import { numberFormatExceptionText } from '../codec/java-number.js';
 import { applyDelayLevel, delayLevelOf } from './schedule-message-service.js';
 import { isTimerCandidate, parkForTimer, timerDeliverMs } from './timer-message-service.js';
 import { editProperties } from './stored-message.js';
@@ -19,6 +20,7 @@ const TIMER_PROPS = [MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPER
 /**
  * Where a message is really stored: SCHEDULE_TOPIC_XXXX for DELAY > 0 (which wins over timer
  * properties, as in 5.x, which drops them), the timer topic for a future TIMER_* time, else as sent.
+ * A DELAY that is not an int is SYSTEM_ERROR, a TIMER_* that is not a long (or too far) MESSAGE_ILLEGAL.
  * `timers: false` skips timer parking (a message going to the DLQ must not wait again).
  */
 export function routeForStore(ctx: BrokerContext, msg: MessageInner, timers = true): Routed {
@@ -26,7 +28,9 @@ export function routeForStore(ctx: BrokerContext, msg: MessageInner, timers = tr
   // Hot path: most messages carry neither property (one scan each instead of four property lookups).
   if (!props.includes('DELAY\u0001') && !props.includes('TIMER_')) return { msg };
   if (!isTimerCandidate(msg)) return { msg };
-  if (delayLevelOf(props) > 0) {
+  const level = delayLevelOf(props);
+  if (typeof level === 'object') return malformedDelay(level.malformed);
+  if (level > 0) {
     const hasTimer = TIMER_PROPS.some((k) => getProperty(props, k) !== undefined);
     const m = hasTimer ? { ...msg, propertiesString: editProperties(props, Object.fromEntries(TIMER_PROPS.map((k) => [k, undefined]))) } : msg;
     return { msg: applyDelayLevel(m, ctx.schedule.maxLevel) };
@@ -47,6 +51,13 @@ export function routeForStore(ctx: BrokerContext, msg: MessageInner, timers = tr
   }
   return { msg: parkForTimer(msg, at), timerDeliverMs: at };
 }
+
+/**
+ * A DELAY Integer.parseInt refuses: the Java CommitLog (4.9) or put hook (5.x) reads the level of every
+ * NOT / COMMIT-type message before storing it, and the exception becomes SYSTEM_ERROR with its text.
+ */
+export const malformedDelay = (value: string): { code: number; remark: string } =>
+  ({ code: ResponseCode.SYSTEM_ERROR, remark: numberFormatExceptionText(value) });
 
 const STORED = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 

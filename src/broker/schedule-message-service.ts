@@ -16,6 +16,7 @@ import type { MessageFilter, MessageInner, MessageStore, PutMessageResult } from
 import { MessageConst } from '../protocol/message-const.js';
 import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
 import { getProperty, tagsCode } from '../codec/message-properties.js';
+import { parseJavaInt } from '../codec/java-number.js';
 import { parseDelayLevels } from '../store/dispatch-info.js';
 import { parseFastJson, toFastJson, toFastJsonPretty } from '../codec/fastjson.js';
 import { StateFile } from '../config/persist.js';
@@ -48,25 +49,32 @@ export function applyDelayLevel(msg: MessageInner, maxLevel: number): MessageInn
   const t = transactionType(msg.sysFlag);
   if (t !== MessageSysFlag.TRANSACTION_NOT_TYPE && t !== MessageSysFlag.TRANSACTION_COMMIT_TYPE) return msg;
   const level = delayLevelOf(msg.propertiesString);
-  if (level <= 0) return msg;
+  // A malformed DELAY is refused before a message gets here (routeForStore, the send path).
+  if (typeof level !== 'number' || level <= 0) return msg;
   const capped = Math.min(level, maxLevel);
   return {
     ...msg,
     topic: SCHEDULE_TOPIC,
     queueId: capped - 1,
     propertiesString: editProperties(msg.propertiesString, {
-      [MessageConst.PROPERTY_DELAY_TIME_LEVEL]: capped === level ? getProperty(msg.propertiesString, MessageConst.PROPERTY_DELAY_TIME_LEVEL) : String(capped),
+      // In decimal even where the client wrote "+3" or "03" (Java keeps those), so every reader of the
+      // parked record finds the level in the form it expects.
+      [MessageConst.PROPERTY_DELAY_TIME_LEVEL]: String(capped),
       [MessageConst.PROPERTY_REAL_TOPIC]: msg.topic,
       [MessageConst.PROPERTY_REAL_QUEUE_ID]: String(msg.queueId),
     }),
   };
 }
 
-/** Message#getDelayTimeLevel: 0 when absent or not a number. */
-export function delayLevelOf(props: string): number {
+/**
+ * Message#getDelayTimeLevel: 0 when absent, else Integer.parseInt of DELAY. Java lets a malformed value
+ * throw wherever the level is read on the put path, so the send fails with SYSTEM_ERROR before anything
+ * is stored; here that is `{ malformed }`, and each caller refuses the message with it.
+ */
+export function delayLevelOf(props: string): number | { malformed: string } {
   const v = getProperty(props, MessageConst.PROPERTY_DELAY_TIME_LEVEL);
-  const n = v === undefined ? 0 : Number.parseInt(v, 10);
-  return Number.isFinite(n) ? n : 0;
+  if (v === undefined) return 0;
+  return parseJavaInt(v) ?? { malformed: v };
 }
 
 /**

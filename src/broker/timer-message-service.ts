@@ -18,6 +18,7 @@ import type { MessageInner, MessageStore } from '../store/types.js';
 import { MessageConst } from '../protocol/message-const.js';
 import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
 import { getProperty } from '../codec/message-properties.js';
+import { parseJavaLong } from '../codec/java-number.js';
 import { StateFile } from '../config/persist.js';
 import { editProperties, storedMessage } from './stored-message.js';
 import { deliverable } from './schedule-message-service.js';
@@ -44,25 +45,32 @@ interface TimerEntry {
   phyOffset: number;
 }
 
-/** The delivery time a message asks for, `undefined` if it has none, or the first broken rule. */
+/**
+ * The delivery time a message asks for, `undefined` if it has none, or the first broken rule. As 5.x
+ * HookUtils#transformTimerMessage: TIMER_DELAY_SEC wins over TIMER_DELAY_MS over TIMER_DELIVER_MS, each
+ * read with Long.parseLong, and a value it refuses makes the message illegal. A long beyond ±2^53 is
+ * taken approximately: it is ages away either way, and only which side of now and of the maximum delay
+ * it falls on matters. (Java multiplies TIMER_DELAY_SEC by 1000 in 64 bits, so a huge value wraps
+ * around there; here it stays huge and is refused as too far.)
+ */
 export function timerDeliverMs(props: string, nowMs: number): number | undefined | { error: string } {
-  const abs = getProperty(props, MessageConst.PROPERTY_TIMER_DELIVER_MS);
   const sec = getProperty(props, MessageConst.PROPERTY_TIMER_DELAY_SEC);
-  const ms = getProperty(props, MessageConst.PROPERTY_TIMER_DELAY_MS);
-  const num = (name: string, v: string): number | { error: string } => {
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : { error: `timer message property ${name}=${v} is not an integer` };
-  };
-  if (abs !== undefined) return num(MessageConst.PROPERTY_TIMER_DELIVER_MS, abs);
   if (sec !== undefined) {
-    const n = num(MessageConst.PROPERTY_TIMER_DELAY_SEC, sec);
+    const n = timerLong(MessageConst.PROPERTY_TIMER_DELAY_SEC, sec);
     return typeof n === 'number' ? nowMs + n * 1000 : n;
   }
+  const ms = getProperty(props, MessageConst.PROPERTY_TIMER_DELAY_MS);
   if (ms !== undefined) {
-    const n = num(MessageConst.PROPERTY_TIMER_DELAY_MS, ms);
+    const n = timerLong(MessageConst.PROPERTY_TIMER_DELAY_MS, ms);
     return typeof n === 'number' ? nowMs + n : n;
   }
-  return undefined;
+  const abs = getProperty(props, MessageConst.PROPERTY_TIMER_DELIVER_MS);
+  return abs === undefined ? undefined : timerLong(MessageConst.PROPERTY_TIMER_DELIVER_MS, abs);
+}
+
+function timerLong(name: string, v: string): number | { error: string } {
+  const n = parseJavaLong(v);
+  return n === undefined ? { error: `timer message property ${name}=${v} is not an integer` } : Number(n);
 }
 
 /** Parks a NOT/COMMIT-type message in the timer topic; the caller has checked the delivery time. */

@@ -28,6 +28,7 @@ import { PermName } from '../protocol/perm-name.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { getProperty, tagsCode } from '../codec/message-properties.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
+import { clampToSafe } from '../codec/java-number.js';
 import { createRequest } from '../remoting/command.js';
 import { StateFile } from '../config/persist.js';
 import type { TopicConfigManager } from './topic-config-manager.js';
@@ -53,6 +54,7 @@ interface PendingTx {
   halfOffset: number;
   commitLogOffset: number;
   producerGroup: string;
+  /** Only ages come from it: a born time beyond ±2^53 is clamped to ±(2^53 - 1), so JSON never meets a bigint. */
   bornTimestamp: number;
   /** CHECK_IMMUNITY_TIME_IN_SECONDS in ms, if the message set it. */
   immunityMs?: number;
@@ -186,7 +188,7 @@ export class TransactionalMessageService {
       halfOffset: half.queueOffset,
       commitLogOffset: half.commitLogOffset,
       producerGroup: getProperty(half.propertiesString, MessageConst.PROPERTY_PRODUCER_GROUP) ?? '',
-      bornTimestamp: half.bornTimestamp,
+      bornTimestamp: clampToSafe(half.bornTimestamp),
       immunityMs: Number.isFinite(immunity) && immunity > 0 ? immunity * 1000 : undefined,
       checkTimes: Number(getProperty(half.propertiesString, MessageConst.PROPERTY_TRANSACTION_CHECK_TIMES) ?? 0) || 0,
       ending: false,

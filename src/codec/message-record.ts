@@ -11,9 +11,15 @@
  *   BODYLEN i32 + body | TOPICLEN i8 + topic | PROPLEN i16 + properties
  */
 import assert from 'node:assert';
-import net from 'node:net';
 import zlib from 'node:zlib';
 import type { HostAddress, MessageInner } from '../store/types.js';
+import { readInt64, readInt64Exact, writeInt64 } from './int64.js';
+import { ipBytes, ipToString, isV6 } from './host-address.js';
+import { isInt32, isInt64 } from './java-number.js';
+
+// The store and the id codec import these from here, beside the record layout they serve.
+export { readInt64, readInt64Exact, writeInt64 } from './int64.js';
+export { ipBytes, ipToString, isV6 } from './host-address.js';
 
 /** CommitLog.MESSAGE_MAGIC_CODE (v1 record). */
 export const MESSAGE_MAGIC_CODE = 0xdaa320a7 | 0;
@@ -40,21 +46,6 @@ export const POS_PHYSICAL_OFFSET = 28;
 export const POS_SYS_FLAG = 36;
 export const POS_BORN_TIMESTAMP = 40;
 export const POS_BORN_HOST = 48;
-
-const TWO_POW_32 = 4294967296;
-
-// ---------------------------------------------------------------- int64 without BigInt
-
-/** Writes a JS number (|v| < 2^53) as a big-endian two's-complement int64. */
-export function writeInt64(buf: Buffer, pos: number, v: number): void {
-  const hi = Math.floor(v / TWO_POW_32);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(v - hi * TWO_POW_32, pos + 4);
-}
-
-export function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * TWO_POW_32 + buf.readUInt32BE(pos + 4);
-}
 
 // ---------------------------------------------------------------- CRC and hashes
 
@@ -89,60 +80,6 @@ export function javaStringHashCode(s: string): number {
   return h;
 }
 
-// ---------------------------------------------------------------- hosts
-
-/** Parsed host bytes are cached: a broker sees few distinct client IPs and one store host. */
-const hostCache = new Map<string, Buffer>();
-const HOST_CACHE_MAX = 4096;
-
-/** IPv4 (4 bytes) or IPv6 (16 bytes) address bytes of a host string. */
-export function ipBytes(ip: string): Buffer {
-  let b = hostCache.get(ip);
-  if (b) return b;
-  b = parseIp(ip);
-  if (hostCache.size >= HOST_CACHE_MAX) hostCache.clear();
-  hostCache.set(ip, b);
-  return b;
-}
-
-function parseIp(ip: string): Buffer {
-  if (net.isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
-  // Node reports IPv4 peers on a dual-stack socket as ::ffff:a.b.c.d; Java's InetAddress makes those Inet4Address.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped && net.isIPv4(mapped[1])) return Buffer.from(mapped[1].split('.').map(Number));
-  assert(net.isIPv6(ip), `not an IP address: ${ip}`);
-  let text = ip;
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  const out = Buffer.alloc(16);
-  const [headText, tailText] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string): number[] => {
-    if (!s) return [];
-    const words: number[] = [];
-    for (const part of s.split(':')) {
-      if (part.includes('.')) {
-        const v4 = part.split('.').map(Number);
-        words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else words.push(parseInt(part, 16));
-    }
-    return words;
-  };
-  const head = groups(headText);
-  const tail = tailText === undefined ? [] : groups(tailText);
-  head.forEach((w, i) => out.writeUInt16BE(w, i * 2));
-  tail.forEach((w, i) => out.writeUInt16BE(w, 16 - (tail.length - i) * 2));
-  return out;
-}
-
-export function ipToString(bytes: Buffer): string {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(bytes.readUInt16BE(i).toString(16));
-  return words.join(':');
-}
-
-export const isV6 = (host: HostAddress): boolean => ipBytes(host.ip).length === 16;
-
 // ---------------------------------------------------------------- lengths
 
 export const bornHostLength = (sysFlag: number): number => (sysFlag & BORN_V6 ? 20 : 8);
@@ -170,8 +107,29 @@ export interface RecordPlan {
   totalSize: number;
 }
 
+/**
+ * The first numeric field of `msg` its record cannot hold exactly, as a remark. Java's types make such a
+ * message impossible there; here a field can come from anywhere, and catching it now keeps it from
+ * failing half-way through an append.
+ */
+function unencodableField(msg: MessageInner): string | undefined {
+  if (!isInt32(msg.queueId)) return notInt32('queueId', msg.queueId);
+  if (!isInt32(msg.flag)) return notInt32('flag', msg.flag);
+  if (!isInt32(msg.sysFlag)) return notInt32('sysFlag', msg.sysFlag);
+  if (!isInt32(msg.reconsumeTimes)) return notInt32('reconsumeTimes', msg.reconsumeTimes);
+  if (!isInt32(msg.bornHost.port)) return notInt32('bornHost port', msg.bornHost.port);
+  if (!isInt32(msg.storeHost.port)) return notInt32('storeHost port', msg.storeHost.port);
+  if (!isInt64(msg.bornTimestamp)) return `bornTimestamp ${msg.bornTimestamp} is not a 64-bit integer`;
+  if (!isInt64(msg.preparedTransactionOffset)) return `preparedTransactionOffset ${msg.preparedTransactionOffset} is not a 64-bit integer`;
+  return undefined;
+}
+
+const notInt32 = (name: string, v: number): string => `${name} ${v} is not a 32-bit integer`;
+
 /** Validates a message and measures its record; returns the first broken rule as text via `error`. */
 export function planRecord(msg: MessageInner): RecordPlan | { error: 'MESSAGE_ILLEGAL' | 'PROPERTIES_SIZE_EXCEEDED'; remark: string } {
+  const unencodable = unencodableField(msg);
+  if (unencodable) return { error: 'MESSAGE_ILLEGAL', remark: `the message cannot be stored: ${unencodable}` };
   const topicBytes = Buffer.byteLength(msg.topic, 'utf8');
   if (topicBytes === 0 || topicBytes > MAX_TOPIC_BYTES) {
     return { error: 'MESSAGE_ILLEGAL', remark: `topic length ${topicBytes} bytes is not within 1..${MAX_TOPIC_BYTES}` };
@@ -204,7 +162,7 @@ export function encodeRecord(
   buf.writeInt32BE(MESSAGE_MAGIC_CODE, pos + 4);
   buf.writeInt32BE(bodyCrc(msg.body), pos + 8);
   buf.writeInt32BE(msg.queueId, pos + 12);
-  buf.writeInt32BE(msg.flag | 0, pos + 16);
+  buf.writeInt32BE(msg.flag, pos + 16);
   writeInt64(buf, pos + 20, queueOffset);
   writeInt64(buf, pos + 28, physicalOffset);
   buf.writeInt32BE(plan.sysFlag, pos + 36);
@@ -218,7 +176,7 @@ export function encodeRecord(
   pos += ipBytes(msg.storeHost.ip).copy(buf, pos);
   buf.writeInt32BE(msg.storeHost.port, pos);
   pos += 4;
-  buf.writeInt32BE(msg.reconsumeTimes | 0, pos);
+  buf.writeInt32BE(msg.reconsumeTimes, pos);
   writeInt64(buf, pos + 4, msg.preparedTransactionOffset);
   buf.writeInt32BE(msg.body.length, pos + 12);
   pos += 16;
@@ -249,7 +207,8 @@ export const readFlag = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_
 export const readQueueOffset = (b: Buffer, pos = 0): number => readInt64(b, pos + POS_QUEUE_OFFSET);
 export const readPhysicalOffset = (b: Buffer, pos = 0): number => readInt64(b, pos + POS_PHYSICAL_OFFSET);
 export const readSysFlag = (b: Buffer, pos = 0): number => b.readInt32BE(pos + POS_SYS_FLAG);
-export const readBornTimestamp = (b: Buffer, pos = 0): number => readInt64(b, pos + POS_BORN_TIMESTAMP);
+/** Any long a client sent, exactly (a bigint beyond ±2^53). */
+export const readBornTimestamp = (b: Buffer, pos = 0): number | bigint => readInt64Exact(b, pos + POS_BORN_TIMESTAMP);
 
 /** Offset (from the record start) of STORETIMESTAMP. */
 export const storeTimestampPos = (sysFlag: number): number => POS_BORN_HOST + bornHostLength(sysFlag);
@@ -359,7 +318,7 @@ export interface DecodedRecord {
   queueOffset: number;
   physicalOffset: number;
   sysFlag: number;
-  bornTimestamp: number;
+  bornTimestamp: number | bigint;
   bornHost: HostAddress;
   storeTimestamp: number;
   storeHost: HostAddress;

@@ -1,6 +1,6 @@
 import type { RemotingCommand } from '../remoting/command.js';
 import { RequestCode } from '../protocol/request-code.js';
-import { int, optInt, bool, str } from './header-fields.js';
+import { int, optInt, exactLong, bool, str } from './header-fields.js';
 
 /** SendMessageRequestHeader, whichever of the three wire forms carried it. */
 export interface SendMessageRequestHeader {
@@ -10,7 +10,8 @@ export interface SendMessageRequestHeader {
   defaultTopicQueueNums: number;
   queueId: number;
   sysFlag: number;
-  bornTimestamp: number;
+  /** Long.parseLong of the header, kept exact: a number while safe, a bigint beyond ±2^53. */
+  bornTimestamp: number | bigint;
   flag: number;
   properties: string;
   reconsumeTimes: number;
@@ -21,7 +22,9 @@ export interface SendMessageRequestHeader {
 
 /**
  * SEND_MESSAGE carries full field names; SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE carry the
- * one-letter names of SendMessageRequestHeaderV2 (a..n).
+ * one-letter names of SendMessageRequestHeaderV2 (a..n). Field types as both header classes declare
+ * them: Integer d, e, f, h, j, l; Long g; Boolean k, m. The V2 fields are read in the order
+ * SendMessageRequestHeaderV2#decode parses them, so the first bad one is the one Java would report.
  */
 export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader {
   const h = req.extFields;
@@ -33,7 +36,7 @@ export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader 
       defaultTopicQueueNums: int(h, 'defaultTopicQueueNums'),
       queueId: int(h, 'queueId'),
       sysFlag: int(h, 'sysFlag'),
-      bornTimestamp: int(h, 'bornTimestamp'),
+      bornTimestamp: exactLong(h, 'bornTimestamp'),
       flag: int(h, 'flag'),
       properties: h?.properties ?? '',
       reconsumeTimes: int(h, 'reconsumeTimes', 0),
@@ -49,7 +52,7 @@ export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader 
     defaultTopicQueueNums: int(h, 'd'),
     queueId: int(h, 'e'),
     sysFlag: int(h, 'f'),
-    bornTimestamp: int(h, 'g'),
+    bornTimestamp: exactLong(h, 'g'),
     flag: int(h, 'h'),
     properties: h?.i ?? '',
     reconsumeTimes: int(h, 'j', 0),

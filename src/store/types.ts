@@ -21,7 +21,8 @@ export interface MessageInner {
   /** Tag hash or, for SCHEDULE_TOPIC_XXXX, the delivery time; goes into the ConsumeQueue unit. */
   tagsCode: number;
   sysFlag: number;
-  bornTimestamp: number;
+  /** Any long the producer sent: a number while it is a safe integer, a bigint beyond ±2^53 (stored exactly). */
+  bornTimestamp: number | bigint;
   bornHost: HostAddress;
   storeHost: HostAddress;
   reconsumeTimes: number;

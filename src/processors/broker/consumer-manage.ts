@@ -1,7 +1,7 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, str } from '../../codec/header-fields.js';
+import { int, long, str } from '../../codec/header-fields.js';
 import { toFastJson } from '../../codec/fastjson.js';
 
 /** GET_CONSUMER_LIST_BY_GROUP (38): the client ids a member rebalances against. */
@@ -37,6 +37,6 @@ export function queryConsumerOffset(ctx: BrokerContext, req: RemotingCommand): R
 /** UPDATE_CONSUMER_OFFSET (15): usually one-way, every 5 s from each consumer. */
 export function updateConsumerOffset(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields;
-  ctx.offsets.commitOffset(str(h, 'consumerGroup'), str(h, 'topic'), int(h, 'queueId'), int(h, 'commitOffset'));
+  ctx.offsets.commitOffset(str(h, 'consumerGroup'), str(h, 'topic'), int(h, 'queueId'), long(h, 'commitOffset'));
   return createResponse(req, ResponseCode.SUCCESS);
 }

@@ -4,7 +4,7 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import { MessageConst } from '../../protocol/message-const.js';
 import { PermName, isWriteable } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
-import { bool, int, optInt, str } from '../../codec/header-fields.js';
+import { bool, int, long, optInt, str } from '../../codec/header-fields.js';
 import { getProperty, tagsCode } from '../../codec/message-properties.js';
 import { createOffsetMessageId } from '../../codec/message-id.js';
 import { retryTopic } from '../../broker/topic-validator.js';
@@ -24,7 +24,7 @@ import type { MessageInner } from '../../store/types.js';
 export async function consumerSendMsgBack(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const h = req.extFields;
   const group = str(h, 'group');
-  const offset = int(h, 'offset');
+  const offset = long(h, 'offset');
   let delayLevel = int(h, 'delayLevel');
   const fail = (code: number, remark: string): RemotingCommand => createResponse(req, code, remark);
 

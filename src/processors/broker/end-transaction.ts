@@ -3,7 +3,7 @@ import { type RemotingCommand, createResponse } from '../../remoting/command.js'
 import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MessageSysFlag } from '../../protocol/sys-flag.js';
-import { int, str } from '../../codec/header-fields.js';
+import { bool, int, long, str } from '../../codec/header-fields.js';
 import { putRouted, routeForStore } from '../../broker/delayed-put.js';
 import { log } from '../../logger.js';
 
@@ -21,7 +21,7 @@ export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, c
   }
   const h = req.extFields;
   const type = int(h, 'commitOrRollback');
-  const fromCheck = h?.fromTransactionCheck === 'true';
+  const fromCheck = bool(h, 'fromTransactionCheck');
   if (type !== MessageSysFlag.TRANSACTION_COMMIT_TYPE && type !== MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) {
     // UNKNOWN: the producer does not know yet; the check-back service will ask again.
     if (type !== MessageSysFlag.TRANSACTION_NOT_TYPE) log.warn(`end transaction from ${conn.remoteAddr}: bad commitOrRollback ${type}`);
@@ -30,8 +30,8 @@ export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, c
   const commit = type === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
   const o = ctx.transactions.beginEnd({
     producerGroup: str(h, 'producerGroup'),
-    tranStateTableOffset: int(h, 'tranStateTableOffset'),
-    commitLogOffset: int(h, 'commitLogOffset'),
+    tranStateTableOffset: long(h, 'tranStateTableOffset'),
+    commitLogOffset: long(h, 'commitLogOffset'),
     commit,
   });
   if (o.code === 'ERROR') {

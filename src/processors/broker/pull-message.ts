@@ -4,7 +4,7 @@ import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { PullSysFlag } from '../../protocol/sys-flag.js';
 import { isReadable } from '../../protocol/perm-name.js';
-import { int, str } from '../../codec/header-fields.js';
+import { int, long, str } from '../../codec/header-fields.js';
 import { buildSubscriptionData, isTagType, type SubscriptionData } from '../../broker/subscription-data.js';
 import { buildMessageFilter } from '../../broker/message-filter.js';
 import { buildFilterData, compileFilter, type ConsumerFilterData } from '../../broker/consumer-filter-manager.js';
@@ -56,12 +56,13 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   const group = str(h, 'consumerGroup');
   const topic = str(h, 'topic');
   const queueId = int(h, 'queueId');
-  const queueOffset = int(h, 'queueOffset');
+  // PullMessageRequestHeader: Integer queueId, maxMsgNums, sysFlag; Long for the rest.
+  const queueOffset = long(h, 'queueOffset');
   const maxMsgNums = int(h, 'maxMsgNums');
   const sysFlag = int(h, 'sysFlag');
-  const commitOffset = int(h, 'commitOffset', 0);
-  const suspendTimeoutMillis = int(h, 'suspendTimeoutMillis', 0);
-  const subVersion = int(h, 'subVersion', 0);
+  const commitOffset = long(h, 'commitOffset', 0);
+  const suspendTimeoutMillis = long(h, 'suspendTimeoutMillis', 0);
+  const subVersion = long(h, 'subVersion', 0);
   const fail = (code: number, remark: string): RemotingCommand => createResponse(req, code, remark);
 
   if (!isReadable(ctx.config.brokerPermission)) {

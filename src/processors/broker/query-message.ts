@@ -7,13 +7,17 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, str, bool } from '../../codec/header-fields.js';
+import { int, long, str, bool } from '../../codec/header-fields.js';
 
 export function queryMessage(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields;
+  // QueryMessageRequestHeader: Integer maxNum, Long beginTimestamp / endTimestamp, all parsed before use.
+  const requestedMaxNum = int(h, 'maxNum');
+  const beginTimestamp = long(h, 'beginTimestamp');
+  const endTimestamp = long(h, 'endTimestamp');
   // A unique-key query always asks for defaultQueryMaxNum (QueryMessageProcessor).
-  const maxNum = bool(h, '_UNIQUE_KEY_QUERY') ? ctx.config.defaultQueryMaxNum : int(h, 'maxNum');
-  const result = ctx.store.queryMessage(str(h, 'topic'), str(h, 'key'), maxNum, int(h, 'beginTimestamp'), int(h, 'endTimestamp'));
+  const maxNum = bool(h, '_UNIQUE_KEY_QUERY') ? ctx.config.defaultQueryMaxNum : requestedMaxNum;
+  const result = ctx.store.queryMessage(str(h, 'topic'), str(h, 'key'), maxNum, beginTimestamp, endTimestamp);
   const ext = {
     indexLastUpdateTimestamp: String(result.indexLastUpdateTimestamp),
     indexLastUpdatePhyoffset: String(result.indexLastUpdatePhyoffset),

@@ -1,7 +1,7 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, str } from '../../codec/header-fields.js';
+import { int, long, str } from '../../codec/header-fields.js';
 
 const ok = (req: RemotingCommand, ext: Record<string, string>): RemotingCommand => createResponse(req, ResponseCode.SUCCESS, undefined, ext);
 
@@ -20,7 +20,7 @@ export function getMinOffset(ctx: BrokerContext, req: RemotingCommand): Remoting
 /** SEARCH_OFFSET_BY_TIMESTAMP (29). */
 export function searchOffsetByTimestamp(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields;
-  return ok(req, { offset: String(ctx.store.getOffsetInQueueByTime(str(h, 'topic'), int(h, 'queueId'), int(h, 'timestamp'))) });
+  return ok(req, { offset: String(ctx.store.getOffsetInQueueByTime(str(h, 'topic'), int(h, 'queueId'), long(h, 'timestamp'))) });
 }
 
 /** GET_EARLIEST_MSG_STORETIME (32). */

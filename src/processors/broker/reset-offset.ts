@@ -2,7 +2,7 @@ import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createRequest, createResponse, requestBody } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
-import { bool, int, str } from '../../codec/header-fields.js';
+import { bool, long, str } from '../../codec/header-fields.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
 import { log } from '../../logger.js';
 
@@ -33,7 +33,7 @@ export function invokeBrokerToResetOffset(ctx: BrokerContext, req: RemotingComma
   const h = req.extFields;
   const topic = str(h, 'topic');
   const group = str(h, 'group');
-  const timestamp = int(h, 'timestamp');
+  const timestamp = long(h, 'timestamp');
   const isForce = bool(h, 'isForce');
   const isC = req.language === 'CPP';
   const fail = (code: number, remark: string) => createResponse(req, code, remark);

@@ -58,7 +58,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
     if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return fail(ResponseCode.MESSAGE_ILLEGAL, 'batch request does not support retry group ' + header.topic);
     // CommitLog#asyncPutMessages: a batch can be neither transactional nor delayed.
     const batchRefusal = refuseSpecialBatch(header);
-    if (batchRefusal) return fail(ResponseCode.MESSAGE_ILLEGAL, batchRefusal);
+    if (batchRefusal) return fail(batchRefusal.code, batchRefusal.remark);
     let items;
     try {
       items = decodeBatch(body);

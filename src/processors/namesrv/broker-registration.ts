@@ -7,18 +7,21 @@ import { Version } from '../../protocol/version.js';
 import { decodeRegisterBrokerBody } from '../../codec/register-broker-body.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
 import { crc32 } from '../../codec/crc32.js';
+import { bool, int, long } from '../../codec/header-fields.js';
 
 /** REGISTER_BROKER (103): DefaultRequestProcessor#registerBroker(WithFilterServer). */
 export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, conn: Connection): RemotingCommand {
   const h = req.extFields!;
   const body = requestBody(req);
-  const crc = Number(h.bodyCrc32 ?? 0);
+  // RegisterBrokerRequestHeader: Long brokerId, Integer bodyCrc32 (0 when absent), boolean compressed.
+  const brokerId = long(h, 'brokerId');
+  const crc = int(h, 'bodyCrc32', 0);
   if (crc !== 0 && body && (crc32(body) & 0x7fffffff) !== crc) {
     return createResponse(req, ResponseCode.SYSTEM_ERROR, 'crc32 not match');
   }
   let parsed;
   try {
-    parsed = decodeRegisterBrokerBody(body, h.compressed === 'true', req.version < Version.V3_0_11);
+    parsed = decodeRegisterBrokerBody(body, bool(h, 'compressed'), req.version < Version.V3_0_11);
   } catch (e) {
     return createResponse(req, ResponseCode.SYSTEM_ERROR, `register broker body is malformed: ${(e as Error).message}`);
   }
@@ -26,7 +29,7 @@ export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, conn: 
     h.clusterName,
     h.brokerAddr,
     h.brokerName,
-    Number(h.brokerId),
+    brokerId,
     h.haServerAddr,
     parsed.dataVersion,
     parsed.topicConfigs,
@@ -44,13 +47,15 @@ export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, conn: 
 /** UNREGISTER_BROKER (104). */
 export function unregisterBroker(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields!;
-  ctx.routes.unregisterBroker(h.clusterName, h.brokerAddr, h.brokerName, Number(h.brokerId));
+  ctx.routes.unregisterBroker(h.clusterName, h.brokerAddr, h.brokerName, long(h, 'brokerId'));
   return createResponse(req, ResponseCode.SUCCESS);
 }
 
 /** QUERY_DATA_VERSION (322): brokers with forceRegister=false ask before a full registration. */
 export function queryDataVersion(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields!;
+  // QueryDataVersionRequestHeader declares brokerId a Long: refused when unparsable, though only the address is used.
+  long(h, 'brokerId');
   const body = requestBody(req);
   const dv = body ? (parseFastJson(body.toString('utf8')) as { counter: number; timestamp: number }) : { counter: 0, timestamp: 0 };
   const changed = ctx.routes.isBrokerTopicConfigChanged(h.brokerAddr, { counter: Number(dv.counter), timestamp: Number(dv.timestamp) });

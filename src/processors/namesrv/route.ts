@@ -4,6 +4,7 @@ import { type RemotingCommand, createResponse } from '../../remoting/command.js'
 import { ResponseCode } from '../../protocol/response-code.js';
 import { Version } from '../../protocol/version.js';
 import { toFastJson } from '../../codec/fastjson.js';
+import { bool } from '../../codec/header-fields.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
 
@@ -20,7 +21,7 @@ export function getRouteInfoByTopic(ctx: NamesrvContext, req: RemotingCommand): 
   }
   const orderTopicConf = ctx.config.orderMessageEnable ? ctx.kv.get(NAMESPACE_ORDER_TOPIC_CONFIG, topic) : undefined;
   const data = { ...route, orderTopicConf };
-  const standard = req.version >= Version.V4_9_4 || req.extFields!.acceptStandardJsonOnly === 'true';
+  const standard = req.version >= Version.V4_9_4 || bool(req.extFields, 'acceptStandardJsonOnly');
   const text = standard ? toFastJson(data, { browserCompatible: true, sortMapKeys: true }) : toFastJson(data);
   return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, Buffer.from(text, 'utf8'));
 }
