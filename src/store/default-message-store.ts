@@ -633,12 +633,15 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   deleteTopics(topics: Iterable<string>): void {
+    const cqRoot = path.join(this.rootDir, 'consumequeue');
     for (const topic of topics) {
-      if (!this.isSafeTopic(topic)) continue;
+      // Only ever a direct child of consumequeue/: a blank name would resolve to the root itself.
+      const dir = path.join(cqRoot, topic);
+      if (!this.isSafeTopic(topic) || path.dirname(dir) !== cqRoot) continue;
       const qs = this.queues.get(topic);
       if (qs) for (const q of qs.values()) q.cq.destroy();
       this.queues.delete(topic);
-      this.files.removeTree(path.join(this.rootDir, 'consumequeue', topic));
+      this.files.removeTree(dir);
       log.info(`store: deleted consume queues of topic ${topic}`);
     }
   }
