@@ -170,6 +170,17 @@ for (const target of targets) describe.skipIf(!target.enabled)(`mqadmin 4.9.8 an
         expect((await run('topicList')).split('\n')).not.toContain(otherTopic);
       }, TEST_TIMEOUT_MS);
 
+      it('topics: a system topic can be neither redefined nor deleted (the broker\'s remark is what the tool prints)', async () => {
+        const remark = 'The topic[SCHEDULE_TOPIC_XXXX] is conflict with system topic.';
+        const create = await attempt('updateTopic', '-b', server.brokerAddr, '-t', 'SCHEDULE_TOPIC_XXXX', '-r', '1', '-w', '1');
+        expect(create.failed, create.output).toBe(true);
+        expect(create.output).toContain(remark);
+        const del = await attempt('deleteTopic', '-c', CLUSTER, '-t', 'SCHEDULE_TOPIC_XXXX');
+        expect(del.failed, del.output).toBe(true);
+        expect(del.output).toContain(remark);
+        expect(del.output).not.toContain('from NameServer success');
+      }, TEST_TIMEOUT_MS);
+
       it('groups: updateSubGroup sets every option, deleteSubGroup removes it', async () => {
         const out = await run('updateSubGroup', '-c', CLUSTER, '-g', cfgGroup, '-q', '3', '-r', '5', '-m', 'true', '-d', 'false', '-w', '2', '-i', '0');
         expect(out).toContain(`create subscription group to ${server.brokerAddr} success.`);

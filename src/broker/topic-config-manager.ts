@@ -35,6 +35,8 @@ function permToString(perm: number): string {
 /** Topics this broker serves, persisted as config/topics.json (broker/topic/TopicConfigManager.java). */
 export class TopicConfigManager {
   readonly table = new Map<string, TopicConfig>();
+  /** The topics this broker adds as system topics: the admin requests refuse to redefine or delete them. */
+  readonly systemTopics = new Set<string>();
   dataVersion: DataVersion = newDataVersion();
   private readonly file: string;
   private readonly state: StateFile;
@@ -49,8 +51,10 @@ export class TopicConfigManager {
 
   private addSystemTopics(): void {
     const c = this.config;
+    // Each one is also a system topic, as TopicConfigManager's constructor calls TopicValidator#addSystemTopic.
     const sys = (name: string, queues: number, perm?: number): void => {
       this.table.set(name, topicConfig(name, queues, perm));
+      this.systemTopics.add(name);
     };
     sys(TopicValidator.RMQ_SYS_SELF_TEST_TOPIC, 1);
     if (c.autoCreateTopicEnable) {

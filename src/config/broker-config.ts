@@ -27,6 +27,14 @@ export const BROKER_CONFIG_DEFAULTS = {
   autoCreateTopicEnable: true,
   autoCreateSubscriptionGroup: true,
   defaultTopicQueueNums: 8,
+  /**
+   * Most read or write queues UPDATE_AND_CREATE_TOPIC accepts for one topic (our key: the Java broker has no
+   * bound). Each queue is a directory of ConsumeQueue files and a MessageQueue in every client; 1024 is
+   * the most any topic the Java broker creates itself has (BenchmarkTest).
+   */
+  maxTopicQueueNums: 1024,
+  /** 5.x BrokerConfig: UPDATE_AND_CREATE_TOPIC and DELETE_TOPIC_IN_BROKER refuse system topics. */
+  validateSystemTopicWhenUpdateTopic: true,
   clusterTopicEnable: true,
   brokerTopicEnable: true,
   traceTopicEnable: false,

@@ -24,6 +24,8 @@ export const ResponseCode = {
   SUBSCRIPTION_GROUP_NOT_EXIST: 26,
   FILTER_DATA_NOT_EXIST: 27,
   FILTER_DATA_NOT_LATEST: 28,
+  /** 5.x (remoting/protocol/ResponseCode.java): a request argument the broker refuses, e.g. a topic name. */
+  INVALID_PARAMETER: 29,
   TRANSACTION_SHOULD_COMMIT: 200,
   TRANSACTION_SHOULD_ROLLBACK: 201,
   TRANSACTION_STATE_UNKNOW: 202,

@@ -5,7 +5,7 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import { str } from '../../codec/header-fields.js';
 import { toFastJson, JavaDouble } from '../../codec/fastjson.js';
 import { StatsName } from '../../broker/broker-stats.js';
-import { TopicValidator } from '../../broker/topic-validator.js';
+import { SYSTEM_TOPICS } from '../../broker/topic-validator.js';
 import type { MessageQueueKey } from './admin-group.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
@@ -55,19 +55,12 @@ export function queryConsumeTimeSpan(ctx: BrokerContext, req: RemotingCommand): 
   return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ consumeTimeSpanSet: spans }));
 }
 
-/** GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305): TopicValidator#getSystemTopicSet. */
-export function getSystemTopicListFromBroker(_ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
-  const topicList = [
-    TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC,
-    TopicValidator.RMQ_SYS_SCHEDULE_TOPIC,
-    TopicValidator.RMQ_SYS_BENCHMARK_TOPIC,
-    TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC,
-    TopicValidator.RMQ_SYS_TRACE_TOPIC,
-    TopicValidator.RMQ_SYS_TRANS_OP_HALF_TOPIC,
-    TopicValidator.RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC,
-    TopicValidator.RMQ_SYS_SELF_TEST_TOPIC,
-    TopicValidator.RMQ_SYS_OFFSET_MOVED_EVENT,
-  ];
+/**
+ * GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305): TopicValidator#getSystemTopicSet, which in Java also holds
+ * the names the broker added at start (cluster, broker, reply and trace topics).
+ */
+export function getSystemTopicListFromBroker(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const topicList = [...new Set([...SYSTEM_TOPICS, ...ctx.topics.systemTopics])];
   return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ topicList }));
 }
 

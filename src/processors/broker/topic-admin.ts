@@ -3,22 +3,41 @@ import { type RemotingCommand, createResponse } from '../../remoting/command.js'
 import { ResponseCode } from '../../protocol/response-code.js';
 import { int, str, bool } from '../../codec/header-fields.js';
 import { toFastJson } from '../../codec/fastjson.js';
-import { validateTopic } from '../../broker/topic-validator.js';
+import { TOPIC_BLANK_REMARK, isSystemTopic, systemTopicConflict, validateTopic } from '../../broker/topic-validator.js';
 import type { TopicConfig } from '../../broker/topic-config-manager.js';
 
-/** UPDATE_AND_CREATE_TOPIC (17). */
+/*
+ * The topic admin requests refuse what AdminBrokerProcessor refuses, with 5.3.3's code for it
+ * (INVALID_PARAMETER; 4.9.7 answered SYSTEM_ERROR with the same remarks, and 4.9 tools print any code
+ * they do not know as the error): names TopicValidator rejects, and system topics, which the broker
+ * itself defines and depends on (redefining SCHEDULE_TOPIC_XXXX changes where delayed messages wait).
+ */
+
+const refuse = (req: RemotingCommand, remark: string): RemotingCommand => createResponse(req, ResponseCode.INVALID_PARAMETER, remark);
+
+/** The first reason to refuse a queue count; Java takes any int, we take 0 (a drained topic) to maxTopicQueueNums. */
+function badQueueNums(field: string, n: number, max: number): string | undefined {
+  return n >= 0 && n <= max ? undefined : `${field} ${n} is out of range: 0 to ${max} (maxTopicQueueNums)`;
+}
+
+/** UPDATE_AND_CREATE_TOPIC (17): name, then system topic, then queue counts. */
 export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields;
   const topic = str(h, 'topic');
-  if (topic === ctx.config.brokerClusterName) {
-    return createResponse(req, ResponseCode.SYSTEM_ERROR, `the topic[${topic}] is conflict with system reserved words.`);
+  const badName = validateTopic(topic);
+  if (badName) return refuse(req, badName);
+  if (ctx.config.validateSystemTopicWhenUpdateTopic && isSystemTopic(topic, ctx.topics.systemTopics)) {
+    return refuse(req, systemTopicConflict(topic));
   }
-  const bad = validateTopic(topic);
-  if (bad) return createResponse(req, ResponseCode.SYSTEM_ERROR, bad);
+  const readQueueNums = int(h, 'readQueueNums');
+  const writeQueueNums = int(h, 'writeQueueNums');
+  const max = ctx.config.maxTopicQueueNums;
+  const badCount = badQueueNums('readQueueNums', readQueueNums, max) ?? badQueueNums('writeQueueNums', writeQueueNums, max);
+  if (badCount) return refuse(req, badCount);
   const tc: TopicConfig = {
     topicName: topic,
-    readQueueNums: int(h, 'readQueueNums'),
-    writeQueueNums: int(h, 'writeQueueNums'),
+    readQueueNums,
+    writeQueueNums,
     perm: int(h, 'perm'),
     topicFilterType: h?.topicFilterType || 'SINGLE_TAG',
     topicSysFlag: int(h, 'topicSysFlag', 0),
@@ -29,9 +48,17 @@ export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): 
   return createResponse(req, ResponseCode.SUCCESS);
 }
 
-/** DELETE_TOPIC_IN_BROKER (215): config, offsets and stored queues. */
+/**
+ * DELETE_TOPIC_IN_BROKER (215): config, offsets and stored queues. As in 5.3.3, a blank name and a system
+ * topic are refused; other names go through unchecked (4.9.7 also ran validateTopic): a name no topic
+ * can have deletes nothing, and the store never takes one as a path outside consumequeue/.
+ */
 export function deleteTopicInBroker(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
   const topic = str(req.extFields, 'topic');
+  if (!topic.trim()) return refuse(req, TOPIC_BLANK_REMARK);
+  if (ctx.config.validateSystemTopicWhenUpdateTopic && isSystemTopic(topic, ctx.topics.systemTopics)) {
+    return refuse(req, systemTopicConflict(topic));
+  }
   ctx.topics.delete(topic);
   ctx.offsets.removeTopic(topic);
   ctx.store.deleteTopics([topic]);
