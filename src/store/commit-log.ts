@@ -72,6 +72,7 @@ export class CommitLog {
   private readonly dirty = new Set<Segment>();
   /** A segment was created since the directory was last synced. */
   private dirDirty = false;
+  private readonly lastMark: ReserveMark = { reserveOffset: 0, slab: Buffer.alloc(0), slabPos: 0, pendingCount: 0, lastChunkBytes: 0 };
 
   constructor(
     readonly dir: string,
@@ -120,13 +121,19 @@ export class CommitLog {
     return this.take(bytes, segment);
   }
 
-  /** The write side's position now, for `forget` if what is reserved next cannot be completed. */
+  /**
+   * The write side's position now, for `forget` if what is reserved next cannot be completed. Appends
+   * are synchronous and never nested, so one mark object is reused: no allocation per put.
+   */
   mark(): ReserveMark {
+    const m = this.lastMark;
     const last = this.pending[this.pending.length - 1];
-    return {
-      reserveOffset: this.reserveOffset, slab: this.slab, slabPos: this.slabPos,
-      pendingCount: this.pending.length, lastChunkBytes: last ? last.buf.length : 0,
-    };
+    m.reserveOffset = this.reserveOffset;
+    m.slab = this.slab;
+    m.slabPos = this.slabPos;
+    m.pendingCount = this.pending.length;
+    m.lastChunkBytes = last ? last.buf.length : 0;
+    return m;
   }
 
   /**
