@@ -8,6 +8,7 @@ import { createRequest, requestBody, type ExtFields, type RemotingCommand } from
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
 import { decodeRecord } from '../../src/codec/message-record.js';
+import { createTopicRequest } from '../support/wire.js';
 
 export const TIMEOUT_MS = 5_000;
 export const GROUP = 'header_validation_group';
@@ -71,9 +72,7 @@ export function encodeBatch(bodies: Buffer[], flag: number): Buffer {
 }
 
 export async function createTopic(client: RemotingClient, addr: string, topic: string, queues: number): Promise<void> {
-  const r = await client.invoke(addr, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-    topic, defaultTopic: 'TBW102', readQueueNums: String(queues), writeQueueNums: String(queues), perm: '6', topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false',
-  }), TIMEOUT_MS);
+  const r = await client.invoke(addr, createTopicRequest(topic, queues), TIMEOUT_MS);
   if (r.code !== ResponseCode.SUCCESS) throw new Error(`create topic ${topic}: ${r.code} ${r.remark}`);
 }
 
