@@ -1,17 +1,18 @@
 import type { BrokerConfig } from '../config/broker-config.js';
-import type { MessageStore, HostAddress } from '../store/types.js';
-import type { TopicConfigManager } from './topic-config-manager.js';
-import type { SubscriptionGroupManager } from './subscription-group-manager.js';
-import type { ConsumerOffsetManager } from './consumer-offset-manager.js';
-import type { ConsumerManager } from './consumer-manager.js';
-import type { ProducerManager } from './producer-manager.js';
-import type { PullRequestHoldService } from './pull-request-hold-service.js';
-import type { RebalanceLockManager } from './rebalance-lock-manager.js';
-import type { BrokerStats } from './broker-stats.js';
-import type { ScheduleMessageService } from './schedule-message-service.js';
-import type { TimerMessageService } from './timer-message-service.js';
-import type { TransactionalMessageService } from './transactional-message-service.js';
-import type { ConsumerFilterManager } from './consumer-filter-manager.js';
+import type { MessageStore } from '../store/types.js';
+import type { HostAddress } from '../codec/message.js';
+import type { TopicConfigManager } from './metadata/topic-config-manager.js';
+import type { SubscriptionGroupManager } from './metadata/subscription-group-manager.js';
+import type { ConsumerOffsetManager } from './metadata/consumer-offset-manager.js';
+import type { ConsumerManager } from './client/consumer-manager.js';
+import type { ProducerManager } from './client/producer-manager.js';
+import type { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
+import type { RebalanceLockManager } from './client/rebalance-lock-manager.js';
+import type { BrokerStats } from './stats/broker-stats.js';
+import type { ScheduleMessageService } from './schedule/schedule-message-service.js';
+import type { TimerMessageService } from './schedule/timer-message-service.js';
+import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import type { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
 export interface BrokerContext {

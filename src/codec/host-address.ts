@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert';
 import net from 'node:net';
-import type { HostAddress } from '../store/types.js';
+import type { HostAddress } from './message.js';
 
 /** Parsed host bytes are cached: a broker sees few distinct client IPs and one store host. */
 const hostCache = new Map<string, Buffer>();

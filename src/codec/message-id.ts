@@ -4,7 +4,7 @@
  * IPv4 ⇒ 16 bytes = 32 chars; IPv6 ⇒ 28 bytes = 56 chars. Decoders tell them apart by length.
  */
 import assert from 'node:assert';
-import type { HostAddress } from '../store/types.js';
+import type { HostAddress } from './message.js';
 import { ipBytes, ipToString, readInt64 } from './message-record.js';
 
 export const OFFSET_ID_V4_CHARS = 32;

@@ -12,10 +12,10 @@
  */
 import assert from 'node:assert';
 import zlib from 'node:zlib';
-import type { HostAddress, MessageInner } from '../store/types.js';
+import type { HostAddress, MessageInner } from './message.js';
 import { readInt64, readInt64Exact, writeInt64 } from './int64.js';
 import { ipBytes, ipToString, isV6 } from './host-address.js';
-import { isInt32, isInt64 } from './java-number.js';
+import { isInt32, isInt64 } from '../protocol/java-number.js';
 
 // The store and the id codec import these from here, beside the record layout they serve.
 export { readInt64, readInt64Exact, writeInt64 } from './int64.js';

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { parseFastJson, toFastJson } from './fastjson.js';
-import type { DataVersion, TopicConfigView } from '../namesrv/route-info-manager.js';
+import type { DataVersion } from '../protocol/data-version.js';
+import type { TopicConfigView } from '../protocol/route-data.js';
 
 export interface RegisterBrokerBody {
   dataVersion?: DataVersion;

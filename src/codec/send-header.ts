@@ -1,6 +1,6 @@
 import type { RemotingCommand } from '../remoting/command.js';
 import { RequestCode } from '../protocol/request-code.js';
-import { int, optInt, exactLong, bool, str } from './header-fields.js';
+import { int, optInt, exactLong, bool, str } from '../remoting/header-fields.js';
 
 /** SendMessageRequestHeader, whichever of the three wire forms carried it. */
 export interface SendMessageRequestHeader {

@@ -1,6 +1,8 @@
 import type { Connection } from '../remoting/connection.js';
 import { PermName } from '../protocol/perm-name.js';
 import { log } from '../logger.js';
+import type { DataVersion } from '../protocol/data-version.js';
+import type { TopicConfigView } from '../protocol/route-data.js';
 
 /** QueueData (common/protocol/route/QueueData.java). */
 export interface QueueData {
@@ -16,22 +18,6 @@ export interface BrokerData {
   cluster: string;
   brokerName: string;
   brokerAddrs: Map<number, string>;
-}
-
-export interface DataVersion {
-  counter: number;
-  timestamp: number;
-}
-
-/** TopicConfig as carried in a registration. */
-export interface TopicConfigView {
-  topicName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicSysFlag?: number;
-  order?: boolean;
-  topicFilterType?: string;
 }
 
 interface BrokerLiveInfo {

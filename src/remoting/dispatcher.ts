@@ -3,7 +3,7 @@ import type { Connection } from './connection.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import { log } from '../logger.js';
-import { HeaderError } from '../codec/header-fields.js';
+import { HeaderError } from './header-fields.js';
 
 export type ProcessorResult = RemotingCommand | null | Promise<RemotingCommand | null>;
 

@@ -1,6 +1,6 @@
 import { type RemotingCommand, SerializeType, bodyLength } from './command.js';
-import { decodeJsonHeader, encodeJsonHeader } from '../codec/header-json.js';
-import { decodeBinaryHeader, encodeBinaryHeaderAt } from '../codec/header-binary.js';
+import { decodeJsonHeader, encodeJsonHeader } from './header-json.js';
+import { decodeBinaryHeader, encodeBinaryHeaderAt } from './header-binary.js';
 
 /** NettyDecoder's default maxFrameLength (system property com.rocketmq.remoting.frameMaxLength). */
 export const FRAME_MAX_BYTES_DEFAULT = 16 * 1024 * 1024;

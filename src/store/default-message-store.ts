@@ -27,10 +27,8 @@ import { CleanService, type CleanRunResult } from './clean-service.js';
 import { GroupCommit } from './group-commit.js';
 import { collectMessages, pullContext, type PullContext } from './get-message.js';
 import { Redispatcher, chooseScanStart } from './store-recovery.js';
-import type {
-  ArrivalListener, GetMessageResult, MessageFilter, MessageInner, MessageStore, PutMessageResult,
-  QueryMessageResult,
-} from './types.js';
+import type { ArrivalListener, GetMessageResult, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
+import type { MessageInner } from '../codec/message.js';
 
 /** CommitLog.MessageExtEncoder reserves 64 KiB beyond maxMessageSize for the record's other fields. */
 const RECORD_HEADROOM_BYTES = 64 * 1024;

@@ -15,7 +15,7 @@ import { ResponseCode } from '../../src/protocol/response-code.js';
 import { toFastJson, parseFastJson } from '../../src/codec/fastjson.js';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import { tagsCode } from '../../src/codec/message-properties.js';
-import { StatsItem } from '../../src/broker/stats-item.js';
+import { StatsItem } from '../../src/broker/stats/stats-item.js';
 import type { BrokerContext } from '../../src/broker/broker-context.js';
 
 const TIMEOUT_MS = 5000;

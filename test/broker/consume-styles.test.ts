@@ -14,8 +14,8 @@ import { PullSysFlag } from '../../src/protocol/sys-flag.js';
 import { toFastJson, parseFastJson } from '../../src/codec/fastjson.js';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import { parseProperties, tagsCode } from '../../src/codec/message-properties.js';
-import { ConsumerFilterManager, isDead } from '../../src/broker/consumer-filter-manager.js';
-import { RebalanceLockManager, REBALANCE_LOCK_MAX_LIVE_MS } from '../../src/broker/rebalance-lock-manager.js';
+import { ConsumerFilterManager, isDead } from '../../src/broker/filter/consumer-filter-manager.js';
+import { RebalanceLockManager, REBALANCE_LOCK_MAX_LIVE_MS } from '../../src/broker/client/rebalance-lock-manager.js';
 import { BROKER_CONFIG_DEFAULTS } from '../../src/config/broker-config.js';
 import type { BrokerContext } from '../../src/broker/broker-context.js';
 

@@ -3,12 +3,12 @@
  * int64 codec of bornTimestamp, and planRecord refusing what a record cannot hold.
  */
 import { describe, expect, it } from 'vitest';
-import { clampToSafe, isInt64, parseJavaInt, parseJavaLong } from '../../src/codec/java-number.js';
-import { HeaderError, exactLong, int, long, optInt } from '../../src/codec/header-fields.js';
+import { clampToSafe, isInt64, parseJavaInt, parseJavaLong } from '../../src/protocol/java-number.js';
+import { HeaderError, exactLong, int, long, optInt } from '../../src/remoting/header-fields.js';
 import { readInt64Exact, writeInt64 } from '../../src/codec/int64.js';
 import { decodeRecord, encodeRecord, planRecord, readBornTimestamp } from '../../src/codec/message-record.js';
-import { delayLevelOf } from '../../src/broker/schedule-message-service.js';
-import { timerDeliverMs } from '../../src/broker/timer-message-service.js';
+import { delayLevelOf } from '../../src/broker/schedule/schedule-message-service.js';
+import { timerDeliverMs } from '../../src/broker/schedule/timer-message-service.js';
 import { msg } from '../store/helpers.js';
 
 /**

@@ -21,7 +21,7 @@ import { RequestCode } from '../../src/protocol/request-code.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
 import { PullSysFlag } from '../../src/protocol/sys-flag.js';
 import { decodeRecord } from '../../src/codec/message-record.js';
-import { BrokerController } from '../../src/broker/broker-controller.js';
+import { BrokerController } from '../../src/server/broker-controller.js';
 import { DefaultMessageStore } from '../../src/store/default-message-store.js';
 import { StoreLock } from '../../src/store/store-lock.js';
 import { BROKER_CONFIG_DEFAULTS, type BrokerConfig } from '../../src/config/broker-config.js';

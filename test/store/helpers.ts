@@ -5,7 +5,7 @@ import { brokerConfig, type BrokerConfig } from '../../src/config/broker-config.
 import { javaStringHashCode } from '../../src/codec/message-record.js';
 import { DefaultMessageStore } from '../../src/store/default-message-store.js';
 import { FsStoreFiles, MemoryStoreFiles, type StoreFiles } from '../../src/store/store-files.js';
-import type { MessageInner } from '../../src/store/types.js';
+import type { MessageInner } from '../../src/codec/message.js';
 
 export interface Fixture {
   name: string;

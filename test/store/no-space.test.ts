@@ -9,7 +9,7 @@ import { decodeRecord } from '../../src/codec/message-record.js';
 import { DISK_FULL_PROBE_INTERVAL_MS } from '../../src/store/disk-space-guard.js';
 import type { MemFile, MemoryStoreFiles } from '../../src/store/store-files.js';
 import type { DefaultMessageStore } from '../../src/store/default-message-store.js';
-import type { MessageInner } from '../../src/store/types.js';
+import type { MessageInner } from '../../src/codec/message.js';
 import { memoryFixture, msg, type Fixture } from './helpers.js';
 
 let fx: Fixture | undefined;

@@ -8,7 +8,7 @@ import { type RemotingCommand, createRequest, createResponse, requestBody } from
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { Version } from '../../protocol/version.js';
-import { str } from '../../codec/header-fields.js';
+import { str } from '../../remoting/header-fields.js';
 import { decodeOffsetMessageId } from '../../codec/message-id.js';
 
 /** Broker2Client#callClient waits this long for the consumer. */

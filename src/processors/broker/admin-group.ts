@@ -6,10 +6,10 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { str, bool } from '../../codec/header-fields.js';
+import { str, bool } from '../../remoting/header-fields.js';
 import { toFastJson, parseFastJson, JavaDouble } from '../../codec/fastjson.js';
-import { subscriptionGroupConfig, type SubscriptionGroupConfig } from '../../broker/subscription-group-manager.js';
-import type { ClientChannelInfo } from '../../broker/client-channel.js';
+import { subscriptionGroupConfig, type SubscriptionGroupConfig } from '../../broker/metadata/subscription-group-manager.js';
+import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
 import type { Connection } from '../../remoting/connection.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');

@@ -2,10 +2,10 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { str } from '../../codec/header-fields.js';
+import { str } from '../../remoting/header-fields.js';
 import { toFastJson, JavaDouble } from '../../codec/fastjson.js';
-import { StatsName } from '../../broker/broker-stats.js';
-import { SYSTEM_TOPICS } from '../../broker/topic-validator.js';
+import { StatsName } from '../../broker/stats/broker-stats.js';
+import { SYSTEM_TOPICS } from '../../protocol/topic-validator.js';
 import type { MessageQueueKey } from './admin-group.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');

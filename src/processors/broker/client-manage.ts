@@ -5,11 +5,11 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { parseFastJson } from '../../codec/fastjson.js';
-import { retryTopic } from '../../broker/topic-validator.js';
-import { subscriptionFromJson, isTagType } from '../../broker/subscription-data.js';
-import { compileFilter } from '../../broker/consumer-filter-manager.js';
+import { retryTopic } from '../../protocol/topic-validator.js';
+import { subscriptionFromJson, isTagType } from '../../broker/filter/subscription-data.js';
+import { compileFilter } from '../../broker/filter/consumer-filter-manager.js';
 import { Sql92SyntaxError } from '../../filter/sql92.js';
-import type { ClientChannelInfo } from '../../broker/client-channel.js';
+import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
 
 interface ConsumerDataJson {
   groupName: string;

@@ -1,7 +1,7 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, long, str } from '../../codec/header-fields.js';
+import { int, long, str } from '../../remoting/header-fields.js';
 import { toFastJson } from '../../codec/fastjson.js';
 
 /** GET_CONSUMER_LIST_BY_GROUP (38): the client ids a member rebalances against. */

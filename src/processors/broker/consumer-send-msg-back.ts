@@ -4,15 +4,15 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import { MessageConst } from '../../protocol/message-const.js';
 import { PermName, isWriteable } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
-import { bool, int, long, optInt, str } from '../../codec/header-fields.js';
+import { bool, int, long, optInt, str } from '../../remoting/header-fields.js';
 import { getProperty, tagsCode } from '../../codec/message-properties.js';
 import { createOffsetMessageId } from '../../codec/message-id.js';
-import { retryTopic } from '../../broker/topic-validator.js';
-import { storedMessage } from '../../broker/stored-message.js';
-import { editProperties } from '../../broker/stored-message.js';
-import { DLQ_NUMS_PER_GROUP, ensureDlqTopic, groupNotExist, maxReconsumeTimes, randomQueue } from '../../broker/retry-and-dlq.js';
-import { putRouted, routeForStore } from '../../broker/delayed-put.js';
-import type { MessageInner } from '../../store/types.js';
+import { retryTopic } from '../../protocol/topic-validator.js';
+import { storedMessage } from '../../broker/message/stored-message.js';
+import { editProperties } from '../../broker/message/stored-message.js';
+import { DLQ_NUMS_PER_GROUP, ensureDlqTopic, groupNotExist, maxReconsumeTimes, randomQueue } from '../../broker/put/retry-and-dlq.js';
+import { putRouted, routeForStore } from '../../broker/put/delayed-put.js';
+import type { MessageInner } from '../../codec/message.js';
 
 /**
  * CONSUMER_SEND_MSG_BACK (36): a push consumer could not consume a message (protocol.md §6.3,

@@ -3,8 +3,8 @@ import { type RemotingCommand, createResponse } from '../../remoting/command.js'
 import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MessageSysFlag } from '../../protocol/sys-flag.js';
-import { bool, int, long, str } from '../../codec/header-fields.js';
-import { putRouted, routeForStore } from '../../broker/delayed-put.js';
+import { bool, int, long, str } from '../../remoting/header-fields.js';
+import { putRouted, routeForStore } from '../../broker/put/delayed-put.js';
 import { log } from '../../logger.js';
 
 const STORED = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);

@@ -4,11 +4,11 @@ import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { PullSysFlag } from '../../protocol/sys-flag.js';
 import { isReadable } from '../../protocol/perm-name.js';
-import { int, long, str } from '../../codec/header-fields.js';
-import { buildSubscriptionData, isTagType, type SubscriptionData } from '../../broker/subscription-data.js';
-import { buildMessageFilter } from '../../broker/message-filter.js';
-import { buildFilterData, compileFilter, type ConsumerFilterData } from '../../broker/consumer-filter-manager.js';
-import { writeOffsetMovedEvent } from '../../broker/offset-moved-event.js';
+import { int, long, str } from '../../remoting/header-fields.js';
+import { buildSubscriptionData, isTagType, type SubscriptionData } from '../../broker/filter/subscription-data.js';
+import { buildMessageFilter } from '../../broker/filter/message-filter.js';
+import { buildFilterData, compileFilter, type ConsumerFilterData } from '../../broker/filter/consumer-filter-manager.js';
+import { writeOffsetMovedEvent } from '../../broker/put/offset-moved-event.js';
 import type { GetMessageStatus, MessageFilter } from '../../store/types.js';
 
 /** Store status → pull response code (PullMessageProcessor#processRequest). */

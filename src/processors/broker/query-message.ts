@@ -7,7 +7,7 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, long, str, bool } from '../../codec/header-fields.js';
+import { int, long, str, bool } from '../../remoting/header-fields.js';
 
 export function queryMessage(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
   const h = req.extFields;

@@ -2,7 +2,7 @@ import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
-import type { MessageQueueKey } from '../../broker/rebalance-lock-manager.js';
+import type { MessageQueueKey } from '../../broker/client/rebalance-lock-manager.js';
 
 interface LockBatchBody {
   consumerGroup: string;

@@ -1,7 +1,7 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, long, str } from '../../codec/header-fields.js';
+import { int, long, str } from '../../remoting/header-fields.js';
 
 const ok = (req: RemotingCommand, ext: Record<string, string>): RemotingCommand => createResponse(req, ResponseCode.SUCCESS, undefined, ext);
 

@@ -2,7 +2,7 @@ import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createRequest, createResponse, requestBody } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
-import { bool, long, str } from '../../codec/header-fields.js';
+import { bool, long, str } from '../../remoting/header-fields.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
 import { log } from '../../logger.js';
 

@@ -9,12 +9,12 @@ import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { parseSendHeader, type SendMessageRequestHeader } from '../../codec/send-header.js';
 import { decodeBatch } from '../../codec/message-batch.js';
 import { getProperty, tagsCode } from '../../codec/message-properties.js';
-import { validateTopic, isNotAllowedSendTopic, RETRY_GROUP_TOPIC_PREFIX } from '../../broker/topic-validator.js';
-import { describeTopicConfig, type TopicConfig } from '../../broker/topic-config-manager.js';
-import { storedProperties } from '../../broker/message-rewrite.js';
+import { validateTopic, isNotAllowedSendTopic, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
+import { describeTopicConfig, type TopicConfig } from '../../broker/metadata/topic-config-manager.js';
+import { storedProperties } from '../../broker/put/message-rewrite.js';
 import { putResultToResponse, isStored } from './put-result.js';
 import { putSingleMessage, refuseSpecialBatch } from './send-special.js';
-import type { MessageInner } from '../../store/types.js';
+import type { MessageInner } from '../../codec/message.js';
 
 /**
  * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320).

@@ -1,15 +1,16 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import type { RemotingCommand } from '../../remoting/command.js';
-import type { MessageInner, PutMessageResult } from '../../store/types.js';
+import type { PutMessageResult } from '../../store/types.js';
+import type { MessageInner } from '../../codec/message.js';
 import type { SendMessageRequestHeader } from '../../codec/send-header.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MessageConst } from '../../protocol/message-const.js';
 import { getProperty } from '../../codec/message-properties.js';
-import { handleRetryAndDLQ, type Refusal } from '../../broker/retry-and-dlq.js';
-import { malformedDelay, putRouted, routeForStore } from '../../broker/delayed-put.js';
-import { delayLevelOf } from '../../broker/schedule-message-service.js';
+import { handleRetryAndDLQ, type Refusal } from '../../broker/put/retry-and-dlq.js';
+import { malformedDelay, putRouted, routeForStore } from '../../broker/put/delayed-put.js';
+import { delayLevelOf } from '../../broker/schedule/schedule-message-service.js';
 import { MessageSysFlag, transactionType } from '../../protocol/sys-flag.js';
-import { isTimerCandidate } from '../../broker/timer-message-service.js';
+import { isTimerCandidate } from '../../broker/schedule/timer-message-service.js';
 
 /**
  * The single-message put of the send path, where the features of issue 5 hook in

@@ -1,10 +1,10 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { int, str, bool } from '../../codec/header-fields.js';
+import { int, str, bool } from '../../remoting/header-fields.js';
 import { toFastJson } from '../../codec/fastjson.js';
-import { TOPIC_BLANK_REMARK, isSystemTopic, systemTopicConflict, validateTopic } from '../../broker/topic-validator.js';
-import type { TopicConfig } from '../../broker/topic-config-manager.js';
+import { TOPIC_BLANK_REMARK, isSystemTopic, systemTopicConflict, validateTopic } from '../../protocol/topic-validator.js';
+import type { TopicConfig } from '../../broker/metadata/topic-config-manager.js';
 
 /*
  * The topic admin requests refuse what AdminBrokerProcessor refuses, with 5.3.3's code for it

@@ -7,7 +7,7 @@ import { Version } from '../../protocol/version.js';
 import { decodeRegisterBrokerBody } from '../../codec/register-broker-body.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
 import { crc32 } from '../../codec/crc32.js';
-import { bool, int, long } from '../../codec/header-fields.js';
+import { bool, int, long } from '../../remoting/header-fields.js';
 
 /** REGISTER_BROKER (103): DefaultRequestProcessor#registerBroker(WithFilterServer). */
 export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, conn: Connection): RemotingCommand {

@@ -4,7 +4,7 @@ import { type RemotingCommand, createResponse } from '../../remoting/command.js'
 import { ResponseCode } from '../../protocol/response-code.js';
 import { Version } from '../../protocol/version.js';
 import { toFastJson } from '../../codec/fastjson.js';
-import { bool } from '../../codec/header-fields.js';
+import { bool } from '../../remoting/header-fields.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
 

@@ -1,0 +1,59 @@
+/**
+ * Helpers shared by the services that move a stored message somewhere else (schedule and timer
+ * delivery, retry send-back, transaction commit and check-back): read a record back as a
+ * MessageInner, edit its property string, re-encode it for a broker→client call.
+ */
+import { decodeRecord, encodeRecord, planRecord } from '../../codec/message-record.js';
+import { parseProperties, propertiesToString } from '../../codec/message-properties.js';
+import type { MessageInner } from '../../codec/message.js';
+
+/** A stored record as the message it was put with, plus the stored-only fields a mover needs. */
+export interface StoredMessage extends MessageInner {
+  queueOffset: number;
+  commitLogOffset: number;
+  storeTimestamp: number;
+}
+
+export function storedMessage(record: Buffer): StoredMessage {
+  const d = decodeRecord(record);
+  return {
+    topic: d.topic,
+    queueId: d.queueId,
+    flag: d.flag,
+    // The record buffer may be a view into the store's cache: keep our own copy of the body.
+    body: Buffer.from(d.body),
+    propertiesString: d.propertiesString,
+    tagsCode: 0,
+    sysFlag: d.sysFlag,
+    bornTimestamp: d.bornTimestamp,
+    bornHost: d.bornHost,
+    storeHost: d.storeHost,
+    reconsumeTimes: d.reconsumeTimes,
+    preparedTransactionOffset: d.preparedTransactionOffset,
+    queueOffset: d.queueOffset,
+    commitLogOffset: d.physicalOffset,
+    storeTimestamp: d.storeTimestamp,
+  };
+}
+
+/** A copy of `props` with each key of `changes` set (string) or removed (undefined). */
+export function editProperties(props: string, changes: Record<string, string | undefined>): string {
+  const map = parseProperties(props);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) map.delete(k);
+    else map.set(k, v);
+  }
+  return propertiesToString(map);
+}
+
+/**
+ * MessageDecoder#encode(msgExt, false): a whole record as a broker→client body (CHECK_TRANSACTION_STATE),
+ * with the given topic, queue and properties; TOTALSIZE recomputed for them.
+ */
+export function encodeForClient(m: StoredMessage): Buffer {
+  const plan = planRecord(m);
+  if ('error' in plan) throw new Error(`cannot encode message for client: ${plan.remark}`);
+  const buf = Buffer.allocUnsafe(plan.totalSize);
+  encodeRecord(buf, 0, m, plan, m.queueOffset, m.commitLogOffset, m.storeTimestamp);
+  return buf;
+}

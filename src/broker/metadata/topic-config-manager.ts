@@ -1,0 +1,163 @@
+import path from 'node:path';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import { PermName, isInherited } from '../../protocol/perm-name.js';
+import { TopicValidator, REPLY_TOPIC_POSTFIX } from '../../protocol/topic-validator.js';
+import { parseFastJson, toFastJsonPretty } from '../../codec/fastjson.js';
+import { StateFile } from '../../config/persist.js';
+import type { DataVersion } from '../../protocol/data-version.js';
+import { newDataVersion, nextVersion } from '../../protocol/data-version.js';
+import { log } from '../../logger.js';
+
+/** common/TopicConfig.java; field order irrelevant (serialized as a sorted bean). */
+export interface TopicConfig {
+  topicName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicFilterType: string;
+  topicSysFlag: number;
+  order: boolean;
+}
+
+export function topicConfig(topicName: string, queueNums = 16, perm = PermName.PERM_READ | PermName.PERM_WRITE): TopicConfig {
+  return { topicName, readQueueNums: queueNums, writeQueueNums: queueNums, perm, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false };
+}
+
+/** TopicConfig#toString, used in the Java broker's remarks. */
+export function describeTopicConfig(tc: TopicConfig): string {
+  return `TopicConfig [topicName=${tc.topicName}, readQueueNums=${tc.readQueueNums}, writeQueueNums=${tc.writeQueueNums}, perm=${permToString(tc.perm)}, topicFilterType=${tc.topicFilterType}, topicSysFlag=${tc.topicSysFlag}, order=${tc.order}]`;
+}
+
+function permToString(perm: number): string {
+  return `${perm & PermName.PERM_READ ? 'R' : '-'}${perm & PermName.PERM_WRITE ? 'W' : '-'}${perm & PermName.PERM_INHERIT ? 'X' : '-'}`;
+}
+
+/** Topics this broker serves, persisted as config/topics.json (broker/topic/TopicConfigManager.java). */
+export class TopicConfigManager {
+  readonly table = new Map<string, TopicConfig>();
+  /** The topics this broker adds as system topics: the admin requests refuse to redefine or delete them. */
+  readonly systemTopics = new Set<string>();
+  dataVersion: DataVersion = newDataVersion();
+  private readonly file: string;
+  private readonly state: StateFile;
+  /** Called after a change that the namesrv must learn about. */
+  onChange: (tc: TopicConfig | undefined) => void = () => {};
+
+  constructor(private readonly config: BrokerConfig) {
+    this.file = path.join(config.storePathRootDir, 'config', 'topics.json');
+    this.state = new StateFile(this.file);
+    this.addSystemTopics();
+  }
+
+  private addSystemTopics(): void {
+    const c = this.config;
+    // Each one is also a system topic, as TopicConfigManager's constructor calls TopicValidator#addSystemTopic.
+    const sys = (name: string, queues: number, perm?: number): void => {
+      this.table.set(name, topicConfig(name, queues, perm));
+      this.systemTopics.add(name);
+    };
+    sys(TopicValidator.RMQ_SYS_SELF_TEST_TOPIC, 1);
+    if (c.autoCreateTopicEnable) {
+      sys(TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC, c.defaultTopicQueueNums, PermName.PERM_INHERIT | PermName.PERM_READ | PermName.PERM_WRITE);
+    }
+    sys(TopicValidator.RMQ_SYS_BENCHMARK_TOPIC, 1024);
+    sys(c.brokerClusterName, 16, PermName.PERM_INHERIT | (c.clusterTopicEnable ? PermName.PERM_READ | PermName.PERM_WRITE : 0));
+    sys(c.brokerName, 1, PermName.PERM_INHERIT | (c.brokerTopicEnable ? PermName.PERM_READ | PermName.PERM_WRITE : 0));
+    sys(TopicValidator.RMQ_SYS_OFFSET_MOVED_EVENT, 1);
+    sys(TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, 18);
+    if (c.traceTopicEnable) sys(c.msgTraceTopicName, 1);
+    sys(`${c.brokerClusterName}_${REPLY_TOPIC_POSTFIX}`, 1);
+  }
+
+  load(): void {
+    const obj = this.state.loadJson<{ dataVersion?: DataVersion; topicConfigTable?: Record<string, TopicConfig> }>(parseFastJson);
+    if (!obj) return;
+    for (const tc of Object.values(obj.topicConfigTable ?? {})) {
+      this.table.set(tc.topicName, normalize(tc));
+    }
+    if (obj.dataVersion) this.dataVersion = { counter: Number(obj.dataVersion.counter), timestamp: Number(obj.dataVersion.timestamp) };
+    // Without auto-creation TBW102 must not hand out INHERIT (TopicConfigManager#load).
+    const tbw = this.table.get(TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC);
+    if (tbw && !this.config.autoCreateTopicEnable) tbw.perm = PermName.PERM_READ | PermName.PERM_WRITE;
+    log.info(`broker: loaded ${this.table.size} topic configs from ${this.file}`);
+  }
+
+  persist(): void {
+    this.state.save(() => toFastJsonPretty({ dataVersion: this.dataVersion, topicConfigTable: this.table }));
+  }
+
+  /** Writes topics.json again if its last write failed (the broker's periodic persist task). */
+  persistIfUnsaved(): void {
+    if (this.state.unsaved) this.persist();
+  }
+
+  select(topic: string): TopicConfig | undefined {
+    return this.table.get(topic);
+  }
+
+  isOrderTopic(topic: string): boolean {
+    return this.table.get(topic)?.order === true;
+  }
+
+  /** TopicConfigManager#createTopicInSendMessageMethod: inherit from the default topic (TBW102). */
+  createTopicInSendMessageMethod(topic: string, defaultTopic: string, remoteAddr: string, clientDefaultTopicQueueNums: number, topicSysFlag: number): TopicConfig | undefined {
+    const existing = this.table.get(topic);
+    if (existing) return existing;
+    const def = this.table.get(defaultTopic);
+    if (!def) {
+      log.warn(`broker: cannot create topic ${topic} from missing default topic ${defaultTopic}, producer ${remoteAddr}`);
+      return undefined;
+    }
+    if (defaultTopic === TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC && !this.config.autoCreateTopicEnable) {
+      def.perm = PermName.PERM_READ | PermName.PERM_WRITE;
+    }
+    if (!isInherited(def.perm)) {
+      log.warn(`broker: default topic ${defaultTopic} has no inherit permission, cannot create ${topic} for ${remoteAddr}`);
+      return undefined;
+    }
+    const queueNums = Math.max(0, Math.min(clientDefaultTopicQueueNums, def.writeQueueNums));
+    const tc = topicConfig(topic, queueNums, def.perm & ~PermName.PERM_INHERIT);
+    tc.topicSysFlag = topicSysFlag;
+    log.info(`broker: auto-created topic ${topic} (${queueNums} queues) from ${defaultTopic} for ${remoteAddr}`);
+    this.put(tc);
+    return tc;
+  }
+
+  /** Retry / DLQ / transaction topics are created on demand with fixed queue counts. */
+  createIfAbsent(topic: string, queueNums: number, perm: number, topicSysFlag = 0): TopicConfig {
+    const existing = this.table.get(topic);
+    if (existing) return existing;
+    const tc = topicConfig(topic, queueNums, perm);
+    tc.topicSysFlag = topicSysFlag;
+    log.info(`broker: created topic ${topic} (${queueNums} queues)`);
+    this.put(tc);
+    return tc;
+  }
+
+  put(tc: TopicConfig): void {
+    this.table.set(tc.topicName, tc);
+    nextVersion(this.dataVersion);
+    this.persist();
+    this.onChange(tc);
+  }
+
+  delete(topic: string): boolean {
+    if (!this.table.delete(topic)) return false;
+    nextVersion(this.dataVersion);
+    this.persist();
+    this.onChange(undefined);
+    return true;
+  }
+}
+
+function normalize(tc: TopicConfig): TopicConfig {
+  return {
+    topicName: tc.topicName,
+    readQueueNums: Number(tc.readQueueNums),
+    writeQueueNums: Number(tc.writeQueueNums),
+    perm: Number(tc.perm),
+    topicFilterType: tc.topicFilterType ?? 'SINGLE_TAG',
+    topicSysFlag: Number(tc.topicSysFlag ?? 0),
+    order: tc.order === true,
+  };
+}

@@ -1,0 +1,79 @@
+import { RemotingClient } from '../../remoting/client.js';
+import { createRequest } from '../../remoting/command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { crc32 } from '../../codec/crc32.js';
+import { encodeRegisterBrokerBody } from '../../codec/register-broker-body.js';
+import type { DataVersion } from '../../protocol/data-version.js';
+import { log } from '../../logger.js';
+
+export interface BrokerIdentity {
+  clusterName: string;
+  brokerName: string;
+  brokerId: number;
+  brokerAddr: string;
+  haServerAddr: string;
+}
+
+/** Broker → NameServer calls (broker/out/BrokerOuterAPI.java). */
+export class BrokerOuterAPI {
+  private readonly client = new RemotingClient();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** REGISTER_BROKER to every namesrv in parallel; failures are logged, the next period retries. */
+  async registerBrokerAll(namesrvAddrs: string[], id: BrokerIdentity, dataVersion: DataVersion, topicConfigTable: Map<string, object>): Promise<number> {
+    const body = encodeRegisterBrokerBody(dataVersion, topicConfigTable);
+    const results = await Promise.all(
+      namesrvAddrs.map(async (addr) => {
+        const req = createRequest(
+          RequestCode.REGISTER_BROKER,
+          {
+            brokerAddr: id.brokerAddr,
+            brokerId: String(id.brokerId),
+            brokerName: id.brokerName,
+            clusterName: id.clusterName,
+            haServerAddr: id.haServerAddr,
+            compressed: 'false',
+            bodyCrc32: String(crc32(body) & 0x7fffffff),
+          },
+          body,
+        );
+        try {
+          const res = await this.client.invoke(addr, req, this.timeoutMs);
+          if (res.code !== ResponseCode.SUCCESS) {
+            log.warn(`broker: register to namesrv ${addr} refused: code ${res.code} ${res.remark ?? ''}`);
+            return false;
+          }
+          return true;
+        } catch (e) {
+          log.warn(`broker: register to namesrv ${addr} failed: ${(e as Error).message}`);
+          return false;
+        }
+      }),
+    );
+    return results.filter(Boolean).length;
+  }
+
+  async unregisterBrokerAll(namesrvAddrs: string[], id: BrokerIdentity): Promise<void> {
+    await Promise.all(
+      namesrvAddrs.map(async (addr) => {
+        const req = createRequest(RequestCode.UNREGISTER_BROKER, {
+          brokerAddr: id.brokerAddr,
+          brokerId: String(id.brokerId),
+          brokerName: id.brokerName,
+          clusterName: id.clusterName,
+        });
+        try {
+          await this.client.invoke(addr, req, 3000);
+        } catch (e) {
+          log.warn(`broker: unregister from namesrv ${addr} failed: ${(e as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * Arbitrary delivery time: the RocketMQ 5.x message properties TIMER_DELIVER_MS (absolute ms),
+ * TIMER_DELAY_SEC and TIMER_DELAY_MS (relative), which the 4.9 Java broker ignores. A 4.9.8 client sets
+ * them as user properties.
+ *
+ * Durable design (a sorted timer log rather than a wheel):
+ * - the message is parked in `rmq_sys_wheel_timer` queue 0 (the topic 5.x uses), with TIMER_OUT_MS
+ *   (delivery time), REAL_TOPIC and REAL_QID: the CommitLog is the durable record;
+ * - an in-memory min-heap (delivery time, queue offset, CommitLog offset) drives one timeout set for the
+ *   earliest entry, so delivery is within a few ms of due, not a polling period;
+ * - config/timerCheckpoint.json holds the heap and the queue offset up to which it is complete, written
+ *   every flushDelayOffsetInterval and on shutdown; on start the heap is reloaded and the queue scanned
+ *   from that offset. A crash re-delivers what was delivered since the last checkpoint (at least once).
+ */
+import path from 'node:path';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { MessageStore } from '../../store/types.js';
+import type { MessageInner } from '../../codec/message.js';
+import { MessageConst } from '../../protocol/message-const.js';
+import { MessageSysFlag, transactionType } from '../../protocol/sys-flag.js';
+import { getProperty } from '../../codec/message-properties.js';
+import { parseJavaLong } from '../../protocol/java-number.js';
+import { StateFile } from '../../config/persist.js';
+import { editProperties, storedMessage } from '../message/stored-message.js';
+import { deliverable } from './schedule-message-service.js';
+import { log } from '../../logger.js';
+
+/** TimerMessageStore.TIMER_TOPIC (5.x). */
+export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
+const TIMER_QUEUE_ID = 0;
+/** Bound on parked timer messages held in memory (24 bytes of index each + heap overhead). */
+export const TIMER_PENDING_MAX = 2_000_000;
+/** Longest sleep of the timer: a clock step or a lost wake-up is noticed within this. */
+const TIMER_SLEEP_MAX_MS = 1_000;
+/** Pause before retrying a delivery whose put failed. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+/** Parked messages delivered per timer firing: a backlog (after downtime) drains in bounded steps. */
+const DELIVER_BATCH_MAX = 1_000;
+/** Records read per step when rebuilding the heap from the queue. */
+const SCAN_BATCH = 32;
+const READER_GROUP = 'TIMER_MESSAGE_SERVICE';
+
+interface TimerEntry {
+  deliverMs: number;
+  queueOffset: number;
+  phyOffset: number;
+}
+
+/**
+ * The delivery time a message asks for, `undefined` if it has none, or the first broken rule. As 5.x
+ * HookUtils#transformTimerMessage: TIMER_DELAY_SEC wins over TIMER_DELAY_MS over TIMER_DELIVER_MS, each
+ * read with Long.parseLong, and a value it refuses makes the message illegal. A long beyond ±2^53 is
+ * taken approximately: it is ages away either way, and only which side of now and of the maximum delay
+ * it falls on matters. (Java multiplies TIMER_DELAY_SEC by 1000 in 64 bits, so a huge value wraps
+ * around there; here it stays huge and is refused as too far.)
+ */
+export function timerDeliverMs(props: string, nowMs: number): number | undefined | { error: string } {
+  const sec = getProperty(props, MessageConst.PROPERTY_TIMER_DELAY_SEC);
+  if (sec !== undefined) {
+    const n = timerLong(MessageConst.PROPERTY_TIMER_DELAY_SEC, sec);
+    return typeof n === 'number' ? nowMs + n * 1000 : n;
+  }
+  const ms = getProperty(props, MessageConst.PROPERTY_TIMER_DELAY_MS);
+  if (ms !== undefined) {
+    const n = timerLong(MessageConst.PROPERTY_TIMER_DELAY_MS, ms);
+    return typeof n === 'number' ? nowMs + n : n;
+  }
+  const abs = getProperty(props, MessageConst.PROPERTY_TIMER_DELIVER_MS);
+  return abs === undefined ? undefined : timerLong(MessageConst.PROPERTY_TIMER_DELIVER_MS, abs);
+}
+
+function timerLong(name: string, v: string): number | { error: string } {
+  const n = parseJavaLong(v);
+  return n === undefined ? { error: `timer message property ${name}=${v} is not an integer` } : Number(n);
+}
+
+/** Parks a NOT/COMMIT-type message in the timer topic; the caller has checked the delivery time. */
+export function parkForTimer(msg: MessageInner, deliverMs: number): MessageInner {
+  return {
+    ...msg,
+    topic: TIMER_TOPIC,
+    queueId: TIMER_QUEUE_ID,
+    propertiesString: editProperties(msg.propertiesString, {
+      [MessageConst.PROPERTY_TIMER_OUT_MS]: String(deliverMs),
+      [MessageConst.PROPERTY_REAL_TOPIC]: msg.topic,
+      [MessageConst.PROPERTY_REAL_QUEUE_ID]: String(msg.queueId),
+    }),
+  };
+}
+
+export const isTimerCandidate = (msg: MessageInner): boolean => {
+  const t = transactionType(msg.sysFlag);
+  return t === MessageSysFlag.TRANSACTION_NOT_TYPE || t === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
+};
+
+/** Min-heap on (deliverMs, queueOffset). */
+class TimerHeap {
+  private readonly a: TimerEntry[] = [];
+
+  get size(): number {
+    return this.a.length;
+  }
+
+  peek(): TimerEntry | undefined {
+    return this.a[0];
+  }
+
+  entries(): readonly TimerEntry[] {
+    return this.a;
+  }
+
+  push(e: TimerEntry): void {
+    const a = this.a;
+    a.push(e);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i], a[p])) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+
+  pop(): TimerEntry | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l], a[m])) m = l;
+        if (r < a.length && less(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const less = (x: TimerEntry, y: TimerEntry): boolean => x.deliverMs < y.deliverMs || (x.deliverMs === y.deliverMs && x.queueOffset < y.queueOffset);
+
+export class TimerMessageService {
+  private readonly heap = new TimerHeap();
+  /** Queue offset up to which every parked message is in the heap or delivered. */
+  private scanned = 0;
+  private readonly state: StateFile;
+  private timer?: NodeJS.Timeout;
+  private timerAtMs = Infinity;
+  private delivering = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private dirty = false;
+  private stopped = true;
+  /** Never started (slave): nothing to write at shutdown. */
+  private started = false;
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly store: MessageStore,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'timerCheckpoint.json'));
+  }
+
+  get pendingCount(): number {
+    return this.heap.size;
+  }
+
+  /** Loads the checkpoint and scans the timer queue past it. The store must be started. */
+  start(): void {
+    // Only a master delivers; a slave's store refuses puts.
+    if (this.config.brokerRole === 'SLAVE') return;
+    this.started = true;
+    const cp = this.state.loadJson<{ scanned: number; pending: Array<[number, number, number]> }>(JSON.parse);
+    if (cp) {
+      this.scanned = cp.scanned;
+      for (const [deliverMs, queueOffset, phyOffset] of cp.pending) this.heap.push({ deliverMs, queueOffset, phyOffset });
+    }
+    const min = this.store.getMinOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE_ID);
+    const max = this.store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE_ID);
+    if (this.scanned > max) {
+      log.warn(`timer: checkpoint offset ${this.scanned} beyond queue end ${max}; rescanning the queue`);
+      this.scanned = 0;
+    }
+    let offset = Math.max(this.scanned, min);
+    let recovered = 0;
+    while (offset < max) {
+      const r = this.store.getMessage(READER_GROUP, TIMER_TOPIC, TIMER_QUEUE_ID, offset, SCAN_BATCH);
+      if (r.buffers.length === 0) {
+        if (r.nextBeginOffset <= offset) break;
+        offset = r.nextBeginOffset;
+        continue;
+      }
+      for (const b of r.buffers) {
+        const m = storedMessage(b);
+        const deliverMs = Number(getProperty(m.propertiesString, MessageConst.PROPERTY_TIMER_OUT_MS));
+        if (Number.isFinite(deliverMs)) {
+          this.heap.push({ deliverMs, queueOffset: m.queueOffset, phyOffset: m.commitLogOffset });
+          recovered++;
+        }
+        offset = m.queueOffset + 1;
+      }
+    }
+    this.scanned = offset;
+    this.dirty = recovered > 0;
+    log.info(`timer: ${this.heap.size} parked messages (${recovered} recovered from the queue past the checkpoint)`);
+    this.stopped = false;
+    this.arm();
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+    this.persist(true);
+  }
+
+  persist(force = false): void {
+    if (!this.started || (!this.dirty && !force)) return;
+    const pending = this.heap.entries().map((e) => [e.deliverMs, e.queueOffset, e.phyOffset]);
+    this.dirty = !this.state.save(() => JSON.stringify({ scanned: this.scanned, pending }));
+  }
+
+  /** Whether another message may be parked (the in-memory index is bounded). */
+  hasRoom(): boolean {
+    return this.heap.size < TIMER_PENDING_MAX;
+  }
+
+  /** Told by the put path once a parked message is stored (in queue order). */
+  track(deliverMs: number, queueOffset: number, phyOffset: number): void {
+    this.heap.push({ deliverMs, queueOffset, phyOffset });
+    if (queueOffset >= this.scanned) this.scanned = queueOffset + 1;
+    this.dirty = true;
+    if (deliverMs < this.timerAtMs) this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const head = this.heap.peek();
+    const now = this.now();
+    const wait = head ? Math.min(Math.max(0, head.deliverMs - now), TIMER_SLEEP_MAX_MS) : TIMER_SLEEP_MAX_MS;
+    this.timerAtMs = now + wait;
+    this.timer = setTimeout(() => this.fire(), wait);
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timerAtMs = Infinity;
+    if (this.stopped || this.delivering) return;
+    const now = this.now();
+    const due: TimerEntry[] = [];
+    while (due.length < DELIVER_BATCH_MAX && this.heap.size && this.heap.peek()!.deliverMs <= now) due.push(this.heap.pop()!);
+    if (due.length === 0) return this.arm();
+    this.delivering = true;
+    const p = this.deliver(due)
+      .catch((e) => log.error(`timer: delivery failed: ${(e as Error).stack}`))
+      .finally(() => {
+        this.delivering = false;
+        this.inFlight.delete(p);
+        this.arm();
+      });
+    this.inFlight.add(p);
+  }
+
+  private async deliver(due: TimerEntry[]): Promise<void> {
+    const puts = due.map((e) => {
+      const record = this.store.lookMessageByOffset(e.phyOffset);
+      if (!record) return `record at ${e.phyOffset} is gone`;
+      const out = deliverable(storedMessage(record));
+      return typeof out === 'string' ? out : this.store.putMessage(out);
+    });
+    for (let i = 0; i < due.length; i++) {
+      const p = puts[i];
+      if (typeof p === 'string') {
+        log.error(`timer: discarding parked message ${due[i].queueOffset}: ${p}`);
+        continue;
+      }
+      const r = await p;
+      if (r.status !== 'PUT_OK') {
+        log.error(`timer: delivering parked message ${due[i].queueOffset} failed (${r.status}); retrying`);
+        this.heap.push({ ...due[i], deliverMs: this.now() + RETRY_AFTER_FAILURE_MS });
+      }
+    }
+    this.dirty = true;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * GET_BROKER_RUNTIME_INFO's KVTable (AdminBrokerProcessor#prepareRuntimeInfo plus
+ * DefaultMessageStore#getRuntimeInfo and StoreStatsService#getRuntimeInfo): the figures
+ * `clusterList` and `brokerStatus` print, all measured by this broker.
+ *
+ * Keys the tools parse (protocol.md §2.7): brokerVersionDesc, putTps / getTransferedTps (first
+ * space-separated number), send/pullThreadPoolQueueSize, …HeadWaitTimeMills,
+ * pageCacheLockTimeMills, earliestMessageTimeStamp, commitLogDiskRatio, msgPut/GetTotal…
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BrokerContext } from '../../broker/broker-context.js';
+import { CURRENT_VERSION, CURRENT_VERSION_DESC } from '../../protocol/version.js';
+import { formatJavaDouble, parseFastJson } from '../../codec/fastjson.js';
+import { TopicValidator } from '../../protocol/topic-validator.js';
+import { readStoreTimestamp } from '../../codec/message-record.js';
+
+/** StoreStatsService windows for the "10 s, 1 min, 10 min" TPS triples. */
+const TPS_WINDOWS_SEC = [10, 60, 600] as const;
+
+/** Node has no queues in front of send/pull/query the way the Java thread pools do: they are always 0. */
+const NO_QUEUE = '0';
+
+export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<string, string> {
+  const { stats, store, config } = ctx;
+  // The store's own figures first (segments, index files, flush and recovery state); ours below win.
+  const info = new Map<string, string>(Object.entries(store.getRuntimeInfo()));
+  const put = (k: string, v: string | number): void => {
+    info.set(k, String(v));
+  };
+
+  // StoreStatsService
+  put('bootTimestamp', stats.bootTimestamp);
+  put('runtime', formatRuntime(nowMs - stats.bootTimestamp));
+  // Java reports 1 rather than 0 so the average below never divides by zero.
+  const putTimes = Math.max(1, stats.putTotal);
+  put('putMessageTimesTotal', putTimes);
+  put('putMessageSizeTotal', stats.putBytesTotal);
+  put('putMessageAverageSize', formatJavaDouble(stats.putBytesTotal / putTimes));
+  put('putTps', tpsTriple((w) => stats.putTps(w)));
+  put('getTransferedTps', tpsTriple((w) => stats.getTps(w)));
+  // 5.x spells it correctly and its clusterList reads only this spelling.
+  put('getTransferredTps', tpsTriple((w) => stats.getTps(w)));
+  // Store reads (pull requests served, incl. long-poll re-checks): found, missed, both.
+  put('getFoundTps', tpsTriple((w) => stats.getFoundTps(w)));
+  put('getMissTps', tpsTriple((w) => stats.getMissTps(w)));
+  put('getTotalTps', tpsTriple((w) => stats.getFoundTps(w) + stats.getMissTps(w)));
+  put('getMessageEntireTimeMax', stats.getMessageTimeMaxMs);
+
+  // DefaultMessageStore
+  const minPhy = store.getMinPhyOffset();
+  const maxPhy = store.getMaxPhyOffset();
+  put('commitLogMinOffset', minPhy);
+  put('commitLogMaxOffset', maxPhy);
+  const commitLogDir = config.storePathCommitLog || path.join(config.storePathRootDir, 'commitlog');
+  const commitLogRatio = diskUsedRatio(commitLogDir);
+  put(`commitLogDiskRatio_${commitLogDir}`, formatJavaDouble(commitLogRatio));
+  put('commitLogDiskRatio', formatJavaDouble(commitLogRatio));
+  put('consumeQueueDiskRatio', formatJavaDouble(diskUsedRatio(path.join(config.storePathRootDir, 'consumequeue'))));
+  put('earliestMessageTimeStamp', earliestMessageTime(ctx, minPhy, maxPhy));
+  // ScheduleMessageService#buildRunningStats: per delay level "delivered offset,queue max offset".
+  const table = (parseFastJson(ctx.schedule.encode()) as { offsetTable?: Map<number, number> | Record<string, number> }).offsetTable ?? {};
+  for (const [level, offset] of table instanceof Map ? table : Object.entries(table)) {
+    put(`scheduleMessageOffset_${level}`, `${offset},${store.getMaxOffsetInQueue(TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, Number(level) - 1)}`);
+  }
+  put('dispatchBehindBytes', 0);
+  put('pageCacheLockTimeMills', 0);
+
+  // AdminBrokerProcessor
+  put('brokerVersionDesc', CURRENT_VERSION_DESC);
+  put('brokerVersion', CURRENT_VERSION);
+  put('msgPutTotalYesterdayMorning', stats.putTotalYesterdayMorning);
+  put('msgPutTotalTodayMorning', stats.putTotalTodayMorning);
+  put('msgPutTotalTodayNow', stats.putTotal);
+  put('msgGetTotalYesterdayMorning', stats.getTotalYesterdayMorning);
+  put('msgGetTotalTodayMorning', stats.getTotalTodayMorning);
+  put('msgGetTotalTodayNow', stats.getTotal);
+  for (const pool of ['send', 'pull', 'query']) {
+    put(`${pool}ThreadPoolQueueSize`, NO_QUEUE);
+    put(`${pool}ThreadPoolQueueHeadWaitTimeMills`, NO_QUEUE);
+  }
+  put('EndTransactionQueueSize', NO_QUEUE);
+  put('startAcceptSendRequestTimeStamp', 0);
+  // 5.x clusterList's #ACTIVATED column: a running master serves everything.
+  put('brokerActive', 'true');
+  const space = diskSpace(config.storePathRootDir);
+  if (space) put('commitLogDirCapacity', `Total : ${humanReadableBytes(space.total)}, Free : ${humanReadableBytes(space.usable)}.`);
+  return info;
+}
+
+/** "x y z": rates over 10 s, 1 min and 10 min, each as Java prints a double. */
+function tpsTriple(rate: (windowSec: number) => number): string {
+  return TPS_WINDOWS_SEC.map((w) => formatJavaDouble(rate(w))).join(' ');
+}
+
+/** StoreStatsService#getFormatRuntime. */
+function formatRuntime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `[ ${Math.floor(s / 86400)} days, ${Math.floor((s % 86400) / 3600)} hours, ${Math.floor((s % 3600) / 60)} minutes, ${s % 60} seconds ]`;
+}
+
+/** DefaultMessageStore#getEarliestMessageTime: store time of the oldest record, -1 when the log is empty. */
+function earliestMessageTime(ctx: BrokerContext, minPhy: number, maxPhy: number): number {
+  if (maxPhy <= minPhy) return -1;
+  const record = ctx.store.lookMessageByOffset(minPhy);
+  return record ? readStoreTimestamp(record) : -1;
+}
+
+interface DiskSpace {
+  total: number;
+  free: number;
+  usable: number;
+}
+
+function diskSpace(dir: string): DiskSpace | undefined {
+  try {
+    const s = fs.statfsSync(dir);
+    return { total: s.blocks * s.bsize, free: s.bfree * s.bsize, usable: s.bavail * s.bsize };
+  } catch {
+    return undefined; // missing directory: the Java broker reports -1 too
+  }
+}
+
+/**
+ * UtilAll#getDiskPartitionSpaceUsedPercent: used / (used + usable) with used = total - free, rounded
+ * up to whole percent (what `df` shows as Use%), as a fraction; -1 if the path does not exist.
+ */
+export function diskUsedRatio(dir: string): number {
+  const s = diskSpace(dir);
+  if (!s || s.total <= 0) return -1;
+  const used = s.total - s.free;
+  const entire = used + s.usable;
+  if (entire <= 0) return -1;
+  const percent = Math.floor((used * 100) / entire) + ((used * 100) % entire !== 0 ? 1 : 0);
+  return percent / 100;
+}
+
+/** MixAll#humanReadableByteCount(bytes, si=false): "12.3 GiB". */
+function humanReadableBytes(bytes: number): string {
+  const unit = 1024;
+  if (bytes < unit) return `${bytes} B`;
+  const exp = Math.floor(Math.log(bytes) / Math.log(unit));
+  return `${(bytes / unit ** exp).toFixed(1)} ${'KMGTPE'[exp - 1]}iB`;
+}

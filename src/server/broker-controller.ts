@@ -1,0 +1,265 @@
+import type { BrokerConfig } from '../config/broker-config.js';
+import { RemotingServer } from '../remoting/server.js';
+import { Dispatcher } from '../remoting/dispatcher.js';
+import { createRequest, type RemotingCommand } from '../remoting/command.js';
+import type { Connection } from '../remoting/connection.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { isReadable, isWriteable } from '../protocol/perm-name.js';
+import type { MessageStore } from '../store/types.js';
+import { StoreLock } from '../store/store-lock.js';
+import { TopicConfigManager, type TopicConfig } from '../broker/metadata/topic-config-manager.js';
+import { SubscriptionGroupManager } from '../broker/metadata/subscription-group-manager.js';
+import { ConsumerOffsetManager } from '../broker/metadata/consumer-offset-manager.js';
+import { ConsumerManager } from '../broker/client/consumer-manager.js';
+import { ProducerManager } from '../broker/client/producer-manager.js';
+import { PullRequestHoldService, type HeldPull } from '../broker/longpolling/pull-request-hold-service.js';
+import { RebalanceLockManager } from '../broker/client/rebalance-lock-manager.js';
+import { BrokerStats } from '../broker/stats/broker-stats.js';
+import { ScheduleMessageService } from '../broker/schedule/schedule-message-service.js';
+import { TimerMessageService } from '../broker/schedule/timer-message-service.js';
+import { TransactionalMessageService } from '../broker/transaction/transactional-message-service.js';
+import { ConsumerFilterManager } from '../broker/filter/consumer-filter-manager.js';
+import { BrokerOuterAPI, type BrokerIdentity } from '../broker/out/broker-outer-api.js';
+import type { BrokerContext } from '../broker/broker-context.js';
+import type { ClientChannelInfo } from '../broker/client/client-channel.js';
+import { BROKER_REQUESTS } from '../processors/broker/table.js';
+import { processPull } from '../processors/broker/pull-message.js';
+import { log } from '../logger.js';
+
+/** How often expired producer/consumer channels are looked for (ClientHousekeepingService). */
+const CLIENT_SCAN_INTERVAL_MS = 10_000;
+/** PullRequestHoldService check period with long polling on. */
+const LONG_POLLING_CHECK_MS = 5_000;
+/** consumerFilter.json is written every 10 s (BrokerController#initialize). */
+const CONSUMER_FILTER_PERSIST_MS = 10_000;
+
+/** One broker: managers, store, listeners (listenPort and the VIP port listenPort-2), namesrv registration. */
+export class BrokerController {
+  readonly ctx: BrokerContext;
+  private readonly servers: RemotingServer[] = [];
+  private readonly outer: BrokerOuterAPI;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private registerPending = false;
+  private started = false;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly store: MessageStore,
+    /** The -c file: UPDATE_BROKER_CONFIG persists into it (BrokerPathConfigHelper#brokerConfigPath). */
+    brokerConfigPath?: string,
+    /**
+     * The lock on storePathRootDir when the caller took it already (the standalone CLI does, before its
+     * NameServer starts); otherwise start() takes it. Either way this broker releases it at shutdown.
+     */
+    private storeLock?: StoreLock,
+  ) {
+    const brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
+    const topics = new TopicConfigManager(config);
+    const consumers = new ConsumerManager((group, channels) => this.notifyConsumerIdsChanged(group, channels), config.channelExpiredTimeout);
+    const pullHold = new PullRequestHoldService(
+      (p) => this.wakeUp(p),
+      (topic, queueId) => store.getMaxOffsetInQueue(topic, queueId),
+      config.longPollingEnable ? LONG_POLLING_CHECK_MS : config.shortPollingTimeMills,
+    );
+    const producers = new ProducerManager(config.channelExpiredTimeout);
+    const storeHost = { ip: config.brokerIP1, port: config.listenPort };
+    this.ctx = {
+      config,
+      store,
+      topics,
+      groups: new SubscriptionGroupManager(config),
+      offsets: new ConsumerOffsetManager(config),
+      consumers,
+      producers,
+      pullHold,
+      locks: new RebalanceLockManager(),
+      stats: new BrokerStats(),
+      filters: new ConsumerFilterManager(config),
+      schedule: new ScheduleMessageService(config, store),
+      timer: new TimerMessageService(config, store),
+      transactions: new TransactionalMessageService(config, store, topics, producers, storeHost),
+      storeHost,
+      brokerAddr,
+      brokerConfigPath,
+      registerBrokerAll: () => this.scheduleRegister(),
+    };
+    this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
+  }
+
+  get brokerAddr(): string {
+    return this.ctx.brokerAddr;
+  }
+
+  async start(): Promise<void> {
+    const { ctx, config } = this;
+    // Before any file of the store is read: a second server on a live store must leave it untouched.
+    this.storeLock ??= StoreLock.acquire(config.storePathRootDir);
+    ctx.topics.load();
+    ctx.groups.load();
+    ctx.offsets.load();
+    ctx.filters.load();
+    ctx.consumers.onGroupEmpty = (group) => ctx.filters.unregisterGroup(group);
+    ctx.schedule.load();
+    await this.store.start();
+    ctx.schedule.start();
+    ctx.timer.start();
+    ctx.transactions.start();
+    this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
+      ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
+    );
+    const dispatcher = new Dispatcher(ctx, BROKER_REQUESTS);
+    const idleMs = config.serverChannelMaxIdleTimeSeconds * 1000;
+    const main = new RemotingServer({ host: '0.0.0.0', port: config.listenPort, channelMaxIdleMs: idleMs }, dispatcher.handle);
+    main.onDisconnect((c) => this.onConnectionClosed(c));
+    await main.listen();
+    this.servers.push(main);
+    // Clients with vipChannelEnabled talk to listenPort-2; serve it when the port is free.
+    if (config.listenPort > 2) {
+      const vip = new RemotingServer({ host: '0.0.0.0', port: config.listenPort - 2, channelMaxIdleMs: idleMs }, dispatcher.handle);
+      vip.onDisconnect((c) => this.onConnectionClosed(c));
+      try {
+        await vip.listen();
+        this.servers.push(vip);
+      } catch (e) {
+        log.warn(`broker: VIP channel port ${config.listenPort - 2} not available: ${(e as Error).message}`);
+      }
+    }
+    ctx.pullHold.start();
+    ctx.stats.start();
+    ctx.topics.onChange = () => this.scheduleRegister();
+    this.every(config.flushConsumerOffsetInterval, () => {
+      ctx.offsets.persist();
+      // Topics and groups are written on change; a write that failed (disk full) is retried here.
+      ctx.topics.persistIfUnsaved();
+      ctx.groups.persistIfUnsaved();
+    });
+    this.every(config.flushDelayOffsetInterval, () => {
+      ctx.schedule.persist();
+      ctx.timer.persist();
+    });
+    this.every(CONSUMER_FILTER_PERSIST_MS, () => ctx.filters.persist());
+    // A channelExpiredTimeout shorter than the scan period (tests) is honoured within half of it.
+    this.every(Math.min(CLIENT_SCAN_INTERVAL_MS, Math.max(1_000, config.channelExpiredTimeout / 2)), () => {
+      ctx.consumers.scanNotActiveChannel();
+      ctx.producers.scanNotActiveChannel();
+    });
+    this.started = true;
+    await this.registerBrokerAll();
+    const period = Math.max(10_000, Math.min(config.registerNameServerPeriod, 60_000));
+    this.every(period, () => void this.registerBrokerAll());
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(() => {
+      try {
+        fn();
+      } catch (e) {
+        log.error(`broker: periodic task failed: ${(e as Error).stack}`);
+      }
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  namesrvAddrs(): string[] {
+    return this.config.namesrvAddr
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+
+  private identity(): BrokerIdentity {
+    const c = this.config;
+    return {
+      clusterName: c.brokerClusterName,
+      brokerName: c.brokerName,
+      brokerId: c.brokerId,
+      brokerAddr: this.brokerAddr,
+      haServerAddr: `${c.brokerIP2}:${c.haListenPort}`,
+    };
+  }
+
+  /** Coalesces bursts of topic changes (e.g. many auto-created topics) into one registration. */
+  private scheduleRegister(): void {
+    if (this.registerPending || !this.started) return;
+    this.registerPending = true;
+    setImmediate(() => {
+      this.registerPending = false;
+      void this.registerBrokerAll();
+    });
+  }
+
+  async registerBrokerAll(): Promise<void> {
+    const addrs = this.namesrvAddrs();
+    if (addrs.length === 0) return;
+    // A broker without read or write permission registers its topics with its own permission (BrokerController#registerBrokerAll).
+    const perm = this.config.brokerPermission;
+    let table: Map<string, TopicConfig> = this.ctx.topics.table;
+    if (!isWriteable(perm) || !isReadable(perm)) {
+      table = new Map([...table].map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));
+    }
+    await this.outer.registerBrokerAll(addrs, this.identity(), this.ctx.topics.dataVersion, table);
+  }
+
+  private wakeUp(p: HeldPull): void {
+    if (p.conn.closed) return;
+    try {
+      const response = processPull(this.ctx, p.request, p.conn, false);
+      if (response) {
+        response.opaque = p.request.opaque;
+        p.conn.send(response);
+      }
+    } catch (e) {
+      log.error(`broker: woken pull failed: ${(e as Error).stack}`);
+    }
+  }
+
+  private onConnectionClosed(conn: Connection): void {
+    this.ctx.consumers.onConnectionClosed(conn);
+    this.ctx.producers.onConnectionClosed(conn);
+  }
+
+  /** NOTIFY_CONSUMER_IDS_CHANGED (40), one-way to every member (Broker2Client#notifyConsumerIdsChanged). */
+  private notifyConsumerIdsChanged(group: string, channels: ClientChannelInfo[]): void {
+    for (const ch of channels) {
+      const req: RemotingCommand = createRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, { consumerGroup: group });
+      ch.conn.invokeOneway(req);
+    }
+  }
+
+  /**
+   * Stops serving, writes the managers' state, then shuts the store down. Every step runs even when an
+   * earlier one failed (a full disk refuses config writes): the store shutdown must still happen, or the
+   * process never closes its files and the next start has to recover from a crash anyway.
+   */
+  async shutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    const { ctx } = this;
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        log.error(`broker: shutdown step "${what}" failed: ${(e as Error).stack ?? e}`);
+      }
+    };
+    ctx.pullHold.stop();
+    ctx.stats.stop();
+    if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
+    this.outer.close();
+    for (const s of this.servers) await step('close listener', () => s.close());
+    await step('persist consumer offsets', () => ctx.offsets.persist());
+    await step('persist consumer filters', () => ctx.filters.persist());
+    await step('persist topics', () => ctx.topics.persistIfUnsaved());
+    await step('persist subscription groups', () => ctx.groups.persistIfUnsaved());
+    // The delay, timer and transaction services write their progress while the store can still be read.
+    await step('schedule service', () => ctx.schedule.shutdown());
+    await step('timer service', () => ctx.timer.shutdown());
+    await step('transaction service', () => ctx.transactions.shutdown());
+    await step('message store', () => this.store.shutdown());
+    // Last: another server may open the store only once everything above has been written.
+    this.storeLock?.release();
+    this.storeLock = undefined;
+    this.started = false;
+  }
+}
+

@@ -1,0 +1,46 @@
+import { RemotingServer } from '../remoting/server.js';
+import { Dispatcher } from '../remoting/dispatcher.js';
+import { RouteInfoManager } from '../namesrv/route-info-manager.js';
+import { KVConfigManager } from '../namesrv/kv-config-manager.js';
+import type { NamesrvContext } from '../namesrv/namesrv-context.js';
+import { NAMESRV_REQUESTS } from '../processors/namesrv/table.js';
+import type { NamesrvConfig } from '../config/namesrv-config.js';
+import { log } from '../logger.js';
+
+/** A NameServer: route table, KV config, one listener, the expiry scan. */
+export class NamesrvController {
+  readonly routes: RouteInfoManager;
+  readonly kv: KVConfigManager;
+  private server?: RemotingServer;
+  private scanTimer?: NodeJS.Timeout;
+
+  constructor(readonly config: NamesrvConfig) {
+    this.routes = new RouteInfoManager(config.brokerChannelExpiredTime);
+    this.kv = new KVConfigManager(config.kvConfigPath);
+  }
+
+  get port(): number {
+    return this.server?.port ?? this.config.listenPort;
+  }
+
+  async start(): Promise<void> {
+    this.kv.load();
+    const ctx: NamesrvContext = { config: this.config, routes: this.routes, kv: this.kv };
+    // The 4.9.8 namesrv does not answer unknown codes at all; we answer REQUEST_CODE_NOT_SUPPORTED so clients fail fast.
+    const dispatcher = new Dispatcher(ctx, NAMESRV_REQUESTS);
+    this.server = new RemotingServer(
+      { host: this.config.listenHost, port: this.config.listenPort, channelMaxIdleMs: this.config.serverChannelMaxIdleTimeSeconds * 1000 },
+      dispatcher.handle,
+    );
+    this.server.onDisconnect((c) => this.routes.onConnectionClosed(c));
+    await this.server.listen();
+    this.scanTimer = setInterval(() => this.routes.scanNotActiveBroker(), this.config.scanNotActiveBrokerInterval);
+    this.scanTimer.unref();
+    log.info(`namesrv listening on ${this.config.listenHost}:${this.port}`);
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.scanTimer);
+    await this.server?.close();
+  }
+}
