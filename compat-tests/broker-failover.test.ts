@@ -17,12 +17,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, finishGoScenario, startGoScenario, type GoScenarios } from '../test/support/go.js';
+import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, finishGoScenario, startGoScenario, type GoScenarios } from './support/go.js';
 import type { Tracked } from '../test/support/processes.js';
-import { disposeAll, ourBroker, ourNamesrv, type Node } from '../test/support/cluster.js';
-import { describeJava5Failure, finishJava5Scenario, java5Classpath, startJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
-import { recordMatrix } from '../test/support/matrix.js';
-import { createTopicOnBrokers } from '../test/support/topics.js';
+import { disposeAll, ourBroker, ourNamesrv, type Node } from './support/cluster.js';
+import { describeJava5Failure, finishJava5Scenario, java5Classpath, startJava5Scenario, type JavaClientVersion } from './support/java5.js';
+import { recordMatrix } from './support/matrix.js';
+import { createTopicOnBrokers } from './support/topics.js';
 import { makeTempDir, removeDir } from '../test/support/server.js';
 
 const TEST_TIMEOUT_MS = 480_000;

@@ -12,9 +12,9 @@
  * skips ours. COMPAT_KEEP_DIRS=1 keeps the servers' temp dirs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeFailure, javaClasspath, runJavaScenario, SERIALIZATIONS, type Serialization } from '../test/support/java.js';
+import { describeFailure, javaClasspath, runJavaScenario, SERIALIZATIONS, type Serialization } from './support/java.js';
 import { startOurServer } from '../test/support/our-server.js';
-import { startApacheRocketMQ } from '../test/support/apache.js';
+import { startApacheRocketMQ } from './support/apache.js';
 import { makeTempDir, type RunningServer } from '../test/support/server.js';
 
 const MAIN_CLASS = 'rocketmqts.compat.ConsumeStyleScenarios';

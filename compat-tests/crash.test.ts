@@ -32,8 +32,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeAll, ourBroker, ourNamesrv, type Node } from '../test/support/cluster.js';
-import { baseJvmArgs, describeFailure, javaClasspath, runJavaScenario } from '../test/support/java.js';
+import { disposeAll, ourBroker, ourNamesrv, type Node } from './support/cluster.js';
+import { baseJvmArgs, describeFailure, javaClasspath, runJavaScenario } from './support/java.js';
 import { snapshotDist } from '../test/support/our-server.js';
 import { onExitCleanup, startTracked, type Tracked } from '../test/support/processes.js';
 import { makeTempDir, removeDir } from '../test/support/server.js';

@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApacheRocketMQ } from '../test/support/apache.js';
-import { JAVA_PROJECT_DIR, describeFailure, type ScenarioResult } from '../test/support/java.js';
-import { mavenClasspath } from '../test/support/maven.js';
+import { startApacheRocketMQ } from './support/apache.js';
+import { JAVA_PROJECT_DIR, describeFailure, type ScenarioResult } from './support/java.js';
+import { mavenClasspath } from './support/maven.js';
 import { startOurServer } from '../test/support/our-server.js';
 import { startTracked } from '../test/support/processes.js';
 import { makeTempDir, type RunningServer } from '../test/support/server.js';

@@ -8,10 +8,10 @@
  * COMPAT_APACHE=1 also runs against Apache RocketMQ 4.9.7; COMPAT_OURS=0 skips ours.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApacheRocketMQ } from '../test/support/apache.js';
-import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, runGoScenario, type GoScenarios } from '../test/support/go.js';
-import { CLIENT_SCENARIOS } from '../test/support/java5.js';
-import { recordMatrix } from '../test/support/matrix.js';
+import { startApacheRocketMQ } from './support/apache.js';
+import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, runGoScenario, type GoScenarios } from './support/go.js';
+import { CLIENT_SCENARIOS } from './support/java5.js';
+import { recordMatrix } from './support/matrix.js';
 import { startOurServer } from '../test/support/our-server.js';
 import type { RunningServer } from '../test/support/server.js';
 

@@ -9,11 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApacheRocketMQ } from '../test/support/apache.js';
+import { startApacheRocketMQ } from './support/apache.js';
 import {
   BENIGN_CLIENT_WARNINGS, SCENARIOS, SERIALIZATIONS, describeFailure, normalizeWarning, javaClasspath, runJavaScenario,
   type ScenarioResult, type Serialization,
-} from '../test/support/java.js';
+} from './support/java.js';
 import { startOurServer } from '../test/support/our-server.js';
 import { makeTempDir, type RunningServer } from '../test/support/server.js';
 

@@ -7,9 +7,9 @@
  * COMPAT_OURS=0 skips ours. Every verdict goes to compat-tests/results/matrix.json (scripts/matrix.mjs).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApacheRocketMQ } from '../test/support/apache.js';
-import { JAVA_SCENARIOS, describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
-import { recordMatrix } from '../test/support/matrix.js';
+import { startApacheRocketMQ } from './support/apache.js';
+import { JAVA_SCENARIOS, describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from './support/java5.js';
+import { recordMatrix } from './support/matrix.js';
 import { startOurServer } from '../test/support/our-server.js';
 import type { RunningServer } from '../test/support/server.js';
 

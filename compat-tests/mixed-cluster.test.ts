@@ -8,11 +8,11 @@
  *   3. an Apache broker (broker-a) and our broker (broker-b) side by side in one cluster behind our NameServer.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apacheBroker, apacheNamesrv, disposeAll, ourBroker, ourNamesrv, type Node } from '../test/support/cluster.js';
-import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, runGoScenario, type GoScenarios } from '../test/support/go.js';
-import { describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from '../test/support/java5.js';
-import { recordMatrix } from '../test/support/matrix.js';
-import { createTopicOnBrokers } from '../test/support/topics.js';
+import { apacheBroker, apacheNamesrv, disposeAll, ourBroker, ourNamesrv, type Node } from './support/cluster.js';
+import { GO_BUILD_TIMEOUT_MS, buildGoScenarios, describeGoFailure, runGoScenario, type GoScenarios } from './support/go.js';
+import { describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClientVersion } from './support/java5.js';
+import { recordMatrix } from './support/matrix.js';
+import { createTopicOnBrokers } from './support/topics.js';
 
 const TEST_TIMEOUT_MS = 420_000;
 const CLIENTS: JavaClientVersion[] = ['4.9.8', '5.3.3'];

@@ -14,12 +14,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOurServer } from '../test/support/our-server.js';
-import { startApacheRocketMQ } from '../test/support/apache.js';
+import { startApacheRocketMQ } from './support/apache.js';
 import { makeTempDir, removeDir, type RunningServer } from '../test/support/server.js';
 import {
   MqadminSession, TrafficSession, mqadminClasspath, MQADMIN_VERSIONS, FAILED,
   type CommandResult, type MqadminVersion, type SentMessage,
-} from '../test/support/mqadmin.js';
+} from './support/mqadmin.js';
 
 const SETUP_TIMEOUT_MS = 600_000; // a cold ~/.m2 downloads both tool versions
 const TEST_TIMEOUT_MS = 180_000;

@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mavenClasspath } from './maven.js';
-import { brokerPort, freePort } from './ports.js';
-import { startTracked, toProperties, type Tracked } from './processes.js';
-import { REPO_ROOT, assertCleanStops, makeTempDir, removeDir, type RunningServer, type StopResult } from './server.js';
+import { brokerPort, freePort } from '../../test/support/ports.js';
+import { startTracked, toProperties, type Tracked } from '../../test/support/processes.js';
+import { REPO_ROOT, assertCleanStops, makeTempDir, removeDir, type RunningServer, type StopResult } from '../../test/support/server.js';
 
 export const APACHE_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'apache');
 

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mavenClasspath } from './maven.js';
-import { startTracked, type Tracked } from './processes.js';
-import { REPO_ROOT, makeTempDir } from './server.js';
+import { startTracked, type Tracked } from '../../test/support/processes.js';
+import { REPO_ROOT, makeTempDir } from '../../test/support/server.js';
 
 export const JAVA5_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'java5');
 const CLIENT_498_DIR = path.join(JAVA5_PROJECT_DIR, 'client-4.9.8');

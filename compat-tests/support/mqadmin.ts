@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { mavenClasspath } from './maven.js';
-import { REPO_ROOT } from './server.js';
+import { REPO_ROOT } from '../../test/support/server.js';
 
 export const MQADMIN_DIR = path.join(REPO_ROOT, 'compat-tests', 'mqadmin');
 export const MQADMIN_VERSIONS = { '4.9.8': 'v4', '5.3.3': 'v5' } as const;

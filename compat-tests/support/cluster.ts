@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { apacheClasspath, APACHE_PROJECT_DIR } from './apache.js';
-import { brokerPort, freePort } from './ports.js';
-import { startTracked, toProperties, type ExitStatus, type Tracked } from './processes.js';
-import { REPO_ROOT, makeTempDir, removeDir } from './server.js';
+import { brokerPort, freePort } from '../../test/support/ports.js';
+import { startTracked, toProperties, type ExitStatus, type Tracked } from '../../test/support/processes.js';
+import { REPO_ROOT, makeTempDir, removeDir } from '../../test/support/server.js';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 20_000;

@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startTracked, type Tracked } from './processes.js';
-import { REPO_ROOT, makeTempDir, removeDir } from './server.js';
+import { startTracked, type Tracked } from '../../test/support/processes.js';
+import { REPO_ROOT, makeTempDir, removeDir } from '../../test/support/server.js';
 
 const run = promisify(execFile);
 export const GO_DIR = path.join(REPO_ROOT, 'compat-tests', 'go');

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mavenClasspath } from './maven.js';
-import { startTracked } from './processes.js';
-import { REPO_ROOT, makeTempDir } from './server.js';
+import { startTracked } from '../../test/support/processes.js';
+import { REPO_ROOT, makeTempDir } from '../../test/support/server.js';
 
 export const JAVA_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'java');
 export const SCENARIO_MAIN = 'rocketmqts.compat.Scenarios';

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './server.js';
+import { REPO_ROOT } from '../../test/support/server.js';
 
 export const MATRIX_FILE = process.env.COMPAT_MATRIX_FILE ?? path.join(REPO_ROOT, 'compat-tests', 'results', 'matrix.json');
 
