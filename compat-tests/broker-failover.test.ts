@@ -1,5 +1,5 @@
 /**
- * Issue 7, two of our brokers and one fails: our NameServer and broker-a, broker-b (one cluster, separate
+ * Two of our brokers and one fails: our NameServer and broker-a, broker-b (one cluster, separate
  * processes); a topic with 4 queues on each. The `failover` scenario of compat-tests/java5 runs the client
  * side and asks for the faults: when it prints "AWAIT killed-b" this test SIGKILLs broker-b, when it prints
  * "AWAIT restarted-b" it starts broker-b again on the same store. The scenario checks that sends keep

@@ -1,5 +1,5 @@
 /**
- * Every way to consume (issue 4), through the official Java client 4.9.8 against our server:
+ * Every way to consume, through the official Java client 4.9.8 against our server:
  * clustering with members joining, crashing and expiring; broadcasting; orderly; DefaultMQPullConsumer and
  * DefaultLitePullConsumer (subscribe and assign); tag and SQL92 filters; ConsumeFromWhere; replay by time;
  * large and compressed bodies. Scenarios live in compat-tests/java (ConsumeStyleScenarios and the

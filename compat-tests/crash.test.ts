@@ -1,5 +1,5 @@
 /**
- * Issue 3's crash test, end to end through the official Java client: our broker, a child process on small
+ * The crash test, end to end through the official Java client: our broker, a child process on small
  * segments, runs under continuous load from CrashLoad (compat-tests/java: producers with sync sends, a push
  * consumer group, and a pull-loop group that commits its offsets every 100 ms) and is SIGKILLed at random
  * moments, KILLS times in a row per flush mode, restarting on the same store each time (every 4th time it

@@ -1,5 +1,5 @@
 /**
- * Issue 5 through the official Java client 4.9.8: delay levels, 5.x timer properties, retry and DLQ
+ * Delayed, retried, dead-lettered and transactional messages through the official Java client 4.9.8: delay levels, 5.x timer properties, retry and DLQ
  * (concurrent and orderly), transactions with check-back, and a broker restart with a delayed, a timer,
  * a retry and a half message all pending (compat-tests/java .../DelayRetryTxScenarios.java).
  *

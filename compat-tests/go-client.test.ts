@@ -1,8 +1,8 @@
 /**
- * Issue 7: the official Go client (github.com/apache/rocketmq-client-go/v2, the release pinned in
+ * The official Go client (github.com/apache/rocketmq-client-go/v2, the release pinned in
  * compat-tests/go/go.mod) runs the client scenario set against our server. It declares language GO and
  * version 317, sends SEND_MESSAGE (10) with full header names, always JSON headers, sends subscription
- * codeSets as strings, and parses route data with its own string splitting (protocol.md §4.5, §9).
+ * codeSets as strings, and parses route data with its own string splitting.
  *
  * beforeAll builds compat-tests/go with `go build` (which downloads the pinned modules on a fresh clone).
  * COMPAT_APACHE=1 also runs against Apache RocketMQ 4.9.7; COMPAT_OURS=0 skips ours.

@@ -1,5 +1,5 @@
 /**
- * Issue 7: the Java client 5.3.3 (remoting API: version 479, standard-JSON routes, `bname` and the other 5.x
+ * The Java client 5.3.3 (remoting API: version 479, standard-JSON routes, `bname` and the other 5.x
  * header fields) runs the client scenario set against our server. The same scenario jar also runs on the
  * 4.9.8 client, giving the matrix its Java 4.9.8 row for the same scenarios.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 7, mixed clusters with Apache RocketMQ 4.9.7 (the newest 4.x server on Maven Central), each checked
+ * Mixed clusters with Apache RocketMQ 4.9.7 (the newest 4.x server on Maven Central), each checked
  * by the `spread` scenario of compat-tests/java5 (a topic created on every broker, one producer spreading
  * over all of them, a two-consumer group draining every queue), with the Java 4.9.8 and 5.3.3 clients, and
  * the Go client's `spread` (topic created on every broker first, see test/support/topics.ts; Go parses route data its own way):

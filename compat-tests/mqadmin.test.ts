@@ -1,6 +1,6 @@
 /**
  * The official mqadmin (MQAdminStartup from rocketmq-tools 4.9.8 and 5.3.3) against our NameServer
- * and broker: every command of issue 6, once per tool version, asserting on what it prints. A
+ * and broker: every command the README lists, once per tool version, asserting on what it prints. A
  * command the tool reports as failed (its stack trace, "command failed") fails the test.
  *
  * Each tool version runs in one long-lived JVM fed command lines (test/support/mqadmin.ts); traffic

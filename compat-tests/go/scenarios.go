@@ -574,7 +574,7 @@ func waitGroupTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 }
 
 // tagFilter: a consumer subscribed to "TagA || TagC" gets the TagA messages and none of the TagB ones. The Go
-// client sends its subscription's codeSet as JSON strings and hashes tags over UTF-8 bytes (protocol.md §9).
+// client sends its subscription's codeSet as JSON strings and hashes tags over UTF-8 bytes.
 func tagFilter(namesrv string) *outcome {
 	out := &outcome{}
 	run := newRunID()
@@ -627,7 +627,7 @@ func tagFilter(namesrv string) *outcome {
 
 // spread <brokerCount>: a new topic auto-created through TBW102's route on every broker, one producer
 // spreading over all of them, and a two-consumer group draining every queue. Exercises the Go client's
-// own route parsing (protocol.md §4.5) on a route with several brokers.
+// own route parsing on a route with several brokers.
 func spread(namesrv string) *outcome {
 	out := &outcome{}
 	brokers := 1

@@ -1,8 +1,8 @@
 /**
  * Starts the real Apache RocketMQ NameServer and broker (4.9.7: the newest 4.x server on Maven Central)
- * from Maven jars, on free loopback ports, in a temp dir, following
- * /work/shared/reference/running-apache-rocketmq.md: rocketmq.home.dir points at compat-tests/apache
- * (its conf/logback_*.xml, which 4.9.x requires), user.home at the temp dir (store, kvConfig, logs).
+ * from Maven jars, on free loopback ports, in a temp dir: rocketmq.home.dir points at compat-tests/apache
+ * (its conf/logback_*.xml, which 4.9.x requires, and JDK 17 needs the --add-opens flags below), user.home
+ * at the temp dir (store, kvConfig, logs).
  * Same interface as startOurServer, for validating scenarios, mixed clusters and benchmarks.
  * No vitest imports.
  */

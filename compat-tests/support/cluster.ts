@@ -1,5 +1,5 @@
 /**
- * Single server processes for multi-node tests (issue 7: mixed clusters, broker failover): our NameServer
+ * Single server processes for multi-node tests (mixed clusters, broker failover): our NameServer
  * and our brokers as separate `node dist/cli.js namesrv|broker` processes, and the Apache RocketMQ 4.9.7
  * NameServer and broker alone, each on free loopback ports with its own temp dir. Each node can be
  * stopped (SIGTERM), killed (SIGKILL) and started again on the same ports and data. No vitest imports.

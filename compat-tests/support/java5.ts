@@ -1,5 +1,5 @@
 /**
- * Runs the compat-tests/java5 scenarios (issue 7) as separate JVMs: the jar is compiled against
+ * Runs the compat-tests/java5 scenarios as separate JVMs: the jar is compiled against
  * rocketmq-client 5.3.3 and uses only API the 4.9.8 client has too, so it runs on either client's
  * classpath (`clientVersion`). Same PASS/FAIL output as compat-tests/java. No vitest imports.
  */

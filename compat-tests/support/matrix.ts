@@ -1,5 +1,5 @@
 /**
- * The interop matrix (issue 7): every compat test that runs a client scenario records its verdict here,
+ * The interop matrix: every compat test that runs a client scenario records its verdict here,
  * in compat-tests/results/matrix.json; scripts/matrix.mjs turns that file into the README table.
  * Test files run one after another (vitest fileParallelism: false), so a read-modify-write per result is safe.
  * No vitest imports.

@@ -1,5 +1,5 @@
 /**
- * Issue 6 at the protocol level, against an in-process broker: the admin bodies in their exact
+ * The mqadmin requests at the protocol level, against an in-process broker: the admin bodies in their exact
  * fastjson form (MessageQueue objects as map keys), runtime info, stats items, live config updates,
  * QUERY_MESSAGE through the index, and the relay of GET_CONSUMER_RUNNING_INFO to a consumer.
  * The same commands through the real mqadmin are in compat-tests/mqadmin.test.ts.

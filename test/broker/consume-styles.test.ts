@@ -1,5 +1,5 @@
 /**
- * Issue 4 at the protocol level, against an in-process broker: SQL92 filtering on pull (header and
+ * Consumption at the protocol level, against an in-process broker: SQL92 filtering on pull (header and
  * heartbeat subscriptions, FILTER_DATA_NOT_EXIST, SUBSCRIPTION_PARSE_FAILED, switch off), CHECK_CLIENT_CONFIG,
  * OFFSET_MOVED_EVENT, reset offset (not online, no offsets, online relay in Java and C form), the
  * ConsumerFilterManager's version rules and the rebalance lock lease.

@@ -1,5 +1,5 @@
 /**
- * Issue 5 services against the real store in a temp dir, with pinned clocks: delay-level parking and
+ * The delay, timer and transaction services against the real store in a temp dir, with pinned clocks: delay-level parking and
  * delivery (delayOffset.json, restart), timer parsing and routing, and the transaction service
  * (prepare, end once, check-back, discard, restart from checkpoint and from a full replay).
  */

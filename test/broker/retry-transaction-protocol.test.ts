@@ -1,5 +1,5 @@
 /**
- * Issue 5 at the protocol level, against an in-process broker: the send path's delay / timer / retry /
+ * Delay, timer, retry and transaction routing at the protocol level, against an in-process broker: the send path's delay / timer / retry /
  * half-message routing, CONSUMER_SEND_MSG_BACK, END_TRANSACTION refusals and GET_ALL_DELAY_OFFSET.
  * (The official Java client covers the happy paths end to end in compat-tests/delay-retry-transaction.test.ts.)
  */

@@ -24,7 +24,7 @@ describe('properties string', () => {
   });
 
   test('Java String.hashCode: known values', () => {
-    // "TagA".hashCode() == 2598919 and "TagB" == 2598920 (the codeSet in protocol.md §4.4's HeartbeatData capture)
+    // "TagA".hashCode() == 2598919 and "TagB" == 2598920 (the codeSet a Java 4.9.8 consumer sends in its HeartbeatData)
     expect(javaStringHash('TagA')).toBe(2598919);
     expect(javaStringHash('TagB')).toBe(2598920);
     expect(javaStringHash('')).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * The NameServer's broker expiry (brokerChannelExpiredTime, issue 7): a broker that stops registering is
+ * The NameServer's broker expiry (brokerChannelExpiredTime): a broker that stops registering is
  * dropped from every route once the expiry passes, and kept while it keeps registering. The failover compat
  * test covers the other path (a SIGKILLed broker's connection closes and it is dropped at once).
  */

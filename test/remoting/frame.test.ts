@@ -2,7 +2,7 @@ import { describe, test, expect } from 'vitest';
 import { FrameDecoder, FrameError, encodeFrameToBuffer } from '../../src/remoting/frame.js';
 import { type RemotingCommand, SerializeType } from '../../src/remoting/command.js';
 
-// Java 4.9.8 GET_ROUTEINFO_BY_TOPIC, opaque 0, JSON header (protocol.md §1.1/§1.2, verified capture).
+// Java 4.9.8 GET_ROUTEINFO_BY_TOPIC, opaque 0, JSON header (bytes captured from the real client).
 const JAVA_JSON_HEADER = '{"code":105,"extFields":{"topic":"TopicTest"},"flag":0,"language":"JAVA","opaque":0,"serializeTypeCurrentRPC":"JSON","version":409}';
 const javaFrame = (): Buffer => {
   const h = Buffer.from(JAVA_JSON_HEADER);
@@ -28,7 +28,7 @@ describe('FrameDecoder', () => {
     expect(cmd.body).toBeUndefined();
   });
 
-  // ROCKETMQ binary: code 105, opaque 1, version 409, extFields {topic:"T"} (protocol.md §1.3, verified bytes).
+  // ROCKETMQ binary: code 105, opaque 1, version 409, extFields {topic:"T"} (bytes captured from the real client).
   test('decodes the verified ROCKETMQ binary request', () => {
     const frame = Buffer.from('00000025' + '01000021' + '0069' + '00' + '0199' + '00000001' + '00000000' + '00000000' + '0000000c' + '0005' + '746f706963' + '00000001' + '54', 'hex');
     const [cmd] = collect([frame]);

@@ -14,7 +14,7 @@ function encode(m: ReturnType<typeof msg>): Buffer {
 }
 
 describe('message record codec', () => {
-  it('lays out an IPv4 record as §5.1 says', () => {
+  it('lays out an IPv4 record as the Java broker does', () => {
     const m = msg('TopicTest', 3, 'Hello', { tags: 'TagA', flag: 9, reconsumeTimes: 2, preparedTransactionOffset: 77 });
     const b = encode(m);
     expect(b.length).toBe(91 + 5 + 9 + m.propertiesString.length);

@@ -1,7 +1,7 @@
 package rocketmqts.compat;
 
 /**
- * Entry point for the consumption-style scenarios (issue 4): {@code ConsumeStyleScenarios <scenario> <namesrvAddr> [args]}.
+ * Entry point for the consumption-style scenarios: {@code ConsumeStyleScenarios <scenario> <namesrvAddr> [args]}.
  * Registers them next to the base scenarios and hands over to {@link Scenarios#main}, so the output
  * (INFO lines, one PASS/FAIL verdict, "  - problem" lines) and exit codes are the same.
  */

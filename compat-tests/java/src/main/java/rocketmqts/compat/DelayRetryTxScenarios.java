@@ -30,7 +30,7 @@ import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 
 /**
- * Issue 5 scenarios: delay levels, 5.x timer properties, retry and DLQ (concurrent and orderly),
+ * Scenarios for delay levels, 5.x timer properties, retry and DLQ (concurrent and orderly),
  * transactions with check-back, and a broker restart with all of them pending.
  *
  * Run as {@code DelayRetryTxScenarios <scenario> <namesrvAddr> [args]}. The broker must be configured as
