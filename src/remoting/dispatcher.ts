@@ -7,19 +7,46 @@ import { HeaderError } from './header-fields.js';
 
 export type ProcessorResult = RemotingCommand | null | Promise<RemotingCommand | null>;
 
-/** Every processor has this shape; `null` means "no response" (one-way, or answered later). */
+/** Every processor has this shape; `null` means "no response" (one-way, or held to be answered later). */
 export type Processor<Ctx> = (ctx: Ctx, request: RemotingCommand, conn: Connection) => ProcessorResult;
+
+/** A server-wide permission a request code needs before its processor runs. */
+export type PermissionNeed = 'read';
 
 export interface RequestEntry<Ctx> {
   code: number;
   processor: Processor<Ctx>;
   /** Header fields the Java header class marks @CFNotNull: checked once, here, before the processor runs. */
   required?: readonly string[];
+  /**
+   * The server permission checked right after the header fields, before anything else, as the Java
+   * processor checks it first (PullMessageProcessor: the broker must be readable). The server's
+   * `checkPermission` option says what the permission means and words the refusal.
+   */
+  permission?: PermissionNeed;
+  /**
+   * Java clients send this code one-way (RemotingClient#invokeOneway), so its processor may return no
+   * response even when a request arrives without the one-way flag (END_TRANSACTION with UNKNOWN state).
+   */
+  oneway?: boolean;
+  /**
+   * The processor may hold a request (return null) for `Dispatcher#resume` to run later; this is what
+   * runs then, and it must answer (a held long-poll pull re-run once a message arrives or it times out).
+   */
+  resume?: Processor<Ctx>;
+}
+
+export interface DispatcherOptions<Ctx> {
+  /** Answer unknown codes with REQUEST_CODE_NOT_SUPPORTED (otherwise they are dropped). Default true. */
+  unknownCodeReply?: boolean;
+  /** The refusal when the server lacks an entry's `permission`, or undefined to go on. */
+  checkPermission?: (ctx: Ctx, need: PermissionNeed, request: RemotingCommand) => RemotingCommand | undefined;
 }
 
 /**
- * One dispatch table per server. The generic answers live here: unknown codes, missing header
- * fields, thrown errors; processors only deal with their feature.
+ * One dispatch table per server. The generic answers live here: unknown codes, missing header fields,
+ * missing server permission, thrown errors, a processor that gave no answer; processors only deal with
+ * their feature. Fresh and resumed (held, then woken) requests take the same road out.
  */
 export class Dispatcher<Ctx> {
   private readonly table = new Map<number, RequestEntry<Ctx>>();
@@ -27,10 +54,11 @@ export class Dispatcher<Ctx> {
   constructor(
     private readonly ctx: Ctx,
     entries: ReadonlyArray<RequestEntry<Ctx>>,
-    private readonly unknownCodeReply = true,
+    private readonly options: DispatcherOptions<Ctx> = {},
   ) {
     for (const e of entries) {
       if (this.table.has(e.code)) throw new Error(`request code ${e.code} registered twice`);
+      if (e.permission && !options.checkPermission) throw new Error(`request code ${e.code} needs a permission check the server does not provide`);
       this.table.set(e.code, e);
     }
   }
@@ -43,33 +71,66 @@ export class Dispatcher<Ctx> {
     const entry = this.table.get(request.code);
     if (!entry) {
       log.debug(`unsupported request code ${request.code} from ${conn.remoteAddr}`);
-      if (this.unknownCodeReply) {
+      if (this.options.unknownCodeReply ?? true) {
         // Same remark as AdminBrokerProcessor#getUnknownCmdResponse.
         this.reply(conn, request, createResponse(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`));
       }
       return;
     }
-    const missing = entry.required?.find((f) => request.extFields?.[f] == null);
-    if (missing) {
-      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `the custom field <${missing}> is null`));
+    this.run(conn, request, entry, entry.processor);
+  };
+
+  /**
+   * Runs a held request again on a tick of its own (never inside the caller's, which is a producer's
+   * write when a message arrival wakes a pull), through the same checks, error answers and reply as a
+   * fresh request: a throw reaches the client as SYSTEM_ERROR instead of a timeout.
+   */
+  resume(conn: Connection, request: RemotingCommand): void {
+    const entry = this.table.get(request.code);
+    if (!entry?.resume) throw new Error(`request code ${request.code} cannot be resumed`);
+    const resume = entry.resume;
+    setImmediate(() => {
+      if (!conn.closed) this.run(conn, request, entry, resume);
+    });
+  }
+
+  private run(conn: Connection, request: RemotingCommand, entry: RequestEntry<Ctx>, processor: Processor<Ctx>): void {
+    const refusal = this.check(request, entry);
+    if (refusal) {
+      this.reply(conn, request, refusal);
       return;
     }
+    // Silence is allowed for one-way requests and codes, and for a first run that may hold the request.
+    const mayBeSilent = isOneway(request) || entry.oneway === true || (processor === entry.processor && entry.resume !== undefined);
+    const done = (response: RemotingCommand | null): void => {
+      if (response || mayBeSilent) {
+        this.reply(conn, request, response);
+        return;
+      }
+      log.error(`processing ${requestCodeName(request.code)} from ${conn.remoteAddr} gave no response`);
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${requestCodeName(request.code)} gave no response`));
+    };
     let result: ProcessorResult;
     try {
-      result = entry.processor(this.ctx, request, conn);
+      result = processor(this.ctx, request, conn);
     } catch (e) {
       this.fail(conn, request, e);
       return;
     }
     if (result && typeof (result as Promise<RemotingCommand | null>).then === 'function') {
-      (result as Promise<RemotingCommand | null>).then(
-        (r) => this.reply(conn, request, r),
-        (e) => this.fail(conn, request, e),
-      );
+      (result as Promise<RemotingCommand | null>).then(done, (e) => this.fail(conn, request, e));
     } else {
-      this.reply(conn, request, result as RemotingCommand | null);
+      done(result as RemotingCommand | null);
     }
-  };
+  }
+
+  /** The generic refusal for a request, in the Java order: header fields first, then permission. */
+  private check(request: RemotingCommand, entry: RequestEntry<Ctx>): RemotingCommand | undefined {
+    const missing = entry.required?.find((f) => request.extFields?.[f] == null);
+    if (missing) return createResponse(request, ResponseCode.SYSTEM_ERROR, `the custom field <${missing}> is null`);
+    if (entry.permission) return this.options.checkPermission!(this.ctx, entry.permission, request);
+    return undefined;
+  }
 
   private reply(conn: Connection, request: RemotingCommand, response: RemotingCommand | null): void {
     if (!response || isOneway(request)) return;

@@ -12,7 +12,7 @@ import { SubscriptionGroupManager } from '../broker/metadata/subscription-group-
 import { ConsumerOffsetManager } from '../broker/metadata/consumer-offset-manager.js';
 import { ConsumerManager } from '../broker/client/consumer-manager.js';
 import { ProducerManager } from '../broker/client/producer-manager.js';
-import { PullRequestHoldService, type HeldPull } from '../broker/longpolling/pull-request-hold-service.js';
+import { PullRequestHoldService } from '../broker/longpolling/pull-request-hold-service.js';
 import { RebalanceLockManager } from '../broker/client/rebalance-lock-manager.js';
 import { BrokerStats } from '../broker/stats/broker-stats.js';
 import { ScheduleMessageService } from '../broker/schedule/schedule-message-service.js';
@@ -22,8 +22,7 @@ import { ConsumerFilterManager } from '../broker/filter/consumer-filter-manager.
 import { BrokerOuterAPI, type BrokerIdentity } from '../broker/out/broker-outer-api.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClientChannelInfo } from '../broker/client/client-channel.js';
-import { BROKER_REQUESTS } from '../processors/broker/table.js';
-import { processPull } from '../processors/broker/pull-message.js';
+import { BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
 import { log } from '../logger.js';
 
 /** How often expired producer/consumer channels are looked for (ClientHousekeepingService). */
@@ -38,6 +37,7 @@ export class BrokerController {
   readonly ctx: BrokerContext;
   private readonly servers: RemotingServer[] = [];
   private readonly outer: BrokerOuterAPI;
+  private readonly dispatcher: Dispatcher<BrokerContext>;
   private readonly timers: NodeJS.Timeout[] = [];
   private registerPending = false;
   private started = false;
@@ -57,7 +57,8 @@ export class BrokerController {
     const topics = new TopicConfigManager(config);
     const consumers = new ConsumerManager((group, channels) => this.notifyConsumerIdsChanged(group, channels), config.channelExpiredTimeout);
     const pullHold = new PullRequestHoldService(
-      (p) => this.wakeUp(p),
+      // A woken pull is answered through the dispatcher, on its own tick.
+      (p) => this.dispatcher.resume(p.conn, p.request),
       (topic, queueId) => store.getMaxOffsetInQueue(topic, queueId),
       config.longPollingEnable ? LONG_POLLING_CHECK_MS : config.shortPollingTimeMills,
     );
@@ -83,6 +84,7 @@ export class BrokerController {
       brokerConfigPath,
       registerBrokerAll: () => this.scheduleRegister(),
     };
+    this.dispatcher = new Dispatcher(this.ctx, BROKER_REQUESTS, { checkPermission: checkBrokerPermission });
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
   }
 
@@ -107,7 +109,7 @@ export class BrokerController {
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
     );
-    const dispatcher = new Dispatcher(ctx, BROKER_REQUESTS);
+    const { dispatcher } = this;
     const idleMs = config.serverChannelMaxIdleTimeSeconds * 1000;
     const main = new RemotingServer({ host: '0.0.0.0', port: config.listenPort, channelMaxIdleMs: idleMs }, dispatcher.handle);
     main.onDisconnect((c) => this.onConnectionClosed(c));
@@ -199,19 +201,6 @@ export class BrokerController {
       table = new Map([...table].map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));
     }
     await this.outer.registerBrokerAll(addrs, this.identity(), this.ctx.topics.dataVersion, table);
-  }
-
-  private wakeUp(p: HeldPull): void {
-    if (p.conn.closed) return;
-    try {
-      const response = processPull(this.ctx, p.request, p.conn, false);
-      if (response) {
-        response.opaque = p.request.opaque;
-        p.conn.send(response);
-      }
-    } catch (e) {
-      log.error(`broker: woken pull failed: ${(e as Error).stack}`);
-    }
   }
 
   private onConnectionClosed(conn: Connection): void {

@@ -46,12 +46,18 @@ export function pullMessage(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   return processPull(ctx, req, conn, true);
 }
 
+/** A held pull woken by an arrival or its timeout (PullMessageProcessor#executeRequestWhenWakeup): never held again. */
+export function resumePull(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand | null {
+  return processPull(ctx, req, conn, false);
+}
+
 /**
- * Steps: check broker/group/topic/queue → resolve the subscription (from the header or the
+ * The dispatcher has checked the header fields and that the broker is readable (the table's columns).
+ * Steps: check group/topic/queue → resolve the subscription (from the header or the
  * group's heartbeat) → read from the store → map the status → hold the request if nothing was
  * found and the client allows suspension → commit the piggy-backed offset.
  */
-export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection, allowSuspend: boolean): RemotingCommand | null {
+function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection, allowSuspend: boolean): RemotingCommand | null {
   const h = req.extFields;
   const group = str(h, 'consumerGroup');
   const topic = str(h, 'topic');
@@ -65,9 +71,6 @@ export function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Conn
   const subVersion = long(h, 'subVersion', 0);
   const fail = (code: number, remark: string): RemotingCommand => createResponse(req, code, remark);
 
-  if (!isReadable(ctx.config.brokerPermission)) {
-    return fail(ResponseCode.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] pulling message is forbidden`);
-  }
   const sg = ctx.groups.find(group);
   if (!sg) return fail(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${group}] does not exist`);
   if (!sg.consumeEnable) return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${group}`);

@@ -1,8 +1,11 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
-import type { RequestEntry } from '../../remoting/dispatcher.js';
+import type { PermissionNeed, RequestEntry } from '../../remoting/dispatcher.js';
+import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { RequestCode as C } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { isReadable } from '../../protocol/perm-name.js';
 import { sendMessage } from './send-message.js';
-import { pullMessage } from './pull-message.js';
+import { pullMessage, resumePull } from './pull-message.js';
 import { heartBeat, unregisterClient, checkClientConfig } from './client-manage.js';
 import { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset } from './consumer-manage.js';
 import { getMaxOffset, getMinOffset, searchOffsetByTimestamp, getEarliestMsgStoretime } from './queue-offset.js';
@@ -27,20 +30,38 @@ import { getConsumerRunningInfo, consumeMessageDirectly } from './admin-client-r
 
 const GROUP_TOPIC_QUEUE = ['consumerGroup', 'topic', 'queueId'] as const;
 const TOPIC_QUEUE = ['topic', 'queueId'] as const;
+const PULL_REQUIRED = [...GROUP_TOPIC_QUEUE, 'queueOffset', 'maxMsgNums', 'sysFlag'] as const;
 
-/** The broker's one request table: code → processor and the header fields the Java header class requires. */
+/**
+ * The broker's `permission` column: brokerPermission (6 = read and write; mqadmin wipeWritePerm or
+ * updateBrokerConfig change it) without PERM_READ refuses pulls first, with PullMessageProcessor's remark.
+ * No code is write-gated here: Java refuses sends on a non-writable broker only for order topics, and a
+ * send-back only after its group is found, so those stay in their processors.
+ */
+export function checkBrokerPermission(ctx: BrokerContext, need: PermissionNeed, req: RemotingCommand): RemotingCommand | undefined {
+  if (need === 'read' && !isReadable(ctx.config.brokerPermission)) {
+    return createResponse(req, ResponseCode.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] pulling message is forbidden`);
+  }
+  return undefined;
+}
+
+/**
+ * The broker's one request table: code → processor, the header fields the Java header class requires,
+ * the permission checked first, whether Java clients send it one-way, and how a held request resumes.
+ */
 export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.SEND_MESSAGE, processor: sendMessage },
   { code: C.SEND_MESSAGE_V2, processor: sendMessage },
   { code: C.SEND_BATCH_MESSAGE, processor: sendMessage },
-  { code: C.PULL_MESSAGE, processor: pullMessage, required: [...GROUP_TOPIC_QUEUE, 'queueOffset', 'maxMsgNums', 'sysFlag'] },
-  { code: C.LITE_PULL_MESSAGE, processor: pullMessage, required: [...GROUP_TOPIC_QUEUE, 'queueOffset', 'maxMsgNums', 'sysFlag'] },
+  { code: C.PULL_MESSAGE, processor: pullMessage, required: PULL_REQUIRED, permission: 'read', resume: resumePull },
+  { code: C.LITE_PULL_MESSAGE, processor: pullMessage, required: PULL_REQUIRED, permission: 'read', resume: resumePull },
   { code: C.HEART_BEAT, processor: heartBeat },
   { code: C.UNREGISTER_CLIENT, processor: unregisterClient, required: ['clientID'] },
   { code: C.CHECK_CLIENT_CONFIG, processor: checkClientConfig },
   { code: C.GET_CONSUMER_LIST_BY_GROUP, processor: getConsumerListByGroup, required: ['consumerGroup'] },
   { code: C.QUERY_CONSUMER_OFFSET, processor: queryConsumerOffset, required: GROUP_TOPIC_QUEUE },
-  { code: C.UPDATE_CONSUMER_OFFSET, processor: updateConsumerOffset, required: [...GROUP_TOPIC_QUEUE, 'commitOffset'] },
+  // RemoteBrokerOffsetStore persists offsets one-way; admin tools ask for an answer.
+  { code: C.UPDATE_CONSUMER_OFFSET, processor: updateConsumerOffset, required: [...GROUP_TOPIC_QUEUE, 'commitOffset'], oneway: true },
   { code: C.GET_MAX_OFFSET, processor: getMaxOffset, required: TOPIC_QUEUE },
   { code: C.GET_MIN_OFFSET, processor: getMinOffset, required: TOPIC_QUEUE },
   { code: C.SEARCH_OFFSET_BY_TIMESTAMP, processor: searchOffsetByTimestamp, required: [...TOPIC_QUEUE, 'timestamp'] },
@@ -51,14 +72,18 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.DELETE_TOPIC_IN_BROKER, processor: deleteTopicInBroker, required: ['topic'] },
   { code: C.GET_ALL_TOPIC_CONFIG, processor: getAllTopicConfig },
   { code: C.VIEW_MESSAGE_BY_ID, processor: viewMessageById, required: ['offset'] },
-  // replay (issue 4)
+  // replay
   { code: C.INVOKE_BROKER_TO_RESET_OFFSET, processor: invokeBrokerToResetOffset, required: ['topic', 'group', 'timestamp', 'isForce'] },
   { code: C.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, processor: invokeBrokerToGetConsumerStatus, required: ['topic', 'group'] },
-  // delayed, retried, dead-lettered and transactional messages: issue 5
+  // delayed, retried, dead-lettered and transactional messages
   { code: C.CONSUMER_SEND_MSG_BACK, processor: consumerSendMsgBack, required: ['offset', 'group', 'delayLevel'] },
-  { code: C.END_TRANSACTION, processor: endTransaction, required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'] },
+  // Producers end transactions one-way (endTransactionOneway); an UNKNOWN state gets no answer at all.
+  {
+    code: C.END_TRANSACTION, processor: endTransaction, oneway: true,
+    required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'],
+  },
   { code: C.GET_ALL_DELAY_OFFSET, processor: getAllDelayOffset },
-  // admin (mqadmin): issue 6
+  // admin (mqadmin)
   { code: C.QUERY_MESSAGE, processor: queryMessage, required: ['topic', 'key', 'maxNum', 'beginTimestamp', 'endTimestamp'] },
   { code: C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, processor: updateAndCreateSubscriptionGroup },
   { code: C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, processor: getAllSubscriptionGroup },
