@@ -1,5 +1,5 @@
 /**
- * Offset message id (protocol.md §5.3, MessageDecoder#createMessageId / #decodeMessageId):
+ * Offset message id (MessageDecoder#createMessageId / #decodeMessageId):
  * store host address + port int32 + CommitLog offset int64, as uppercase hex.
  * IPv4 ⇒ 16 bytes = 32 chars; IPv6 ⇒ 28 bytes = 56 chars. Decoders tell them apart by length.
  */

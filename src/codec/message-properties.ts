@@ -1,5 +1,7 @@
 import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../protocol/message-const.js';
 
+const SEPARATOR_CODE = PROPERTY_SEPARATOR.charCodeAt(0);
+
 /**
  * MessageDecoder#string2messageProperties: split on \u0002, keep items with a \u0001 whose key
  * and value are both non-empty. A trailing \u0002 (the Go client writes one) is tolerated.
@@ -28,24 +30,26 @@ export function propertiesToString(map: Map<string, string>): string {
 }
 
 /**
- * One property's value read straight from the serialized string, without building a map:
- * the send path only needs TAGS, WAIT and a few flags.
+ * One property's value read straight from the serialized string, without building a map. The Java
+ * broker reads properties into a HashMap (MessageDecoder#string2messageProperties), so when a key is
+ * repeated the last occurrence with a non-empty value wins; every reader here (send path, recovery,
+ * index, filters) uses this one function so a message means the same thing before and after a crash.
  */
 export function getProperty(s: string, key: string): string | undefined {
   const needle = key + NAME_VALUE_SEPARATOR;
-  let from = 0;
-  while (from <= s.length) {
-    const at = s.indexOf(needle, from);
+  for (let from = s.length; ; ) {
+    const at = s.lastIndexOf(needle, from);
     if (at < 0) return undefined;
-    if (at === 0 || s.charCodeAt(at - 1) === 2) {
+    // A key starts the string or follows a separator; anything else is inside another item.
+    if (at === 0 || s.charCodeAt(at - 1) === SEPARATOR_CODE) {
       const start = at + needle.length;
-      const end = s.indexOf(PROPERTY_SEPARATOR, start);
-      const v = s.slice(start, end < 0 ? s.length : end);
-      return v.length ? v : undefined;
+      const stop = s.indexOf(PROPERTY_SEPARATOR, start);
+      const v = s.slice(start, stop < 0 ? s.length : stop);
+      if (v.length) return v;
     }
-    from = at + 1;
+    if (at === 0) return undefined;
+    from = at - 1;
   }
-  return undefined;
 }
 
 /** Java String.hashCode over UTF-16 code units, 32-bit wrap: the tag hash in ConsumeQueue units. */

@@ -1,6 +1,6 @@
 /**
- * The stored message record (protocol.md §5.1): the CommitLog byte layout, which is also what a
- * PULL_MESSAGE body carries. Encoding writes straight into a caller's buffer (the store's write
+ * The stored message record: the CommitLog byte layout (CommitLog#DefaultAppendMessageCallback),
+ * which is also what a PULL_MESSAGE body carries. Encoding writes straight into a caller's buffer (the store's write
  * slab) so the send path makes no intermediate copy; the readers pick single fields out of a record
  * without decoding the rest.
  *
@@ -11,11 +11,12 @@
  *   BODYLEN i32 + body | TOPICLEN i8 + topic | PROPLEN i16 + properties
  */
 import assert from 'node:assert';
-import zlib from 'node:zlib';
 import type { HostAddress, MessageInner } from './message.js';
 import { readInt64, readInt64Exact, writeInt64 } from './int64.js';
 import { ipBytes, ipToString, isV6 } from './host-address.js';
 import { isInt32, isInt64 } from '../protocol/java-number.js';
+import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
+import { crc32 } from './crc32.js';
 
 // The store and the id codec import these from here, beside the record layout they serve.
 export { readInt64, readInt64Exact, writeInt64 } from './int64.js';
@@ -32,9 +33,8 @@ export const MAX_TOPIC_BYTES = 127;
 /** Properties length is an int16 (Java: PROPERTIES_SIZE_EXCEEDED). */
 export const MAX_PROPERTIES_BYTES = 32767;
 
-const BORN_V6 = 0x10;
-const STORE_V6 = 0x20;
-const TRANSACTION_MASK = 0xc;
+const BORN_V6 = MessageSysFlag.BORNHOST_V6_FLAG;
+const STORE_V6 = MessageSysFlag.STOREHOSTADDRESS_V6_FLAG;
 
 export const POS_TOTAL_SIZE = 0;
 export const POS_MAGIC = 4;
@@ -49,36 +49,11 @@ export const POS_BORN_HOST = 48;
 
 // ---------------------------------------------------------------- CRC and hashes
 
-/** CRC-32 (IEEE) table, used only when the runtime lacks zlib.crc32 (Node < 20.15). */
-let crcTable: Int32Array | undefined;
-function tableCrc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let crc = -1;
-  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
-}
+/** BODYCRC as the Java broker stores it: UtilAll.crc32(body). */
+export const bodyCrc = crc32;
 
-const nativeCrc32 = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
-
-/** BODYCRC as the Java broker stores it: UtilAll.crc32(body) & 0x7FFFFFFF. */
-export function bodyCrc(body: Uint8Array): number {
-  const crc = nativeCrc32 ? nativeCrc32(body) : tableCrc32(body);
-  return crc & 0x7fffffff;
-}
-
-/** Java String.hashCode over UTF-16 code units, as an int32. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
+// The store reads these under its own names; the one implementation of each lives in message-properties.ts.
+export { javaStringHash as javaStringHashCode, getProperty as propertyOf } from './message-properties.js';
 
 // ---------------------------------------------------------------- lengths
 
@@ -268,28 +243,12 @@ export function readPropertiesString(b: Buffer, pos = 0): string {
   return b.toString('utf8', s.propertiesStart, s.propertiesStart + s.propertiesLength);
 }
 
-/** One property from a serialized properties string (§5.4: last occurrence wins, empty values dropped). */
-export function propertyOf(properties: string, name: string): string | undefined {
-  let found: string | undefined;
-  let start = 0;
-  while (start < properties.length) {
-    let end = properties.indexOf('\u0002', start);
-    if (end < 0) end = properties.length;
-    const sep = properties.indexOf('\u0001', start);
-    if (sep > start && sep < end - 1 && sep - start === name.length && properties.startsWith(name, start)) {
-      found = properties.slice(sep + 1, end);
-    }
-    start = end + 1;
-  }
-  return found;
-}
-
-/** The transaction type bits (§5.2). */
-export const transactionTypeOf = (sysFlag: number): number => sysFlag & TRANSACTION_MASK;
-/** §5.9: only NOT_TYPE (0) and COMMIT_TYPE (8) records go to a ConsumeQueue and take a queue offset. */
+/** The transaction type bits of a sysFlag (the store reads them under this name). */
+export const transactionTypeOf = transactionType;
+/** Only NOT_TYPE and COMMIT_TYPE records go to a ConsumeQueue and take a queue offset (prepared and rolled-back ones do not). */
 export const isDispatchedType = (sysFlag: number): boolean => {
-  const t = sysFlag & TRANSACTION_MASK;
-  return t === 0 || t === 0x8;
+  const t = transactionType(sysFlag);
+  return t === MessageSysFlag.TRANSACTION_NOT_TYPE || t === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
 };
 
 // ---------------------------------------------------------------- verify and decode

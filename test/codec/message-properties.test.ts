@@ -23,6 +23,16 @@ describe('properties string', () => {
     expect(getProperty(s, 'AGS')).toBeUndefined();
   });
 
+  test('getProperty: a repeated key reads as its last non-empty value (the Java HashMap rule), as parseProperties', () => {
+    const s = P('TAGS', 'a', 'KEYS', 'k1', 'TAGS', 'b', 'KEYS', 'k2', 'TAGS', '') + '\u0002';
+    expect(getProperty(s, 'TAGS')).toBe('b');
+    expect(getProperty(s, 'KEYS')).toBe('k2');
+    expect(parseProperties(s).get('TAGS')).toBe('b');
+    expect(getProperty(P('A', 'x\u0001TAGS', 'TAGS', ''), 'TAGS')).toBeUndefined();
+    expect(getProperty('TAGS\u0001', 'TAGS')).toBeUndefined();
+    expect(getProperty('', 'TAGS')).toBeUndefined();
+  });
+
   test('Java String.hashCode: known values', () => {
     // "TagA".hashCode() == 2598919 and "TagB" == 2598920 (the codeSet a Java 4.9.8 consumer sends in its HeartbeatData)
     expect(javaStringHash('TagA')).toBe(2598919);

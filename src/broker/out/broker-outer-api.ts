@@ -35,7 +35,7 @@ export class BrokerOuterAPI {
             clusterName: id.clusterName,
             haServerAddr: id.haServerAddr,
             compressed: 'false',
-            bodyCrc32: String(crc32(body) & 0x7fffffff),
+            bodyCrc32: String(crc32(body)),
           },
           body,
         );

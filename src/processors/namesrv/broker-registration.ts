@@ -16,7 +16,7 @@ export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, conn: 
   // RegisterBrokerRequestHeader: Long brokerId, Integer bodyCrc32 (0 when absent), boolean compressed.
   const brokerId = long(h, 'brokerId');
   const crc = int(h, 'bodyCrc32', 0);
-  if (crc !== 0 && body && (crc32(body) & 0x7fffffff) !== crc) {
+  if (crc !== 0 && body && crc32(body) !== crc) {
     return createResponse(req, ResponseCode.SYSTEM_ERROR, 'crc32 not match');
   }
   let parsed;
