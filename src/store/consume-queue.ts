@@ -1,14 +1,13 @@
 /**
- * One ConsumeQueue (protocol.md §5.8): the index of a topic-queue into the CommitLog, one 20-byte
+ * One ConsumeQueue: the index of a topic-queue into the CommitLog, one 20-byte
  * unit per message (commitLogOffset int64, size int32, tagsCode int64), in segment files of
  * mappedFileSizeConsumeQueue bytes named by their start byte offset. Queue offset n lives at byte n×20.
  */
 import assert from 'node:assert';
-import path from 'node:path';
 import { log } from '../logger.js';
 import { readInt64, writeInt64 } from '../codec/message-record.js';
-import { fileNameToOffset, offsetToFileName } from './file-names.js';
-import { cutPreallocated, type StoreFile, type StoreFiles } from './store-files.js';
+import { SegmentList, type Segment } from './segment-list.js';
+import { cutPreallocated, type StoreFiles } from './store-files.js';
 
 export const CQ_UNIT_BYTES = 20;
 /** ConsumeQueue#fillPreBlankAndFlush: units for a gap point nowhere (offset 0, size Integer.MAX_VALUE). */
@@ -22,11 +21,6 @@ const GARBAGE_CHECK_BYTES = 4096;
 /** MessageStoreConfig#getMappedFileSizeConsumeQueue rounds the size up to whole units. */
 export const cqSegmentBytes = (configured: number): number => Math.ceil(configured / CQ_UNIT_BYTES) * CQ_UNIT_BYTES;
 
-interface CqSegment {
-  start: number;
-  file: StoreFile;
-}
-
 export interface CqUnit {
   phyOffset: number;
   size: number;
@@ -34,7 +28,7 @@ export interface CqUnit {
 }
 
 export class ConsumeQueue {
-  private readonly segments: CqSegment[] = [];
+  private readonly list: SegmentList;
   /** Byte offset one past the last unit handed to the OS or pending. */
   private endBytes = 0;
   /** Byte offset of the first unit still valid (moves with retention). */
@@ -45,7 +39,7 @@ export class ConsumeQueue {
   private pendingStart = 0;
   /** Offset + size of the last unit: how far into the CommitLog this queue is dispatched. */
   maxPhysicEnd = 0;
-  private dirty = new Set<CqSegment>();
+  private dirty = new Set<Segment>();
 
   constructor(
     readonly topic: string,
@@ -55,6 +49,7 @@ export class ConsumeQueue {
     private readonly files: StoreFiles,
   ) {
     assert(segmentBytes % CQ_UNIT_BYTES === 0 && segmentBytes >= CQ_UNIT_BYTES, 'CQ segment must hold whole units');
+    this.list = new SegmentList(dir, segmentBytes, files);
   }
 
   /** Next queue offset to be dispatched (ConsumeQueue#getMaxOffsetInQueue). */
@@ -76,7 +71,7 @@ export class ConsumeQueue {
       return;
     }
     if (at > this.endBytes) {
-      if (this.endBytes === 0 && this.segments.length === 0) {
+      if (this.endBytes === 0 && this.list.length === 0) {
         // First unit of a queue whose earlier units are gone: start the queue there.
         this.endBytes = at;
         this.minBytes = at;
@@ -115,7 +110,7 @@ export class ConsumeQueue {
     let done = 0;
     while (done < this.pendingLen) {
       const at = this.pendingStart + done;
-      const seg = this.segmentFor(at);
+      const seg = this.list.forWrite(at);
       const room = seg.start + this.segmentBytes - at;
       const n = Math.min(room, this.pendingLen - done);
       seg.file.write(this.pending.subarray(done, done + n), at - seg.start);
@@ -124,32 +119,6 @@ export class ConsumeQueue {
     }
     this.pendingLen = 0;
     this.pendingStart = this.endBytes;
-  }
-
-  private segmentFor(at: number): CqSegment {
-    const last = this.segments[this.segments.length - 1];
-    if (last && at >= last.start && at < last.start + this.segmentBytes) return last;
-    const seg = this.findSegment(at);
-    if (seg) return seg;
-    assert(!last || at >= last.start + this.segmentBytes, 'consume queue write behind its last segment');
-    const start = at - (at % this.segmentBytes);
-    const created = { start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), true) };
-    if (created.file.size() < this.segmentBytes) created.file.truncate(this.segmentBytes); // preallocated, as Java's
-    this.segments.push(created);
-    return created;
-  }
-
-  private findSegment(at: number): CqSegment | undefined {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = this.segments[mid];
-      if (at < s.start) hi = mid - 1;
-      else if (at >= s.start + this.segmentBytes) lo = mid + 1;
-      else return s;
-    }
-    return undefined;
   }
 
   // ---------------------------------------------------------------- read
@@ -161,7 +130,7 @@ export class ConsumeQueue {
   readUnits(offset: number, maxUnits: number): Buffer | undefined {
     const at = offset * CQ_UNIT_BYTES;
     if (at < this.minBytes || at >= this.endBytes) return undefined;
-    const seg = this.findSegment(at);
+    const seg = this.list.find(at);
     if (!seg) return undefined;
     const written = this.endBytes - this.pendingLen;
     const limit = Math.min(seg.start + this.segmentBytes, written, at + maxUnits * CQ_UNIT_BYTES);
@@ -192,26 +161,21 @@ export class ConsumeQueue {
    * Returns whether invalid units were cut (the queue then needs re-dispatch from its new end).
    */
   load(logEnd: number): boolean {
-    const starts = this.files.list(this.dir).map(fileNameToOffset).filter((s): s is number => s !== undefined && s % this.segmentBytes === 0);
-    starts.sort((a, b) => a - b);
-    for (const start of starts) {
-      this.segments.push({ start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), false) });
-    }
-    if (this.segments.length === 0) return false;
-    this.minBytes = this.segments[0].start;
+    for (const start of this.list.startsOnDisk()) if (start % this.segmentBytes === 0) this.list.open(start);
+    const first = this.list.first;
+    if (!first) return false;
+    this.minBytes = first.start;
     let damaged = false;
     for (;;) {
-      const last = this.segments[this.segments.length - 1];
+      const last = this.list.last!;
       const { valid, garbage } = this.scanUnits(last, logEnd);
       if (garbage) log.warn(`consumequeue ${this.topic}/${this.queueId}: invalid units after byte ${valid} of ${last.file.path}; cut`);
       // Garbage, or a file shorter than a segment (torn, or from before preallocation): units may be missing.
       if (garbage || last.file.size() < this.segmentBytes) damaged = true;
       if (garbage || last.file.size() !== this.segmentBytes) cutPreallocated(last.file, valid, this.segmentBytes);
-      if (valid === 0 && this.segments.length > 1) {
+      if (valid === 0 && this.list.length > 1) {
         // An empty segment at the end (rolled, nothing written yet): drop it; the next append recreates it.
-        this.segments.pop();
-        last.file.close();
-        this.files.remove(last.file.path);
+        this.list.removeLast();
         continue;
       }
       this.endBytes = last.start + valid;
@@ -230,7 +194,7 @@ export class ConsumeQueue {
    * mostly empty preallocated segment costs little. `garbage`: non-zero bytes in the page after the
    * valid units (a torn or overwritten tail; a fresh file is zeros there).
    */
-  private scanUnits(seg: CqSegment, logEnd: number): { valid: number; garbage: boolean } {
+  private scanUnits(seg: Segment, logEnd: number): { valid: number; garbage: boolean } {
     const size = Math.min(seg.file.size(), this.segmentBytes);
     const step = Buffer.allocUnsafe(Math.min(size, SCAN_STEP_BYTES) || CQ_UNIT_BYTES);
     let valid = 0;
@@ -259,7 +223,7 @@ export class ConsumeQueue {
     return { valid, garbage };
   }
 
-  private readLastUnitOf(seg: CqSegment): CqUnit | undefined {
+  private readLastUnitOf(seg: Segment): CqUnit | undefined {
     const size = seg.file.size() - (seg.file.size() % CQ_UNIT_BYTES);
     if (size < CQ_UNIT_BYTES) return undefined;
     const b = Buffer.allocUnsafe(CQ_UNIT_BYTES);
@@ -271,13 +235,7 @@ export class ConsumeQueue {
     assert(this.pendingLen === 0, 'truncate with pending units');
     const at = Math.max(units * CQ_UNIT_BYTES, this.minBytes);
     if (at >= this.endBytes) return;
-    while (this.segments.length > 1 && this.segments[this.segments.length - 1].start > at) {
-      const dead = this.segments.pop()!;
-      dead.file.close();
-      this.files.remove(dead.file.path);
-    }
-    const last = this.segments[this.segments.length - 1];
-    if (last) cutPreallocated(last.file, Math.max(0, at - last.start), this.segmentBytes);
+    this.list.cutAt(at, 1);
     this.endBytes = at;
     this.pendingStart = at;
     const u = at > this.minBytes ? this.unitAt(at / CQ_UNIT_BYTES - 1) : undefined;
@@ -307,17 +265,14 @@ export class ConsumeQueue {
    */
   deleteBelow(minPhyOffset: number): number {
     let removed = 0;
-    while (this.segments.length > 1) {
-      const first = this.segments[0];
-      const u = this.readLastUnitOf(first);
+    while (this.list.length > 1) {
+      const u = this.readLastUnitOf(this.list.first!);
       if (!u || u.phyOffset >= minPhyOffset) break;
-      this.segments.shift();
-      first.file.close();
-      this.files.remove(first.file.path);
-      this.dirty.delete(first);
+      this.dirty.delete(this.list.removeFirst());
       removed++;
     }
-    if (this.segments.length) this.minBytes = Math.max(this.minBytes, this.segments[0].start);
+    const first = this.list.first;
+    if (first) this.minBytes = Math.max(this.minBytes, first.start);
     // Correct the min offset inside the first segment.
     let lo = this.minOffset;
     let hi = this.maxOffset;
@@ -338,7 +293,7 @@ export class ConsumeQueue {
   }
 
   close(): void {
-    for (const s of this.segments) s.file.close();
+    this.list.close();
   }
 
   /** Set by deleteTopics: units still in flight for this queue are dropped, not written to a removed directory. */
