@@ -1,43 +1,34 @@
 /**
  * The CommitLog: every record of every topic, appended to segment files named by their start
- * offset (protocol.md §5.9). A record never spans two segments: when it would not leave the
+ * offset, zero-padded to 20 digits. A record never spans two segments: when it would not leave the
  * 8-byte end-of-file filler room, the filler is written and the log rolls to the next segment.
  *
- * Write path (hot): the store reserves room, encodes records straight into a write slab, and at the
- * end of the tick `writePending()` hands each contiguous run to the OS in one write. Written runs
- * stay referenced as the "recent" cache, so pulls of fresh data are served from memory without a
- * read syscall; older data is read from the segment file (page cache).
+ * Write path (hot): `appendRecords` reserves room and encodes the planned records straight into a
+ * write slab; at the end of the tick `writePending()` hands each contiguous run to the OS in one
+ * write. Written runs stay referenced as the "recent" cache, so pulls of fresh data are served from
+ * memory without a read syscall; older data is read from the segment file (page cache).
  */
 import assert from 'node:assert';
-import path from 'node:path';
 import { log } from '../logger.js';
 import {
-  BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE, encodeBlank, readMagic, readTotalSize, verifyRecord,
+  END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE, encodeBlank, encodeRecord, isDispatchedType, readMagic, readTotalSize,
+  type RecordPlan,
 } from '../codec/message-record.js';
-import { fileNameToOffset, offsetToFileName } from './file-names.js';
-import { cutPreallocated, type StoreFile, type StoreFiles } from './store-files.js';
+import type { MessageInner } from '../codec/message.js';
+import { offsetToFileName } from './file-names.js';
+import { SegmentList, type Segment } from './segment-list.js';
+import { cutPreallocated, type StoreFiles } from './store-files.js';
+
+export type { Segment } from './segment-list.js';
 
 /** Write slab size: one allocation serves many ticks of small records (records larger than this get their own). */
 const SLAB_BYTES = 4 * 1024 * 1024;
-/** Recovery read window (grown for a record larger than this). */
-const SCAN_WINDOW_BYTES = 16 * 1024 * 1024;
-
-export interface Segment {
-  start: number;
-  file: StoreFile;
-}
 
 /** A contiguous run of bytes: in the slab, headed for (or already in) one segment. */
 interface Chunk {
   offset: number;
   buf: Buffer;
   segment: Segment;
-}
-
-export interface Reservation {
-  buf: Buffer;
-  pos: number;
-  offset: number;
 }
 
 /** Where the write side stood before a reservation: restoring it forgets the reservation entirely. */
@@ -50,15 +41,8 @@ export interface ReserveMark {
   lastChunkBytes: number;
 }
 
-export interface ScannedRecord {
-  buf: Buffer;
-  pos: number;
-  offset: number;
-  size: number;
-}
-
 export class CommitLog {
-  readonly segments: Segment[] = [];
+  private readonly list: SegmentList;
   /** Next physical offset to assign (includes reserved, not yet written bytes). */
   private reserveOffset = 0;
   /** End of what is in the OS (written). */
@@ -70,8 +54,6 @@ export class CommitLog {
   private recentBytes = 0;
   /** Segments written since their last sync. */
   private readonly dirty = new Set<Segment>();
-  /** A segment was created since the directory was last synced. */
-  private dirDirty = false;
   private readonly lastMark: ReserveMark = { reserveOffset: 0, slab: Buffer.alloc(0), slabPos: 0, pendingCount: 0, lastChunkBytes: 0 };
 
   constructor(
@@ -81,6 +63,12 @@ export class CommitLog {
     private readonly recentCacheBytes: number,
   ) {
     assert(segmentBytes > 64, 'mappedFileSizeCommitLog too small');
+    this.list = new SegmentList(dir, segmentBytes, files);
+  }
+
+  /** The segment files, oldest first (retention and recovery read them; only the CommitLog changes them). */
+  get segments(): readonly Segment[] {
+    return this.list.segments;
   }
 
   get maxOffset(): number {
@@ -88,7 +76,7 @@ export class CommitLog {
   }
 
   get minOffset(): number {
-    return this.segments.length ? this.segments[0].start : this.writtenOffset;
+    return this.list.first?.start ?? this.writtenOffset;
   }
 
   /** Largest record (or batch) that fits a segment. */
@@ -103,20 +91,42 @@ export class CommitLog {
   // ---------------------------------------------------------------- write
 
   /**
-   * Reserves `bytes` contiguous bytes in one segment, rolling (and writing the filler) if needed.
-   * The caller encodes into buf[pos..pos+bytes) for records starting at `offset`.
+   * Appends the planned records of one put as one contiguous run in one segment, encoded straight into
+   * the write slab; returns the log offset of the first. Records of a type that goes to a ConsumeQueue
+   * take consecutive queue offsets from `firstQueueOffset`; prepared and rollback records carry 0.
+   * Nothing reaches the OS before `writePending`: if encoding throws, `forget` with a mark taken before
+   * this call takes every byte of it back.
    */
-  reserve(bytes: number): Reservation {
+  appendRecords(msgs: readonly MessageInner[], plans: readonly RecordPlan[], totalBytes: number, firstQueueOffset: number, storeTimestamp: number): number {
+    let pos = this.reserve(totalBytes);
+    const buf = this.slab;
+    const start = this.reserveOffset - totalBytes;
+    let phy = start;
+    let queueOffset = firstQueueOffset;
+    for (let i = 0; i < msgs.length; i++) {
+      const plan = plans[i];
+      pos = encodeRecord(buf, pos, msgs[i], plan, isDispatchedType(plan.sysFlag) ? queueOffset++ : 0, phy, storeTimestamp);
+      phy += plan.totalSize;
+    }
+    assert.equal(phy, this.reserveOffset, 'records differ from the bytes reserved for them');
+    return start;
+  }
+
+  /**
+   * Reserves `bytes` contiguous bytes in one segment, rolling (and writing the filler) if needed;
+   * returns their position in the slab, for records starting at reserveOffset - bytes.
+   */
+  private reserve(bytes: number): number {
     assert(bytes > 0 && bytes <= this.maxAppendBytes, 'reservation larger than a segment');
-    let segment = this.segmentFor(this.reserveOffset);
+    let segment = this.list.forWrite(this.reserveOffset);
     const used = this.reserveOffset - segment.start;
     const remaining = this.segmentBytes - used;
     if (bytes + END_FILE_MIN_BLANK_LENGTH > remaining) {
       // DefaultAppendMessageCallback#doAppend: fill the tail, roll, retry in the next file.
-      const blank = this.take(END_FILE_MIN_BLANK_LENGTH, segment);
-      encodeBlank(blank.buf, blank.pos, remaining);
+      const blankPos = this.take(END_FILE_MIN_BLANK_LENGTH, segment); // may replace the slab: read it after
+      encodeBlank(this.slab, blankPos, remaining);
       this.reserveOffset = segment.start + this.segmentBytes;
-      segment = this.segmentFor(this.reserveOffset);
+      segment = this.list.forWrite(this.reserveOffset);
     }
     return this.take(bytes, segment);
   }
@@ -151,8 +161,11 @@ export class CommitLog {
     this.slabPos = m.slabPos;
   }
 
-  /** Claims slab space for bytes at reserveOffset within `segment`, extending the open chunk when contiguous. */
-  private take(bytes: number, segment: Segment): Reservation {
+  /**
+   * Claims slab space for bytes at reserveOffset within `segment`, extending the open chunk when
+   * contiguous; returns the position in `this.slab` (which it may have replaced with a fresh one).
+   */
+  private take(bytes: number, segment: Segment): number {
     if (this.slab.length - this.slabPos < bytes) {
       this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
       this.slabPos = 0;
@@ -168,7 +181,7 @@ export class CommitLog {
     }
     this.slabPos += bytes;
     this.reserveOffset += bytes;
-    return { buf: this.slab, pos, offset };
+    return pos;
   }
 
   /** Hands everything reserved to the OS, one write per contiguous run. Throws on I/O failure (after rolling back). */
@@ -196,7 +209,7 @@ export class CommitLog {
     this.writtenOffset = offset;
     this.slab = Buffer.alloc(0);
     this.slabPos = 0;
-    const seg = this.segmentFor(offset);
+    const seg = this.list.forWrite(offset);
     try {
       cutPreallocated(seg.file, offset - seg.start, this.segmentBytes);
     } catch (e) {
@@ -213,39 +226,6 @@ export class CommitLog {
     }
   }
 
-  /** The segment holding `offset`, opening (creating) it when the log reaches a new one. */
-  private segmentFor(offset: number): Segment {
-    const last = this.segments[this.segments.length - 1];
-    if (last && offset >= last.start && offset < last.start + this.segmentBytes) return last;
-    if (!last || offset >= last.start + this.segmentBytes) {
-      const start = offset - (offset % this.segmentBytes);
-      const file = this.files.open(path.join(this.dir, offsetToFileName(start)), true);
-      // Full size up front, as the Java broker's MappedFile: sparse, so it costs no disk until written,
-      // and a Java broker can open the store (it refuses segments of another length).
-      if (file.size() < this.segmentBytes) file.truncate(this.segmentBytes);
-      this.dirDirty = true;
-      const seg = { start, file };
-      this.segments.push(seg);
-      return seg;
-    }
-    const seg = this.findSegment(offset);
-    assert(seg, `no segment holds offset ${offset}`);
-    return seg;
-  }
-
-  findSegment(offset: number): Segment | undefined {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = this.segments[mid];
-      if (offset < s.start) hi = mid - 1;
-      else if (offset >= s.start + this.segmentBytes) lo = mid + 1;
-      else return s;
-    }
-    return undefined;
-  }
-
   // ---------------------------------------------------------------- read
 
   /** `size` bytes at `offset` (a whole record), from memory when recent, else from the file; undefined if gone. */
@@ -253,7 +233,7 @@ export class CommitLog {
     if (offset < 0 || size <= 0 || offset + size > this.writtenOffset) return undefined;
     const cached = this.readRecent(offset, size);
     if (cached) return cached;
-    const seg = this.findSegment(offset);
+    const seg = this.list.find(offset);
     if (!seg || offset + size > seg.start + this.segmentBytes) return undefined;
     const buf = Buffer.allocUnsafe(size);
     const n = seg.file.read(buf, 0, size, offset - seg.start);
@@ -266,7 +246,7 @@ export class CommitLog {
    */
   readSpan(offset: number, need: number, want: number): Buffer | undefined {
     if (offset < 0 || need <= 0 || offset + need > this.writtenOffset) return undefined;
-    const seg = this.findSegment(offset);
+    const seg = this.list.find(offset);
     if (!seg || offset + need > seg.start + this.segmentBytes) return undefined;
     const len = Math.max(need, Math.min(want, seg.start + this.segmentBytes - offset, this.writtenOffset - offset));
     const buf = Buffer.allocUnsafe(len);
@@ -307,126 +287,34 @@ export class CommitLog {
     return offset + this.segmentBytes - (offset % this.segmentBytes);
   }
 
-  // ---------------------------------------------------------------- open and recover
+  // ---------------------------------------------------------------- open, cut, retention, sync
 
-  /** Opens the existing segments (no scan yet). Gaps in the sequence are reported and cut. */
+  /** Opens the existing segments (recovery then scans them). Gaps in the sequence are reported and cut. */
   load(): void {
     this.files.mkdirp(this.dir);
-    const starts: number[] = [];
-    for (const name of this.files.list(this.dir)) {
-      const start = fileNameToOffset(name);
-      if (start === undefined) continue;
-      if (start % this.segmentBytes !== 0) {
-        throw new Error(`commitlog segment ${name} does not start at a multiple of mappedFileSizeCommitLog=${this.segmentBytes}; was the size changed?`);
-      }
-      starts.push(start);
-    }
     // (Segments shorter than the configured size — torn, or written by an older version — are extended by setEnd.)
-    starts.sort((a, b) => a - b);
+    const starts = this.list.startsOnDisk();
     for (const start of starts) {
-      const prev = this.segments[this.segments.length - 1];
+      if (start % this.segmentBytes !== 0) {
+        throw new Error(`commitlog segment ${offsetToFileName(start)} does not start at a multiple of mappedFileSizeCommitLog=${this.segmentBytes}; was the size changed?`);
+      }
+    }
+    for (const start of starts) {
+      const prev = this.list.last;
       if (prev && start !== prev.start + this.segmentBytes) {
         log.error(`commitlog: segment ${offsetToFileName(start)} does not follow ${offsetToFileName(prev.start)}; ignoring it and later ones`);
         break;
       }
-      this.segments.push({ start, file: this.files.open(path.join(this.dir, offsetToFileName(start)), false) });
+      this.list.open(start);
     }
-  }
-
-  /**
-   * Scans records from the start of segment `fromIndex`, verifying each (magic, size, field
-   * lengths, body CRC); calls `onRecord` for each good one. The first bad or missing record ends the
-   * log: that segment is cut there and later segments are removed. Returns the end offset.
-   */
-  recover(fromIndex: number, maxRecordBytes: number, onRecord: (r: ScannedRecord) => void): { end: number; scannedBytes: number; records: number } {
-    if (this.segments.length === 0) {
-      this.setEnd(0);
-      return { end: 0, scannedBytes: 0, records: 0 };
-    }
-    let window = Buffer.allocUnsafe(Math.min(SCAN_WINDOW_BYTES, this.segmentBytes));
-    let end = this.segments[Math.max(0, fromIndex)].start;
-    let records = 0;
-    let scannedBytes = 0;
-    let broken: string | undefined;
-    segments: for (let i = Math.max(0, fromIndex); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const fileSize = Math.min(seg.file.size(), this.segmentBytes);
-      let winStart = 0;
-      let winLen = 0;
-      let p = 0;
-      end = seg.start;
-      for (;;) {
-        if (p + 8 > winStart + winLen) {
-          ({ winStart, winLen } = this.fill(seg, window, p, fileSize));
-          if (p + 8 > winStart + winLen) {
-            if (p < fileSize) broken = `torn record header at ${seg.start + p}`;
-            break segments;
-          }
-        }
-        const rel = p - winStart;
-        const magic = readMagic(window, rel);
-        const total = readTotalSize(window, rel);
-        if (magic === BLANK_MAGIC_CODE) {
-          if (total !== this.segmentBytes - p) {
-            broken = `filler at ${seg.start + p} says ${total} bytes remain, segment has ${this.segmentBytes - p}`;
-            break segments;
-          }
-          scannedBytes += 8;
-          end = seg.start + this.segmentBytes;
-          continue segments;
-        }
-        if (magic !== MESSAGE_MAGIC_CODE || total <= 0 || total > maxRecordBytes || p + total > this.segmentBytes) {
-          if (p < fileSize && !(magic === 0 && total === 0)) broken = `bad record header at ${seg.start + p}`;
-          break segments;
-        }
-        if (rel + total > winLen) {
-          if (p + total > fileSize) {
-            broken = `torn record at ${seg.start + p} (${total} bytes, ${fileSize - p} in the file)`;
-            break segments;
-          }
-          // Only a record the file really holds may grow the window (a corrupt size must not allocate wildly).
-          if (total > window.length) window = Buffer.allocUnsafe(total);
-          ({ winStart, winLen } = this.fill(seg, window, p, fileSize));
-          if (total > winLen) {
-            broken = `torn record at ${seg.start + p} (${total} bytes, ${winLen} on disk)`;
-            break segments;
-          }
-        }
-        const r = p - winStart;
-        const bad = verifyRecord(window, r, r + total, true);
-        if (bad) {
-          broken = `${bad} at ${seg.start + p}`;
-          break segments;
-        }
-        onRecord({ buf: window, pos: r, offset: seg.start + p, size: total });
-        records++;
-        scannedBytes += total;
-        p += total;
-        end = seg.start + p;
-      }
-    }
-    if (broken) log.warn(`commitlog recovery: ${broken}; log ends at ${end}`);
-    this.setEnd(end);
-    return { end, scannedBytes, records };
-  }
-
-  private fill(seg: Segment, window: Buffer, from: number, fileSize: number): { winStart: number; winLen: number } {
-    const want = Math.min(window.length, Math.max(0, fileSize - from));
-    const n = want > 0 ? seg.file.read(window, 0, want, from) : 0;
-    return { winStart: from, winLen: n };
   }
 
   /** Cuts the log at `end`: truncates its segment, removes later ones, resets the write position. */
   setEnd(end: number): void {
-    while (this.segments.length > 0 && this.segments[this.segments.length - 1].start > end) {
-      const dead = this.segments.pop()!;
+    for (const dead of this.list.cutAt(end, 0)) {
       this.dirty.delete(dead);
-      dead.file.close();
-      this.files.remove(dead.file.path);
       log.warn(`commitlog: removed segment ${offsetToFileName(dead.start)} past the end of the log (${end})`);
     }
-    const last = this.segments[this.segments.length - 1];
-    if (last && end - last.start < this.segmentBytes) cutPreallocated(last.file, end - last.start, this.segmentBytes);
     this.reserveOffset = end;
     this.writtenOffset = end;
     this.pending = [];
@@ -437,11 +325,9 @@ export class CommitLog {
   /** Removes whole segments from the front (retention). Never the one being written. */
   removeFirstSegments(count: number): Segment[] {
     const removed: Segment[] = [];
-    while (count-- > 0 && this.segments.length > 1) {
-      const s = this.segments.shift()!;
+    while (count-- > 0 && this.list.length > 1) {
+      const s = this.list.removeFirst();
       this.dirty.delete(s);
-      s.file.close();
-      this.files.remove(s.file.path);
       removed.push(s);
     }
     while (this.recent.length && this.recent[0].offset < this.minOffset) this.recentBytes -= this.recent.shift()!.buf.length;
@@ -453,19 +339,18 @@ export class CommitLog {
     const upTo = this.writtenOffset;
     const segs = [...this.dirty];
     this.dirty.clear();
-    const dirToo = this.dirDirty;
-    this.dirDirty = false;
+    const dirToo = this.list.takeCreated();
     try {
       await Promise.all([...segs.map((s) => s.file.sync()), dirToo ? this.files.syncDir(this.dir) : undefined]);
     } catch (e) {
-      for (const s of segs) if (this.segments.includes(s)) this.dirty.add(s);
-      if (dirToo) this.dirDirty = true;
+      for (const s of segs) if (this.list.segments.includes(s)) this.dirty.add(s);
+      if (dirToo) this.list.noteCreated();
       throw e;
     }
     return upTo;
   }
 
   close(): void {
-    for (const s of this.segments) s.file.close();
+    this.list.close();
   }
 }

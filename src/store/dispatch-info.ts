@@ -27,11 +27,25 @@ export function deliverTimestamp(levels: number[], delayLevel: number, storeTime
   return level > 0 ? storeTimestamp + levels[level] : storeTimestamp + 1000;
 }
 
+/**
+ * A SCHEDULE_TOPIC record's tagsCode: the delivery time of its DELAY level, or undefined when it has
+ * no level above 0 (then the tag hash stands). The send path and recovery both call this, so a unit
+ * written live and one rebuilt after a crash hold the same value. DELAY is read last-wins, as every
+ * property; a value that is not an integer counts as no level (the broker refuses such a DELAY
+ * before it routes a message here).
+ */
+export function scheduleTagsCode(levels: number[], properties: string, storeTimestamp: number): number | undefined {
+  const delay = propertyOf(properties, 'DELAY');
+  if (delay === undefined) return undefined;
+  const level = Number(delay);
+  return Number.isInteger(level) && level > 0 ? deliverTimestamp(levels, level, storeTimestamp) : undefined;
+}
+
 /** tagsCode of a stored record from its topic and properties (recovery path). */
 export function tagsCodeOf(levels: number[], topic: string, properties: string, storeTimestamp: number): number {
   if (topic === SCHEDULE_TOPIC) {
-    const delay = propertyOf(properties, 'DELAY');
-    if (delay !== undefined && Number(delay) > 0) return deliverTimestamp(levels, Number(delay), storeTimestamp);
+    const delivery = scheduleTagsCode(levels, properties, storeTimestamp);
+    if (delivery !== undefined) return delivery;
   }
   const tags = propertyOf(properties, 'TAGS');
   return tags ? javaStringHashCode(tags) : 0;

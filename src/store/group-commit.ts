@@ -11,9 +11,12 @@ export interface FlushWaiter {
  * SYNC_FLUSH group commit (GroupCommitService): senders waiting for durability share one
  * fdatasync; each waits at most syncFlushTimeout, then is told FLUSH_DISK_TIMEOUT (its message is
  * stored, just not known durable — as the Java broker reports it).
+ *
+ * Every CommitLog sync goes through `sync()` (the periodic flush and shutdown too), so the flushed
+ * offset is kept here alone and only moves forward.
  */
 export class GroupCommit {
-  flushedOffset = 0;
+  private flushed = 0;
   private queue: { waiters: FlushWaiter[]; upTo: number; deadline: number }[] = [];
   private syncing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -22,6 +25,18 @@ export class GroupCommit {
     private readonly syncLog: () => Promise<number>,
     private readonly syncFlushTimeoutMs: number,
   ) {}
+
+  /** How far the CommitLog is known durable. */
+  get flushedOffset(): number {
+    return this.flushed;
+  }
+
+  /** Syncs the CommitLog now; resolves with the offset that is durable. */
+  async sync(): Promise<number> {
+    const durable = await this.syncLog();
+    if (durable > this.flushed) this.flushed = durable;
+    return durable;
+  }
 
   /** Acknowledges `waiters` once the log is durable up to `upTo`, or with FLUSH_DISK_TIMEOUT at the deadline. */
   add(waiters: FlushWaiter[], upTo: number): void {
@@ -34,14 +49,13 @@ export class GroupCommit {
     try {
       while (this.queue.length) {
         try {
-          const durable = await this.syncLog();
-          if (durable > this.flushedOffset) this.flushedOffset = durable;
+          await this.sync();
         } catch (e) {
           log.error(`commitlog fdatasync failed: ${(e as Error).message}`);
           this.settle('FLUSH_DISK_TIMEOUT', Infinity);
           break;
         }
-        while (this.queue.length && this.queue[0].upTo <= this.flushedOffset) {
+        while (this.queue.length && this.queue[0].upTo <= this.flushed) {
           for (const w of this.queue.shift()!.waiters) w.resolve(w.result);
         }
       }

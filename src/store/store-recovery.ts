@@ -1,19 +1,173 @@
 /**
- * Start-up recovery helpers (CommitLog#recoverNormally / #recoverAbnormally, DefaultMessageStore#recover):
- * where to start reading the log, and what to do with each verified record read.
+ * Start-up recovery (DefaultMessageStore#recover, CommitLog#recoverNormally / #recoverAbnormally):
+ * open the log, the queues and the index; choose where to start reading the log; read it from there,
+ * verifying every record; put back what each record should have produced; cut what points past the end.
  */
 import { log } from '../logger.js';
 import {
-  MESSAGE_MAGIC_CODE, isDispatchedType, readQueueId, readQueueOffset, readStoreTimestamp, readSysFlag, recordSpans,
+  BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, isDispatchedType, readMagic, readQueueId, readQueueOffset, readStoreTimestamp,
+  readSysFlag, readTotalSize, recordSpans, verifyRecord,
 } from '../codec/message-record.js';
-import type { CommitLog, ScannedRecord } from './commit-log.js';
+import type { CommitLog, Segment } from './commit-log.js';
 import { CQ_UNIT_BYTES, decodeUnit, type ConsumeQueue, type CqUnit } from './consume-queue.js';
 import { tagsCodeOf } from './dispatch-info.js';
 import type { IndexService } from './index-service.js';
+import type { QueueTable } from './queue-table.js';
 import type { StoreCheckpoint } from './store-checkpoint.js';
 
 /** Units a verifying recovery reads per queue at once. */
 const CURSOR_UNITS = 1024;
+/** Recovery read window (grown for a record larger than this). */
+const SCAN_WINDOW_BYTES = 16 * 1024 * 1024;
+
+export interface RecoveryParts {
+  commitLog: CommitLog;
+  queues: QueueTable;
+  index: IndexService | undefined;
+  checkpoint: StoreCheckpoint;
+  delayLevels: number[];
+  /** Largest record the scan accepts: anything that fits a segment (maxMessageSize may have been lowered since it was written). */
+  maxRecordBytes: number;
+}
+
+export interface RecoveryReport {
+  /** End of the log: the first byte after the last good record. */
+  end: number;
+  scannedBytes: number;
+  records: number;
+  /** Newest store time among the records read. */
+  maxStoreTimestamp: number;
+  /** Index of the segment the scan started at. */
+  scanFrom: number;
+  /** Queues that got units back from the scan. */
+  requeued: number;
+  /** Units dropped because their records are past the end of the log. */
+  cut: number;
+  /** Queues whose tail held invalid units when loaded. */
+  damaged: number;
+}
+
+/** Opens and recovers the whole store; `crashed`: the abort marker was found (the last run did not shut down cleanly). */
+export function recoverStore(parts: RecoveryParts, crashed: boolean): RecoveryReport {
+  const { commitLog, queues, index } = parts;
+  commitLog.load();
+  const last = commitLog.segments[commitLog.segments.length - 1];
+  const fileEnd = last ? last.start + last.file.size() : 0;
+  const damaged = queues.load(fileEnd);
+  index?.load(crashed, fileEnd);
+  const scanFrom = chooseScanStart(commitLog, parts.checkpoint, crashed, index !== undefined, damaged.map((q) => q.cq));
+  const redispatcher = new Redispatcher({
+    queue: (topic, queueId) => queues.get(topic, queueId, true)!.cq,
+    index,
+    delayLevels: parts.delayLevels,
+  }, crashed || damaged.length > 0);
+  const res = scanLog(commitLog, scanFrom, parts.maxRecordBytes, (r) => redispatcher.onRecord(r));
+  redispatcher.finish();
+  index?.truncateByLogEnd(res.end);
+  let cut = 0;
+  for (const q of queues.all()) {
+    cut += q.cq.truncateByLogEnd(res.end);
+    q.next = q.cq.maxOffset;
+  }
+  return {
+    ...res, maxStoreTimestamp: redispatcher.maxStoreTimestamp, scanFrom, requeued: redispatcher.touched.size, cut, damaged: damaged.length,
+  };
+}
+
+/** A verified record in the scan window: `buf[pos, pos + size)` is the record at log offset `offset`. */
+export interface ScannedRecord {
+  buf: Buffer;
+  pos: number;
+  offset: number;
+  size: number;
+}
+
+/**
+ * Scans records from the start of segment `fromIndex`, verifying each (magic, size, field
+ * lengths, body CRC); calls `onRecord` for each good one. The first bad or missing record ends the
+ * log: that segment is cut there and later segments are removed. Returns the end offset.
+ */
+export function scanLog(
+  commitLog: CommitLog, fromIndex: number, maxRecordBytes: number, onRecord: (r: ScannedRecord) => void,
+): { end: number; scannedBytes: number; records: number } {
+  const segments = commitLog.segments;
+  const segmentBytes = commitLog.segmentBytes;
+  if (segments.length === 0) {
+    commitLog.setEnd(0);
+    return { end: 0, scannedBytes: 0, records: 0 };
+  }
+  let window = Buffer.allocUnsafe(Math.min(SCAN_WINDOW_BYTES, segmentBytes));
+  let end = segments[Math.max(0, fromIndex)].start;
+  let records = 0;
+  let scannedBytes = 0;
+  let broken: string | undefined;
+  scan: for (let i = Math.max(0, fromIndex); i < segments.length; i++) {
+    const seg = segments[i];
+    const fileSize = Math.min(seg.file.size(), segmentBytes);
+    let winStart = 0;
+    let winLen = 0;
+    let p = 0;
+    end = seg.start;
+    for (;;) {
+      if (p + 8 > winStart + winLen) {
+        ({ winStart, winLen } = fill(seg, window, p, fileSize));
+        if (p + 8 > winStart + winLen) {
+          if (p < fileSize) broken = `torn record header at ${seg.start + p}`;
+          break scan;
+        }
+      }
+      const rel = p - winStart;
+      const magic = readMagic(window, rel);
+      const total = readTotalSize(window, rel);
+      if (magic === BLANK_MAGIC_CODE) {
+        if (total !== segmentBytes - p) {
+          broken = `filler at ${seg.start + p} says ${total} bytes remain, segment has ${segmentBytes - p}`;
+          break scan;
+        }
+        scannedBytes += 8;
+        end = seg.start + segmentBytes;
+        continue scan;
+      }
+      if (magic !== MESSAGE_MAGIC_CODE || total <= 0 || total > maxRecordBytes || p + total > segmentBytes) {
+        if (p < fileSize && !(magic === 0 && total === 0)) broken = `bad record header at ${seg.start + p}`;
+        break scan;
+      }
+      if (rel + total > winLen) {
+        if (p + total > fileSize) {
+          broken = `torn record at ${seg.start + p} (${total} bytes, ${fileSize - p} in the file)`;
+          break scan;
+        }
+        // Only a record the file really holds may grow the window (a corrupt size must not allocate wildly).
+        if (total > window.length) window = Buffer.allocUnsafe(total);
+        ({ winStart, winLen } = fill(seg, window, p, fileSize));
+        if (total > winLen) {
+          broken = `torn record at ${seg.start + p} (${total} bytes, ${winLen} on disk)`;
+          break scan;
+        }
+      }
+      const r = p - winStart;
+      const bad = verifyRecord(window, r, r + total, true);
+      if (bad) {
+        broken = `${bad} at ${seg.start + p}`;
+        break scan;
+      }
+      onRecord({ buf: window, pos: r, offset: seg.start + p, size: total });
+      records++;
+      scannedBytes += total;
+      p += total;
+      end = seg.start + p;
+    }
+  }
+  if (broken) log.warn(`commitlog recovery: ${broken}; log ends at ${end}`);
+  commitLog.setEnd(end);
+  return { end, scannedBytes, records };
+}
+
+function fill(seg: Segment, window: Buffer, from: number, fileSize: number): { winStart: number; winLen: number } {
+  const want = Math.min(window.length, Math.max(0, fileSize - from));
+  const n = want > 0 ? seg.file.read(window, 0, want, from) : 0;
+  return { winStart: from, winLen: n };
+}
 
 /**
  * Where recovery starts reading the log. After a clean shutdown everything was synced, so only the

@@ -195,9 +195,9 @@ describe.each(FIXTURES)('recovery on %s', (_name, make) => {
     const s = fx.open(NO_TIMED_FLUSH, () => (t += 100));
     await s.start();
     const sent = await load(s, 400, prng(8), 'cc');
-    const internals = s as unknown as { syncLog(): Promise<number>; flushQueuesNow(): Promise<void> };
-    await internals.syncLog();
-    await internals.flushQueuesNow();
+    const internals = s as unknown as { flusher: { syncLog(): Promise<number>; flushQueuesNow(): Promise<void> } };
+    await internals.flusher.syncLog();
+    await internals.flusher.flushQueuesNow();
     const more = await load(s, 30, prng(9), 'dd');
     s.abandon();
     const s2 = await open();
