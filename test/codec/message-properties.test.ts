@@ -1,6 +1,6 @@
 import { describe, test, expect } from 'vitest';
 import { parseProperties, propertiesToString, getProperty, javaStringHash } from '../../src/codec/message-properties.js';
-import { storedProperties } from '../../src/broker/put/message-rewrite.js';
+import { storedProperties } from '../../src/processors/broker/send-message.js';
 import { decodeBatch } from '../../src/codec/message-batch.js';
 
 const P = (...kv: string[]): string => {

@@ -1,11 +1,20 @@
 /**
  * Helpers shared by the services that move a stored message somewhere else (schedule and timer
  * delivery, retry send-back, transaction commit and check-back): read a record back as a
- * MessageInner, edit its property string, re-encode it for a broker→client call.
+ * MessageInner, edit its property string, re-encode it for a broker→client call, tell whether a put
+ * reached the log.
  */
 import { decodeRecord, encodeRecord, planRecord } from '../../codec/message-record.js';
 import { parseProperties, propertiesToString } from '../../codec/message-properties.js';
 import type { MessageInner } from '../../codec/message.js';
+import type { PutMessageResult } from '../../store/types.js';
+
+/**
+ * True for put statuses where the record is in the log (the client may still see a non-SUCCESS code,
+ * e.g. FLUSH_DISK_TIMEOUT): whoever tracks a put message (timer, pending transactions) tracks these.
+ */
+export const isStored = (r: PutMessageResult): boolean =>
+  r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT' || r.status === 'FLUSH_SLAVE_TIMEOUT' || r.status === 'SLAVE_NOT_AVAILABLE';
 
 /** A stored record as the message it was put with, plus the stored-only fields a mover needs. */
 export interface StoredMessage extends MessageInner {

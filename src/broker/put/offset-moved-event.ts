@@ -1,7 +1,8 @@
 import type { BrokerContext } from '../broker-context.js';
 import type { MessageInner } from '../../codec/message.js';
 import { toFastJson } from '../../codec/fastjson.js';
-import { tagsCode } from '../../codec/message-properties.js';
+import { propertiesToString, tagsCode } from '../../codec/message-properties.js';
+import { MessageConst } from '../../protocol/message-const.js';
 import { TopicValidator } from '../../protocol/topic-validator.js';
 import { log } from '../../logger.js';
 
@@ -34,7 +35,11 @@ export function writeOffsetMovedEvent(ctx: BrokerContext, e: OffsetMovedEvent): 
     flag: 0,
     body: Buffer.from(body, 'utf8'),
     // Java sets tags, keys and DELAY=0 on a HashMap, which serializes them in this order.
-    propertiesString: `KEYS\u0001${e.consumerGroup}\u0002DELAY\u00010\u0002TAGS\u0001${e.consumerGroup}`,
+    propertiesString: propertiesToString(new Map([
+      [MessageConst.PROPERTY_KEYS, e.consumerGroup],
+      [MessageConst.PROPERTY_DELAY_TIME_LEVEL, '0'],
+      [MessageConst.PROPERTY_TAGS, e.consumerGroup],
+    ])),
     tagsCode: tagsCode(e.consumerGroup),
     sysFlag: 0,
     bornTimestamp: now,

@@ -50,7 +50,7 @@ export function applyDelayLevel(msg: MessageInner, maxLevel: number): MessageInn
   const t = transactionType(msg.sysFlag);
   if (t !== MessageSysFlag.TRANSACTION_NOT_TYPE && t !== MessageSysFlag.TRANSACTION_COMMIT_TYPE) return msg;
   const level = delayLevelOf(msg.propertiesString);
-  // A malformed DELAY is refused before a message gets here (routeForStore, the send path).
+  // A malformed DELAY is refused before a message gets here (the put pipeline's first step, broker/put/put-message.ts).
   if (typeof level !== 'number' || level <= 0) return msg;
   const capped = Math.min(level, maxLevel);
   return {

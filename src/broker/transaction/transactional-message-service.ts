@@ -35,7 +35,7 @@ import { StateFile } from '../../config/persist.js';
 import type { TopicConfigManager } from '../metadata/topic-config-manager.js';
 import type { ProducerManager } from '../client/producer-manager.js';
 import { TopicValidator } from '../../protocol/topic-validator.js';
-import { editProperties, encodeForClient, storedMessage, type StoredMessage } from '../message/stored-message.js';
+import { editProperties, encodeForClient, isStored, storedMessage, type StoredMessage } from '../message/stored-message.js';
 import { log } from '../../logger.js';
 
 export const HALF_TOPIC = TopicValidator.RMQ_SYS_TRANS_HALF_TOPIC;
@@ -48,8 +48,6 @@ const REPLAY_BATCH = 32;
 const READER_GROUP = 'CID_RMQ_SYS_TRANS';
 /** Bound on pending (neither committed nor rolled back) transactions held in memory. */
 export const PENDING_TRANSACTIONS_MAX = 1_000_000;
-/** Put statuses with the record in the log (the client may still see a non-SUCCESS code). */
-const STORED = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
 interface PendingTx {
   halfOffset: number;
@@ -220,7 +218,7 @@ export class TransactionalMessageService {
     };
     const r = await this.store.putMessage(half);
     const a = r.appendResult;
-    if (a && STORED.has(r.status)) {
+    if (a && isStored(r)) {
       this.remember({ ...half, queueOffset: a.logicsOffset, commitLogOffset: a.wroteOffset, storeTimestamp: a.storeTimestamp });
     }
     return r;

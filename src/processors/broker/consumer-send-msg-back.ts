@@ -8,15 +8,13 @@ import { bool, int, long, optInt, str } from '../../remoting/header-fields.js';
 import { getProperty, tagsCode } from '../../codec/message-properties.js';
 import { createOffsetMessageId } from '../../codec/message-id.js';
 import { retryTopic } from '../../protocol/topic-validator.js';
-import { storedMessage } from '../../broker/message/stored-message.js';
-import { editProperties } from '../../broker/message/stored-message.js';
-import { DLQ_NUMS_PER_GROUP, ensureDlqTopic, groupNotExist, maxReconsumeTimes, randomQueue } from '../../broker/put/retry-and-dlq.js';
-import { putRouted, routeForStore } from '../../broker/put/delayed-put.js';
+import { editProperties, storedMessage } from '../../broker/message/stored-message.js';
+import { DLQ_NUMS_PER_GROUP, ensureDlqTopic, groupNotExist, maxReconsumeTimes, putMessage, randomQueue } from '../../broker/put/put-message.js';
 import type { MessageInner } from '../../codec/message.js';
 
 /**
- * CONSUMER_SEND_MSG_BACK (36): a push consumer could not consume a message (protocol.md §6.3,
- * SendMessageProcessor#asyncConsumerSendMsgBack). Steps: group and permissions → `%RETRY%<group>` topic
+ * CONSUMER_SEND_MSG_BACK (36): a push consumer could not consume a message
+ * (SendMessageProcessor#asyncConsumerSendMsgBack). Steps: group and permissions → `%RETRY%<group>` topic
  * (created on demand) → the original record by CommitLog offset → RETRY_TOPIC / ORIGIN_MESSAGE_ID kept,
  * reconsumeTimes + 1 → out of budget (or delayLevel < 0): `%DLQ%<group>` at once; else delay level
  * 3 + reconsumeTimes unless the client chose one → put (delay routing parks it in SCHEDULE_TOPIC_XXXX).
@@ -58,7 +56,7 @@ export async function consumerSendMsgBack(ctx: BrokerContext, req: RemotingComma
   if (!getProperty(props, MessageConst.PROPERTY_ORIGIN_MESSAGE_ID)) {
     changes[MessageConst.PROPERTY_ORIGIN_MESSAGE_ID] = createOffsetMessageId(orig.storeHost, orig.commitLogOffset);
   }
-  const budget = maxReconsumeTimes(sg, req, optInt(h, 'maxReconsumeTimes'));
+  const budget = maxReconsumeTimes(sg, req.version, optInt(h, 'maxReconsumeTimes'));
   const toDlq = orig.reconsumeTimes >= budget || delayLevel < 0;
   if (toDlq) {
     topic = ensureDlqTopic(ctx, group);
@@ -84,10 +82,9 @@ export async function consumerSendMsgBack(ctx: BrokerContext, req: RemotingComma
     preparedTransactionOffset: 0,
   };
   // No timer parking here: a retried timer message waits for its delay level, a dead one not at all.
-  const routed = routeForStore(ctx, msg, false);
-  if ('code' in routed) return fail(routed.code, routed.remark);
-  const r = await putRouted(ctx, routed);
+  const r = await putMessage(ctx, msg, { parkTimers: false });
+  if ('code' in r) return fail(r.code, r.remark);
   if (r.status !== 'PUT_OK') return fail(ResponseCode.SYSTEM_ERROR, r.status);
-  ctx.stats.incPut(routed.msg.topic, 1);
+  ctx.stats.incPut(r.storedTopic, 1);
   return createResponse(req, ResponseCode.SUCCESS);
 }

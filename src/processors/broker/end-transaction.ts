@@ -4,10 +4,9 @@ import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { MessageSysFlag } from '../../protocol/sys-flag.js';
 import { bool, int, long, str } from '../../remoting/header-fields.js';
-import { putRouted, routeForStore } from '../../broker/put/delayed-put.js';
+import { putMessage } from '../../broker/put/put-message.js';
+import { isStored } from '../../broker/message/stored-message.js';
 import { log } from '../../logger.js';
-
-const STORED = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
 /**
  * END_TRANSACTION (37), one-way from the producer after its local transaction or a check-back
@@ -47,13 +46,12 @@ export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, c
     await ctx.transactions.finishEnd(half, false);
     return createResponse(req, ResponseCode.SUCCESS);
   }
-  const routed = routeForStore(ctx, o.final);
-  if ('code' in routed) {
+  const r = await putMessage(ctx, o.final, { parkTimers: true });
+  if ('code' in r) {
     await ctx.transactions.finishEnd(half, 'failed');
-    return createResponse(req, routed.code, routed.remark);
+    return createResponse(req, r.code, r.remark);
   }
-  const r = await putRouted(ctx, routed);
-  if (!STORED.has(r.status)) {
+  if (!isStored(r)) {
     await ctx.transactions.finishEnd(half, 'failed');
     return createResponse(req, ResponseCode.SYSTEM_ERROR, `${r.status}${r.remark ? `: ${r.remark}` : ''}`);
   }

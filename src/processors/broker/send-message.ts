@@ -3,23 +3,24 @@ import { type RemotingCommand, createResponse, requestBody } from '../../remotin
 import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
-import { MessageConst } from '../../protocol/message-const.js';
+import { MessageConst, NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as PS } from '../../protocol/message-const.js';
 import { PermName, isWriteable } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { parseSendHeader, type SendMessageRequestHeader } from '../../codec/send-header.js';
 import { decodeBatch } from '../../codec/message-batch.js';
-import { getProperty, tagsCode } from '../../codec/message-properties.js';
+import { getProperty, parseProperties, propertiesToString, tagsCode } from '../../codec/message-properties.js';
 import { validateTopic, isNotAllowedSendTopic, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
 import { describeTopicConfig, type TopicConfig } from '../../broker/metadata/topic-config-manager.js';
-import { storedProperties } from '../../broker/put/message-rewrite.js';
-import { putResultToResponse, isStored } from './put-result.js';
-import { putSingleMessage, refuseSpecialBatch } from './send-special.js';
+import { putMessage, putMessages, refuseBatch } from '../../broker/put/put-message.js';
+import { isStored } from '../../broker/message/stored-message.js';
+import type { PutMessageResult } from '../../store/types.js';
 import type { MessageInner } from '../../codec/message.js';
 
 /**
  * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320).
  * Steps: parse header → check broker, topic and queue (auto-creating the topic) → build the
- * stored message(s) → append → map the store status to a response code.
+ * stored message(s) → put (broker/put/put-message.ts: retry budget, half, delay, timer, store) →
+ * map the store status to a response code (handlePutMessageResult).
  */
 export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn: Connection): Promise<RemotingCommand> {
   const header = parseSendHeader(req);
@@ -55,9 +56,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
   const clusterName = ctx.config.brokerClusterName;
   let result;
   if (req.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
-    if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return fail(ResponseCode.MESSAGE_ILLEGAL, 'batch request does not support retry group ' + header.topic);
-    // CommitLog#asyncPutMessages: a batch can be neither transactional nor delayed.
-    const batchRefusal = refuseSpecialBatch(header);
+    const batchRefusal = refuseBatch(header.topic, header.sysFlag, header.properties);
     if (batchRefusal) return fail(batchRefusal.code, batchRefusal.remark);
     let items;
     try {
@@ -66,14 +65,18 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
       return fail(ResponseCode.MESSAGE_ILLEGAL, `the batch message is malformed: ${(e as Error).message}`);
     }
     if (items.length === 0) return fail(ResponseCode.MESSAGE_ILLEGAL, 'the batch message is empty');
-    result = await ctx.store.putMessages(items.map((it) => inner(it.flag, it.body, storedProperties(it.properties, header.properties, clusterName))));
+    result = await putMessages(ctx, items.map((it) => inner(it.flag, it.body, storedProperties(it.properties, header.properties, clusterName))));
   } else {
     const msg = inner(header.flag, body, storedProperties(header.properties, undefined, clusterName));
-    const put = await putSingleMessage(ctx, req, header, msg);
+    const put = await putMessage(ctx, msg, {
+      retryBudget: { clientVersion: req.version, maxReconsumeTimes: header.maxReconsumeTimes },
+      prepareHalf: true,
+      parkTimers: true,
+    });
     if ('code' in put) return fail(put.code, put.remark);
     result = put;
   }
-  const response = putResultToResponse(req, result, ctx.config.maxMessageSize, ext);
+  const response = handlePutMessageResult(req, result, ctx.config.maxMessageSize, ext);
   if (result.appendResult && isStored(result)) {
     ctx.stats.incPut(header.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
     response.extFields!.msgId = result.appendResult.msgId;
@@ -113,4 +116,65 @@ function checkMessage(ctx: BrokerContext, header: SendMessageRequestHeader, conn
     return { code: ResponseCode.SYSTEM_ERROR, remark: `request queueId[${header.queueId}] is illegal, ${describeTopicConfig(tc)} Producer: ${conn.remoteAddr}` };
   }
   return tc;
+}
+
+/** The one switch from store status to response code (SendMessageProcessor#handlePutMessageResult). */
+function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, maxMessageSize: number, ext: Record<string, string>): RemotingCommand {
+  const r = (code: number, remark?: string): RemotingCommand => createResponse(req, code, remark, { ...ext });
+  switch (result.status) {
+    case 'PUT_OK':
+      return r(ResponseCode.SUCCESS);
+    case 'FLUSH_DISK_TIMEOUT':
+      return r(ResponseCode.FLUSH_DISK_TIMEOUT);
+    case 'FLUSH_SLAVE_TIMEOUT':
+      return r(ResponseCode.FLUSH_SLAVE_TIMEOUT);
+    case 'SLAVE_NOT_AVAILABLE':
+      return r(ResponseCode.SLAVE_NOT_AVAILABLE);
+    case 'CREATE_MAPEDFILE_FAILED':
+      return r(ResponseCode.SYSTEM_ERROR, 'create mapped file failed, server is busy or broken.');
+    case 'MESSAGE_ILLEGAL':
+    case 'PROPERTIES_SIZE_EXCEEDED':
+      return r(
+        ResponseCode.MESSAGE_ILLEGAL,
+        result.remark ??
+          `the message is illegal, maybe msg body or properties length not matched. msg body length limit ${maxMessageSize}B, msg properties length limit 32KB.`,
+      );
+    case 'SERVICE_NOT_AVAILABLE':
+      return r(
+        ResponseCode.SERVICE_NOT_AVAILABLE,
+        `service not available now. It may be caused by one of the following reasons: the broker's disk is full${result.remark ? ` [${result.remark}]` : ''}, messages are put to the slave, message store has been shut down, etc.`,
+      );
+    case 'OS_PAGECACHE_BUSY':
+      return r(ResponseCode.SYSTEM_ERROR, '[PC_SYNCHRONIZED]broker busy, start flow control for a while');
+    default:
+      return r(ResponseCode.SYSTEM_ERROR, result.remark ?? 'UNKNOWN_ERROR');
+  }
+}
+
+const WAIT_ENTRY = MessageConst.PROPERTY_WAIT_STORE_MSG_OK + NV;
+const CLUSTER_ENTRY = MessageConst.PROPERTY_CLUSTER + NV;
+
+/**
+ * The property string a message is stored with.
+ * Single message (batchProps undefined): the sender's properties without WAIT (the Java broker
+ * saves those 9 bytes) plus CLUSTER=<brokerClusterName>.
+ * Batch item: the item's own properties, then the batch-level properties (which keep WAIT) plus CLUSTER.
+ * The common case is handled with string operations only; anything unusual goes through a map.
+ */
+export function storedProperties(msgProps: string, batchProps: string | undefined, clusterName: string): string {
+  if (batchProps === undefined) {
+    if (!msgProps.includes(WAIT_ENTRY) && !msgProps.includes(CLUSTER_ENTRY)) {
+      const base = msgProps.endsWith(PS) ? msgProps.slice(0, -1) : msgProps;
+      return base ? base + PS + CLUSTER_ENTRY + clusterName : CLUSTER_ENTRY + clusterName;
+    }
+    const map = parseProperties(msgProps);
+    map.delete(MessageConst.PROPERTY_WAIT_STORE_MSG_OK);
+    map.set(MessageConst.PROPERTY_CLUSTER, clusterName);
+    return propertiesToString(map);
+  }
+  const batchMap = parseProperties(batchProps);
+  batchMap.set(MessageConst.PROPERTY_CLUSTER, clusterName);
+  const tail = propertiesToString(batchMap);
+  if (!msgProps) return tail;
+  return msgProps.endsWith(PS) ? msgProps + tail : msgProps + PS + tail;
 }

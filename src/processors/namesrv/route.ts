@@ -3,6 +3,8 @@ import { NAMESPACE_ORDER_TOPIC_CONFIG } from '../../namesrv/namesrv-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { Version } from '../../protocol/version.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { toFastJson } from '../../codec/fastjson.js';
 import { bool } from '../../remoting/header-fields.js';
 
@@ -51,10 +53,10 @@ export function getSystemTopicList(ctx: NamesrvContext, req: RemotingCommand): R
 /** GET_UNIT_TOPIC_LIST / GET_HAS_UNIT_SUB_TOPIC_LIST / GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST (311–313): topics by unit sysFlag bits. */
 export function getUnitTopicList(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
   const want = (flag: number): boolean => {
-    const unit = (flag & 0x1) !== 0;
-    const unitSub = (flag & 0x2) !== 0;
-    if (req.code === 311) return unit;
-    if (req.code === 312) return unitSub;
+    const unit = (flag & TopicSysFlag.FLAG_UNIT) !== 0;
+    const unitSub = (flag & TopicSysFlag.FLAG_UNIT_SUB) !== 0;
+    if (req.code === RequestCode.GET_UNIT_TOPIC_LIST) return unit;
+    if (req.code === RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST) return unitSub;
     return !unit && unitSub;
   };
   const topicList = [...ctx.routes.topicQueueTable].filter(([, byBroker]) => [...byBroker.values()].some((q) => want(q.topicSysFlag))).map(([t]) => t);
@@ -69,7 +71,7 @@ export function deleteTopicInNamesrv(ctx: NamesrvContext, req: RemotingCommand):
 
 /** WIPE_WRITE_PERM_OF_BROKER (205) / ADD_WRITE_PERM_OF_BROKER (327). */
 export function changeWritePerm(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
-  const wipe = req.code === 205;
+  const wipe = req.code === RequestCode.WIPE_WRITE_PERM_OF_BROKER;
   const count = ctx.routes.changeWritePerm(req.extFields!.brokerName, !wipe);
   return createResponse(req, ResponseCode.SUCCESS, undefined, wipe ? { wipeTopicCount: String(count) } : { addTopicCount: String(count) });
 }
