@@ -1,5 +1,5 @@
 /**
- * One IndexFile (protocol.md §5.10, IndexFile / IndexHeader): a hash index from `topic#key` to
+ * One IndexFile (IndexFile / IndexHeader): a hash index from `topic#key` to
  * CommitLog offsets, in the Java broker's byte layout:
  *   header 40 B: beginTimestamp i64, endTimestamp i64, beginPhyOffset i64, endPhyOffset i64,
  *                hashSlotCount i32, indexCount i32 (starts at 1: entry 0 is never used)

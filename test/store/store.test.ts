@@ -285,6 +285,32 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     const g = s.getMessage('g', 'Q', 0, 0, 32);
     expect(g.buffers.map((b) => decodeRecord(b).body.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `q${i}`));
   });
+
+  it('gives a SCHEDULE_TOPIC unit the delivery time of its DELAY level (last one wins), the same live and rebuilt', async () => {
+    fx = make();
+    const t = 1_700_000_000_000;
+    let s = await open({ messageDelayLevel: '1s 5s 10s' }, () => t);
+    const topic = 'SCHEDULE_TOPIC_XXXX';
+    const props = ['DELAY\u00013\u0002TAGS\u0001a', 'DELAY\u00011\u0002TAGS\u0001a\u0002DELAY\u00012', 'DELAY\u00010\u0002TAGS\u0001a', 'DELAY\u0001x\u0002TAGS\u0001a'];
+    for (const p of props) {
+      const r = await s.putMessage(msg(topic, 0, 'd', { propertiesString: p, tagsCode: javaStringHashCode('a') }));
+      expect(r.status).toBe('PUT_OK');
+    }
+    const tagsCodes = (st: DefaultMessageStore): number[] => {
+      const seen: number[] = [];
+      st.getMessage('g', topic, 0, 0, 32, { isMatchedByConsumeQueue: (code) => (seen.push(code), true) });
+      return seen;
+    };
+    const want = [t + 10_000, t + 5_000, javaStringHashCode('a'), javaStringHashCode('a')];
+    expect(tagsCodes(s)).toEqual(want);
+    await s.shutdown();
+    const cqFile = path.join(fx.config.storePathRootDir, 'consumequeue', topic, '0', '0'.repeat(20));
+    const f = fx.files.open(cqFile, false);
+    f.truncate(0); // every unit rebuilt from the log
+    f.close();
+    s = await open({ messageDelayLevel: '1s 5s 10s' }, () => t);
+    expect(tagsCodes(s)).toEqual(want);
+  });
 });
 
 describe('memory fixture at the Java default sizes', () => {
