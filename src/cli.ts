@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BROKER_CONFIG_DEFAULTS, applyConfig, type BrokerConfig } from './config/broker-config.js';
-import { NAMESRV_CONFIG_DEFAULTS, type NamesrvConfig } from './config/namesrv-config.js';
-import { readPropertiesFile } from './config/properties.js';
+import { loadBrokerConfig, type BrokerConfig } from './config/broker-config.js';
+import { NAMESRV_CONFIG_DEFAULTS, loadNamesrvConfig, type NamesrvConfig } from './config/namesrv-config.js';
+import { ConfigError } from './config/config-rules.js';
+import { parseJavaInt } from './protocol/java-number.js';
 import { NamesrvController } from './server/namesrv-controller.js';
 import { BrokerController } from './server/broker-controller.js';
 import { DefaultMessageStore } from './store/default-message-store.js';
@@ -28,23 +29,9 @@ options:
   -h, --help             this text
 `;
 
-function loadBroker(file: string | undefined, overrides: Partial<BrokerConfig>): BrokerConfig {
-  const cfg: BrokerConfig = { ...BROKER_CONFIG_DEFAULTS, ...overrides };
-  if (file) applyConfig(cfg, readPropertiesFile(file), file);
-  cfg.storePathRootDir = path.resolve(cfg.storePathRootDir);
-  if (!cfg.storePathCommitLog) cfg.storePathCommitLog = path.join(cfg.storePathRootDir, 'commitlog');
-  if (cfg.haListenPort === BROKER_CONFIG_DEFAULTS.haListenPort) cfg.haListenPort = cfg.listenPort + 1;
-  return cfg;
-}
-
-function loadNamesrv(file: string | undefined, overrides: Partial<NamesrvConfig>): NamesrvConfig {
-  const cfg: NamesrvConfig = { ...NAMESRV_CONFIG_DEFAULTS, ...overrides };
-  if (file) applyConfig(cfg, readPropertiesFile(file), file);
-  return cfg;
-}
-
 async function startBroker(cfg: BrokerConfig, configFile?: string, storeLock?: StoreLock): Promise<BrokerController> {
-  const broker = new BrokerController(cfg, new DefaultMessageStore(cfg), configFile && path.resolve(configFile), storeLock);
+  const store = new DefaultMessageStore(cfg, { recentCacheBytes: cfg.commitLogRecentCacheBytes });
+  const broker = new BrokerController(cfg, store, configFile && path.resolve(configFile), storeLock);
   await broker.start();
   const ns = cfg.namesrvAddr || '(none)';
   // Same ready line as BrokerStartup, so scripts written for the Java broker can wait for it.
@@ -97,14 +84,14 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'standalone': {
       const data = path.resolve(values.data ?? 'data');
-      const namesrvPort = Number(values['namesrv-port'] ?? NAMESRV_CONFIG_DEFAULTS.listenPort);
-      const cfg = loadBroker(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
+      const namesrvPort = values['namesrv-port'] === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(values['namesrv-port']);
+      if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${values['namesrv-port']} is not a port number`);
+      const namesrvCfg = loadNamesrvConfig(undefined, { listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json') });
+      const cfg = loadBrokerConfig(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
       // The store's lock first: a second standalone on a store in use exits before its NameServer
       // binds a port or reads the kvConfig beside the store.
       const storeLock = StoreLock.acquire(cfg.storePathRootDir);
-      const namesrv = await startNamesrv(
-        loadNamesrv(undefined, { listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json') }),
-      );
+      const namesrv = await startNamesrv(namesrvCfg);
       cfg.namesrvAddr = values.namesrv ?? `127.0.0.1:${namesrv.port}`;
       const broker = await startBroker(cfg, values.config, storeLock);
       onSignals(async () => {
@@ -114,12 +101,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'namesrv': {
-      const namesrv = await startNamesrv(loadNamesrv(values.config, {}));
+      const namesrv = await startNamesrv(loadNamesrvConfig(values.config));
       onSignals(() => namesrv.shutdown());
       return;
     }
     case 'broker': {
-      const cfg = loadBroker(values.config, {});
+      const cfg = loadBrokerConfig(values.config);
       if (values.namesrv) cfg.namesrvAddr = values.namesrv;
       if (!cfg.namesrvAddr) cfg.namesrvAddr = process.env.NAMESRV_ADDR ?? '';
       const broker = await startBroker(cfg, values.config);
@@ -135,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((e) => {
   // An expected refusal gets one line, not a stack trace.
   if (e instanceof StoreLockedError) log.error(`start failed: ${e.message} (${e.file} is locked by another process)`);
+  else if (e instanceof ConfigError) log.error(`start failed: ${e.message}`);
   else log.error(`start failed: ${(e as Error).stack ?? e}`);
   process.exit(1);
 });

@@ -1,6 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
-import { log } from '../logger.js';
+import { parseJavaInt } from '../protocol/java-number.js';
+import { readPropertiesFile } from './properties.js';
+import { LIMITS, limitDefaults } from './limits.js';
+import {
+  BOOL, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
+  type ConfigSchema, type Rule, type Rules,
+} from './config-rules.js';
 
 /**
  * Every broker and store setting, keyed by the name the Java broker.conf uses
@@ -94,43 +100,117 @@ export const BROKER_CONFIG_DEFAULTS = {
   maxTransferBytesOnMessageInDisk: 64 * 1024,
   maxTransferCountOnMessageInDisk: 8,
   haListenPort: 10912,
+  // memory bounds: src/config/limits.ts says what each one bounds and why
+  ...limitDefaults(['frameMaxLength', 'commitLogRecentCacheBytes', 'heldPullRequestsMax', 'transactionPendingMax', 'timerPendingMax']),
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
 
-/** Keys a Java broker.conf may carry that we accept but do not act on. Listed so they are not warned about. */
-const KNOWN_IGNORED = new Set([
-  'deleteWhen', 'rocketmqHome', 'kvConfigPath', 'configStorePath', 'fetchNamesrvAddrByAddressServer',
-  'sendMessageThreadPoolNums', 'pullMessageThreadPoolNums', 'storePathConsumeQueue', 'storePathIndex',
-  'slaveReadEnable', 'aclEnable', 'rejectTransactionMessage', 'useReentrantLockWhenPutMessage',
-  'transientStorePoolEnable', 'warmMapedFileEnable', 'osPageCacheBusyTimeOutMills', 'sendThreadPoolQueueCapacity',
-]);
-
-/** Applies `key=value` pairs over defaults, converting to each default's type; unknown keys are warned about. */
-export function applyConfig<T extends Record<string, unknown>>(target: T, props: Map<string, string>, source: string): string[] {
-  const unknown: string[] = [];
-  for (const [key, raw] of props) {
-    if (!(key in target)) {
-      if (!KNOWN_IGNORED.has(key)) unknown.push(key);
-      continue;
-    }
-    const current = target[key];
-    const value = raw.trim();
-    let parsed: unknown;
-    if (typeof current === 'number') {
-      parsed = Number(value);
-      if (!Number.isFinite(parsed as number)) throw new Error(`${source}: ${key}=${raw} is not a number`);
-    } else if (typeof current === 'boolean') {
-      parsed = value === 'true';
-    } else {
-      parsed = value;
-    }
-    (target as Record<string, unknown>)[key] = parsed;
-  }
-  for (const k of unknown) log.warn(`${source}: unknown config key "${k}" ignored`);
-  return unknown;
+/** deleteWhen: hours of the day, `;`-separated ("04", "04;16"), as UtilAll#isItTimeToDo reads them. */
+function checkHours(v: string): string | undefined {
+  const bad = v.split(';').find((h) => h.trim() !== '' && !((parseJavaInt(h.trim()) ?? -1) >= 0 && (parseJavaInt(h.trim()) ?? 24) <= 23));
+  return bad === undefined ? undefined : `has "${bad}", not an hour 0..23`;
 }
 
+/** messageDelayLevel: space-separated durations with a unit s, m, h or d (ScheduleMessageService#parseDelayLevel). */
+function checkDelayLevels(v: string): string | undefined {
+  const bad = v.trim().split(/\s+/).find((item) => !/^\d+(\.\d+)?[smhd]$/.test(item));
+  return bad === undefined ? undefined : `has "${bad}", not a number followed by s, m, h or d`;
+}
+
+const positiveInt = intRule(1);
+const positiveLong = longRule(1);
+const limit = (k: keyof typeof LIMITS): Rule => intRule(LIMITS[k].min);
+
+/** The rule of every key: Java's field type, and the range or values that make sense. */
+const BROKER_RULES: Rules<BrokerConfig> = {
+  brokerClusterName: NON_EMPTY, brokerName: NON_EMPTY, brokerId: longRule(0), namesrvAddr: STRING,
+  brokerIP1: NON_EMPTY, brokerIP2: NON_EMPTY, regionId: STRING, traceOn: BOOL,
+  // PermName bits: 4 read, 2 write, 1 inherit.
+  brokerPermission: intRule(0, 7),
+  listenPort: PORT, serverChannelMaxIdleTimeSeconds: intRule(0),
+  autoCreateTopicEnable: BOOL, autoCreateSubscriptionGroup: BOOL, defaultTopicQueueNums: positiveInt, maxTopicQueueNums: positiveInt,
+  validateSystemTopicWhenUpdateTopic: BOOL, clusterTopicEnable: BOOL, brokerTopicEnable: BOOL, traceTopicEnable: BOOL,
+  msgTraceTopicName: NON_EMPTY, notifyConsumerIdsChangedEnable: BOOL, enablePropertyFilter: BOOL,
+  registerNameServerPeriod: positiveInt, registerBrokerTimeoutMills: positiveInt, forceRegister: BOOL, compressedRegister: BOOL,
+  flushConsumerOffsetInterval: positiveInt, longPollingEnable: BOOL, shortPollingTimeMills: positiveLong, channelExpiredTimeout: positiveLong,
+  transactionTimeOut: longRule(0), transactionCheckMax: intRule(0), transactionCheckInterval: positiveLong, timerMaxDelaySec: positiveInt,
+  storePathRootDir: NON_EMPTY, storePathCommitLog: STRING,
+  brokerRole: oneOf('ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'), flushDiskType: oneOf('ASYNC_FLUSH', 'SYNC_FLUSH'),
+  mappedFileSizeCommitLog: positiveInt,
+  // At least one 20-byte ConsumeQueue unit.
+  mappedFileSizeConsumeQueue: intRule(20),
+  flushIntervalCommitLog: positiveInt, flushCommitLogTimed: BOOL, flushIntervalConsumeQueue: positiveInt,
+  flushLeastPagesWhenSyncFlushTimeout: intRule(0), syncFlushTimeout: positiveLong, maxMessageSize: positiveInt,
+  messageDelayLevel: { type: 'string', nonEmpty: true, check: checkDelayLevels },
+  flushDelayOffsetInterval: positiveLong, fileReservedTime: intRule(0),
+  deleteWhen: { type: 'string', check: checkHours },
+  // A percentage of the disk.
+  diskMaxUsedSpaceRatio: intRule(0, 100),
+  messageIndexEnable: BOOL, maxHashSlotNum: positiveInt, maxIndexNum: positiveInt, defaultQueryMaxNum: positiveInt,
+  maxTransferBytesOnMessageInMemory: positiveInt, maxTransferCountOnMessageInMemory: positiveInt,
+  maxTransferBytesOnMessageInDisk: positiveInt, maxTransferCountOnMessageInDisk: positiveInt,
+  haListenPort: PORT,
+  frameMaxLength: limit('frameMaxLength'), commitLogRecentCacheBytes: limit('commitLogRecentCacheBytes'),
+  heldPullRequestsMax: limit('heldPullRequestsMax'), transactionPendingMax: limit('transactionPendingMax'),
+  timerPendingMax: limit('timerPendingMax'),
+};
+
+const NOT_IMPLEMENTED = 'not implemented by this broker';
+const THREADS = 'Node serves requests on one event loop, without thread pools';
+
+/**
+ * Keys of the Java broker.conf accepted without effect. The first four are also in the defaults (so
+ * GET_BROKER_CONFIG shows them as the Java broker does) while nothing reads them.
+ */
+const BROKER_NO_EFFECT = new Map<string, string>([
+  ['forceRegister', 'every registration is a full one'],
+  ['compressedRegister', 'registrations are sent uncompressed'],
+  ['flushCommitLogTimed', 'the CommitLog is flushed by its own interval or at once with SYNC_FLUSH'],
+  ['flushLeastPagesWhenSyncFlushTimeout', 'a timed flush writes everything pending'],
+  ['rocketmqHome', 'nothing is read from a RocketMQ installation'],
+  ['kvConfigPath', 'a NameServer key'],
+  ['configStorePath', 'this file is the one UPDATE_BROKER_CONFIG writes'],
+  ['fetchNamesrvAddrByAddressServer', NOT_IMPLEMENTED],
+  ['sendMessageThreadPoolNums', THREADS],
+  ['pullMessageThreadPoolNums', THREADS],
+  ['sendThreadPoolQueueCapacity', THREADS],
+  ['useReentrantLockWhenPutMessage', THREADS],
+  ['storePathConsumeQueue', 'ConsumeQueues live under storePathRootDir/consumequeue'],
+  ['storePathIndex', 'index files live under storePathRootDir/index'],
+  ['slaveReadEnable', 'replication is not implemented'],
+  ['aclEnable', 'ACL is not implemented: every client is allowed'],
+  ['rejectTransactionMessage', NOT_IMPLEMENTED],
+  ['transientStorePoolEnable', 'no off-heap write buffer pool'],
+  ['warmMapedFileEnable', 'CommitLog files are not memory-mapped'],
+  ['osPageCacheBusyTimeOutMills', 'puts are not refused on a slow page cache'],
+]);
+
+export const BROKER_SCHEMA: ConfigSchema<BrokerConfig> = { rules: BROKER_RULES, noEffect: BROKER_NO_EFFECT };
+
+/** UPDATE_BROKER_CONFIG: `key=value` pairs over a copy of the running config, checked as at start. */
+export function applyConfig(target: BrokerConfig, props: Map<string, string>, source: string): string[] {
+  return applyProperties(target, BROKER_SCHEMA, props, source);
+}
+
+/** A config object with defaults, for tests and tools that build a store without a config file. */
 export function brokerConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
   return { ...BROKER_CONFIG_DEFAULTS, ...overrides };
+}
+
+/**
+ * The one way a server's broker config is made: defaults, then `base` (the CLI's own defaults, such as
+ * standalone's data directory), then the file's keys; paths resolved, the values that default to others
+ * derived (storePathCommitLog, haListenPort), and every value checked. A bad value throws a ConfigError
+ * naming the key, before anything is opened.
+ */
+export function loadBrokerConfig(file?: string, base: Partial<BrokerConfig> = {}): BrokerConfig {
+  const cfg: BrokerConfig = { ...BROKER_CONFIG_DEFAULTS, ...base };
+  if (file) applyProperties(cfg, BROKER_SCHEMA, readPropertiesFile(file), file);
+  cfg.storePathRootDir = path.resolve(cfg.storePathRootDir);
+  if (!cfg.storePathCommitLog) cfg.storePathCommitLog = path.join(cfg.storePathRootDir, 'commitlog');
+  // BrokerStartup: the HA port is listenPort + 1 unless set.
+  if (cfg.haListenPort === BROKER_CONFIG_DEFAULTS.haListenPort) cfg.haListenPort = cfg.listenPort + 1;
+  validateConfig(cfg, BROKER_SCHEMA, file ?? 'broker config');
+  return cfg;
 }

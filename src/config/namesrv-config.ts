@@ -1,5 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
+import { readPropertiesFile } from './properties.js';
+import { LIMITS, limitDefaults } from './limits.js';
+import { BOOL, NON_EMPTY, applyProperties, intRule, validateConfig, type ConfigSchema, type Rules } from './config-rules.js';
 
 /** NamesrvConfig + NettyServerConfig keys as a Java namesrv.conf spells them. */
 export const NAMESRV_CONFIG_DEFAULTS = {
@@ -17,6 +20,43 @@ export const NAMESRV_CONFIG_DEFAULTS = {
   brokerChannelExpiredTime: 120_000,
   orderMessageEnable: false,
   serverChannelMaxIdleTimeSeconds: 120,
+  ...limitDefaults(['frameMaxLength']),
 };
 
 export type NamesrvConfig = { -readonly [K in keyof typeof NAMESRV_CONFIG_DEFAULTS]: (typeof NAMESRV_CONFIG_DEFAULTS)[K] };
+
+const NAMESRV_RULES: Rules<NamesrvConfig> = {
+  // 0 binds any free port (the in-process tests); the controller reports the one bound.
+  listenPort: intRule(0, 65535),
+  listenHost: NON_EMPTY,
+  kvConfigPath: NON_EMPTY,
+  scanNotActiveBrokerInterval: intRule(1),
+  brokerChannelExpiredTime: intRule(1),
+  orderMessageEnable: BOOL,
+  serverChannelMaxIdleTimeSeconds: intRule(0),
+  frameMaxLength: intRule(LIMITS.frameMaxLength.min),
+};
+
+const THREADS = 'Node serves requests on one event loop, without thread pools';
+
+/** Keys of a Java namesrv.conf accepted without effect (warned about when set). */
+const NAMESRV_NO_EFFECT = new Map<string, string>([
+  ['rocketmqHome', 'nothing is read from a RocketMQ installation'],
+  ['configStorePath', 'UPDATE_NAMESRV_CONFIG changes the running values only'],
+  ['productEnvName', 'not used by this NameServer'],
+  ['clusterTest', 'not used by this NameServer'],
+  ['serverWorkerThreads', THREADS],
+  ['serverCallbackExecutorThreads', THREADS],
+  ['serverSelectorThreads', THREADS],
+  ['defaultThreadPoolNums', THREADS],
+]);
+
+export const NAMESRV_SCHEMA: ConfigSchema<NamesrvConfig> = { rules: NAMESRV_RULES, noEffect: NAMESRV_NO_EFFECT };
+
+/** As loadBrokerConfig: defaults, then `base`, then the file's keys; every value checked before anything starts. */
+export function loadNamesrvConfig(file?: string, base: Partial<NamesrvConfig> = {}): NamesrvConfig {
+  const cfg: NamesrvConfig = { ...NAMESRV_CONFIG_DEFAULTS, ...base };
+  if (file) applyProperties(cfg, NAMESRV_SCHEMA, readPropertiesFile(file), file);
+  cfg.kvConfigPath = path.resolve(cfg.kvConfigPath);
+  return validateConfig(cfg, NAMESRV_SCHEMA, file ?? 'namesrv config');
+}

@@ -82,36 +82,63 @@ export function loadStateFile<T>(file: string, decode: (text: string) => T): T |
 }
 
 /**
- * One persisted state file of a manager, with ConfigManager#persist's contract: a failed write is
- * logged, never thrown at the request that caused it (the change stays in memory, and the previous
- * file stays whole); the manager is marked so the broker's periodic task writes it again.
+ * One persisted state file of a manager (topics.json, consumerOffset.json, delayOffset.json, ...), with
+ * ConfigManager#persist's contract: a failed write is logged, never thrown at the request that caused
+ * it (the change stays in memory, and the previous file stays whole), and is retried by the next
+ * `persistIfChanged`. The manager says how to render its table and when it changed; this class tracks
+ * whether the file is behind, so no manager keeps its own dirty flag.
  */
-export class StateFile {
-  /** The last write failed: the file on disk is older than the manager's table. */
-  unsaved = false;
+export class StateFile<T extends object> {
+  /** Memory is ahead of the file: a change not written yet, or a write that failed. */
+  private behind = false;
+  /** The last write failed (logged once, and once more when a write succeeds again). */
+  private failing = false;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    /** The whole file's new content. */
+    private readonly render: () => string,
+    /** Text to a value; must give an object: anything else counts as a corrupt file. */
+    private readonly parse: (text: string) => unknown,
+  ) {}
 
-  /** The file (or its backup) parsed by `parse`, which must give an object: anything else counts as corrupt. */
-  loadJson<T extends object>(parse: (text: string) => unknown): T | undefined {
+  /** The file (or its backup) parsed; undefined on a fresh store. Throws when neither decodes. */
+  load(): T | undefined {
     return loadStateFile(this.file, (text) => {
-      const v = parse(text);
+      const v = this.parse(text);
       if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
       return v as T;
     });
   }
 
-  /** Writes `render()`; returns whether it reached the disk. */
-  save(render: () => string): boolean {
+  /** The table changed in memory; the next `persistIfChanged` writes it. */
+  changed(): void {
+    this.behind = true;
+  }
+
+  /** Whether memory is ahead of the file. */
+  get pending(): boolean {
+    return this.behind;
+  }
+
+  /** Writes now; returns whether it reached the disk. */
+  persist(): boolean {
     try {
-      writeFileAtomic(this.file, render());
-      if (this.unsaved) log.info(`config: ${this.file} written again`);
-      this.unsaved = false;
+      writeFileAtomic(this.file, this.render());
+      if (this.failing) log.info(`config: ${this.file} written again`);
+      this.failing = false;
+      this.behind = false;
       return true;
     } catch (e) {
-      if (!this.unsaved) log.error(`config: persist file ${this.file} failed, will retry: ${(e as Error).message}`);
-      this.unsaved = true;
+      if (!this.failing) log.error(`config: persist file ${this.file} failed, will retry: ${(e as Error).message}`);
+      this.failing = true;
+      this.behind = true;
       return false;
     }
+  }
+
+  /** Writes if memory is ahead of the file (the periodic task, and shutdown). */
+  persistIfChanged(): void {
+    if (this.behind) this.persist();
   }
 }

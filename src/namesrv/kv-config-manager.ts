@@ -6,14 +6,16 @@ import { log } from '../logger.js';
 export class KVConfigManager {
   private readonly table = new Map<string, Map<string, string>>();
 
-  private readonly state: StateFile;
+  private readonly state: StateFile<{ configTable?: Record<string, Record<string, string>> }>;
 
   constructor(private readonly filePath: string) {
-    this.state = new StateFile(filePath);
+    // KVConfigManager#persist writes the compact form.
+    const render = (): string => toFastJson({ configTable: new Map([...this.table].map(([ns, kv]) => [ns, new Map(kv)])) });
+    this.state = new StateFile(filePath, render, parseFastJson);
   }
 
   load(): void {
-    const obj = this.state.loadJson<{ configTable?: Record<string, Record<string, string>> }>(parseFastJson);
+    const obj = this.state.load();
     if (!obj) return;
     for (const [ns, kv] of Object.entries(obj.configTable ?? {})) {
       this.table.set(ns, new Map(Object.entries(kv)));
@@ -25,7 +27,7 @@ export class KVConfigManager {
     let ns = this.table.get(namespace);
     if (!ns) this.table.set(namespace, (ns = new Map()));
     ns.set(key, value);
-    this.persist();
+    this.state.persist();
   }
 
   get(namespace: string, key: string): string | undefined {
@@ -36,15 +38,15 @@ export class KVConfigManager {
     const ns = this.table.get(namespace);
     if (!ns?.delete(key)) return;
     if (ns.size === 0) this.table.delete(namespace);
-    this.persist();
+    this.state.persist();
   }
 
   list(namespace: string): Map<string, string> | undefined {
     return this.table.get(namespace);
   }
 
-  private persist(): void {
-    const configTable = new Map([...this.table].map(([ns, kv]) => [ns, new Map(kv)]));
-    this.state.save(() => toFastJson({ configTable }));
+  /** Every change is written at once; this writes kvConfig.json again if that write failed (at shutdown). */
+  persist(): void {
+    this.state.persistIfChanged();
   }
 }

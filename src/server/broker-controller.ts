@@ -1,4 +1,5 @@
-import type { BrokerConfig } from '../config/broker-config.js';
+import { BROKER_SCHEMA, type BrokerConfig } from '../config/broker-config.js';
+import { validateConfig } from '../config/config-rules.js';
 import { RemotingServer } from '../remoting/server.js';
 import { Dispatcher } from '../remoting/dispatcher.js';
 import { createRequest, type RemotingCommand } from '../remoting/command.js';
@@ -32,12 +33,28 @@ const LONG_POLLING_CHECK_MS = 5_000;
 /** consumerFilter.json is written every 10 s (BrokerController#initialize). */
 const CONSUMER_FILTER_PERSIST_MS = 10_000;
 
+/**
+ * The one lifecycle of the broker's background services (delay levels, timer messages, transaction
+ * check-back): the state file is loaded before the store starts, the work starts once the store has
+ * recovered, progress is written every flushDelayOffsetInterval, and shutdown stops the work, waits for
+ * deliveries in flight and writes the state while the store can still be read.
+ */
+export interface BrokerService {
+  readonly name: string;
+  load(): void;
+  start(): void;
+  /** Writes the state file if it changed; `force` writes it regardless. */
+  persist(force?: boolean): void;
+  shutdown(): void | Promise<void>;
+}
+
 /** One broker: managers, store, listeners (listenPort and the VIP port listenPort-2), namesrv registration. */
 export class BrokerController {
   readonly ctx: BrokerContext;
   private readonly servers: RemotingServer[] = [];
   private readonly outer: BrokerOuterAPI;
   private readonly dispatcher: Dispatcher<BrokerContext>;
+  private readonly services: readonly BrokerService[];
   private readonly timers: NodeJS.Timeout[] = [];
   private registerPending = false;
   private started = false;
@@ -53,6 +70,8 @@ export class BrokerController {
      */
     private storeLock?: StoreLock,
   ) {
+    // A config built in code (tests, embedding) meets the same checks as a broker.conf.
+    validateConfig(config, BROKER_SCHEMA, 'broker config');
     const brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const topics = new TopicConfigManager(config);
     const consumers = new ConsumerManager((group, channels) => this.notifyConsumerIdsChanged(group, channels), config.channelExpiredTimeout);
@@ -61,6 +80,7 @@ export class BrokerController {
       (p) => this.dispatcher.resume(p.conn, p.request),
       (topic, queueId) => store.getMaxOffsetInQueue(topic, queueId),
       config.longPollingEnable ? LONG_POLLING_CHECK_MS : config.shortPollingTimeMills,
+      config.heldPullRequestsMax,
     );
     const producers = new ProducerManager(config.channelExpiredTimeout);
     const storeHost = { ip: config.brokerIP1, port: config.listenPort };
@@ -84,6 +104,7 @@ export class BrokerController {
       brokerConfigPath,
       registerBrokerAll: () => this.scheduleRegister(),
     };
+    this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions];
     this.dispatcher = new Dispatcher(this.ctx, BROKER_REQUESTS, { checkPermission: checkBrokerPermission });
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
   }
@@ -101,23 +122,21 @@ export class BrokerController {
     ctx.offsets.load();
     ctx.filters.load();
     ctx.consumers.onGroupEmpty = (group) => ctx.filters.unregisterGroup(group);
-    ctx.schedule.load();
+    for (const s of this.services) s.load();
     await this.store.start();
-    ctx.schedule.start();
-    ctx.timer.start();
-    ctx.transactions.start();
+    for (const s of this.services) s.start();
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
     );
     const { dispatcher } = this;
-    const idleMs = config.serverChannelMaxIdleTimeSeconds * 1000;
-    const main = new RemotingServer({ host: '0.0.0.0', port: config.listenPort, channelMaxIdleMs: idleMs }, dispatcher.handle);
+    const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, maxFrameBytes: config.frameMaxLength };
+    const main = new RemotingServer({ ...listen, port: config.listenPort }, dispatcher.handle);
     main.onDisconnect((c) => this.onConnectionClosed(c));
     await main.listen();
     this.servers.push(main);
     // Clients with vipChannelEnabled talk to listenPort-2; serve it when the port is free.
     if (config.listenPort > 2) {
-      const vip = new RemotingServer({ host: '0.0.0.0', port: config.listenPort - 2, channelMaxIdleMs: idleMs }, dispatcher.handle);
+      const vip = new RemotingServer({ ...listen, port: config.listenPort - 2 }, dispatcher.handle);
       vip.onDisconnect((c) => this.onConnectionClosed(c));
       try {
         await vip.listen();
@@ -132,12 +151,11 @@ export class BrokerController {
     this.every(config.flushConsumerOffsetInterval, () => {
       ctx.offsets.persist();
       // Topics and groups are written on change; a write that failed (disk full) is retried here.
-      ctx.topics.persistIfUnsaved();
-      ctx.groups.persistIfUnsaved();
+      ctx.topics.persist();
+      ctx.groups.persist();
     });
     this.every(config.flushDelayOffsetInterval, () => {
-      ctx.schedule.persist();
-      ctx.timer.persist();
+      for (const s of this.services) s.persist();
     });
     this.every(CONSUMER_FILTER_PERSIST_MS, () => ctx.filters.persist());
     // A channelExpiredTimeout shorter than the scan period (tests) is honoured within half of it.
@@ -238,12 +256,10 @@ export class BrokerController {
     for (const s of this.servers) await step('close listener', () => s.close());
     await step('persist consumer offsets', () => ctx.offsets.persist());
     await step('persist consumer filters', () => ctx.filters.persist());
-    await step('persist topics', () => ctx.topics.persistIfUnsaved());
-    await step('persist subscription groups', () => ctx.groups.persistIfUnsaved());
-    // The delay, timer and transaction services write their progress while the store can still be read.
-    await step('schedule service', () => ctx.schedule.shutdown());
-    await step('timer service', () => ctx.timer.shutdown());
-    await step('transaction service', () => ctx.transactions.shutdown());
+    await step('persist topics', () => ctx.topics.persist());
+    await step('persist subscription groups', () => ctx.groups.persist());
+    // The services write their progress while the store can still be read.
+    for (const s of this.services) await step(s.name, () => s.shutdown());
     await step('message store', () => this.store.shutdown());
     // Last: another server may open the store only once everything above has been written.
     this.storeLock?.release();

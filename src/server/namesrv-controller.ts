@@ -4,7 +4,8 @@ import { RouteInfoManager } from '../namesrv/route-info-manager.js';
 import { KVConfigManager } from '../namesrv/kv-config-manager.js';
 import type { NamesrvContext } from '../namesrv/namesrv-context.js';
 import { NAMESRV_REQUESTS } from '../processors/namesrv/table.js';
-import type { NamesrvConfig } from '../config/namesrv-config.js';
+import { NAMESRV_SCHEMA, type NamesrvConfig } from '../config/namesrv-config.js';
+import { validateConfig } from '../config/config-rules.js';
 import { log } from '../logger.js';
 
 /** A NameServer: route table, KV config, one listener, the expiry scan. */
@@ -15,6 +16,8 @@ export class NamesrvController {
   private scanTimer?: NodeJS.Timeout;
 
   constructor(readonly config: NamesrvConfig) {
+    // A config built in code (tests, embedding) meets the same checks as a namesrv.conf.
+    validateConfig(config, NAMESRV_SCHEMA, 'namesrv config');
     this.routes = new RouteInfoManager(config.brokerChannelExpiredTime);
     this.kv = new KVConfigManager(config.kvConfigPath);
   }
@@ -29,7 +32,12 @@ export class NamesrvController {
     // The 4.9.8 namesrv does not answer unknown codes at all; we answer REQUEST_CODE_NOT_SUPPORTED so clients fail fast.
     const dispatcher = new Dispatcher(ctx, NAMESRV_REQUESTS);
     this.server = new RemotingServer(
-      { host: this.config.listenHost, port: this.config.listenPort, channelMaxIdleMs: this.config.serverChannelMaxIdleTimeSeconds * 1000 },
+      {
+        host: this.config.listenHost,
+        port: this.config.listenPort,
+        channelMaxIdleMs: this.config.serverChannelMaxIdleTimeSeconds * 1000,
+        maxFrameBytes: this.config.frameMaxLength,
+      },
       dispatcher.handle,
     );
     this.server.onDisconnect((c) => this.routes.onConnectionClosed(c));
@@ -42,5 +50,7 @@ export class NamesrvController {
   async shutdown(): Promise<void> {
     clearInterval(this.scanTimer);
     await this.server?.close();
+    // Changes are written at once; this retries one whose write failed.
+    this.kv.persist();
   }
 }

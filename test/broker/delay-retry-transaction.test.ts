@@ -52,6 +52,7 @@ describe('delay levels', () => {
     let store = fixture.open({}, clock);
     await store.start();
     let svc = new ScheduleMessageService(fixture.config, store, clock);
+    svc.load();
     svc.start();
     for (const [i, level] of [[0, 2], [1, 1], [2, 1]] as const) {
       await store.putMessage(applyDelayLevel(msg('Real', 1, `m${i}`, { propertiesString: `DELAY\u0001${level}\u0002TAGS\u0001tg` }), svc.maxLevel));
@@ -103,6 +104,7 @@ describe('timer messages', () => {
     let store = fixture.open({}, clock);
     await store.start();
     let timer = new TimerMessageService(fixture.config, store, clock);
+    timer.load();
     timer.start();
     for (const [body, at] of [['late', T0 + 60_000], ['early', T0 + 500], ['mid', T0 + 5_000]] as const) {
       const r = await store.putMessage(parkForTimer(msg('Real', 0, body), at));
@@ -118,6 +120,7 @@ describe('timer messages', () => {
     store = fixture.open({}, clock);
     await store.start();
     timer = new TimerMessageService(fixture.config, store, clock);
+    timer.load();
     timer.start();
     expect(timer.pendingCount).toBe(1);
     now = T0 + 60_000;
@@ -137,6 +140,7 @@ describe('timer messages, long delays', () => {
     let store = fixture.open({}, clock);
     await store.start();
     let timer = new TimerMessageService(fixture.config, store, clock);
+    timer.load();
     timer.start();
     const r = await store.putMessage(parkForTimer(msg('Week', 0, 'w'), T0 + week));
     timer.track(T0 + week, r.appendResult!.logicsOffset, r.appendResult!.wroteOffset);
@@ -147,6 +151,7 @@ describe('timer messages, long delays', () => {
     store = fixture.open({}, clock);
     await store.start();
     timer = new TimerMessageService(fixture.config, store, clock);
+    timer.load();
     timer.start();
     await sleep(1_100);
     expect(store.getMaxOffsetInQueue('Week', 0)).toBe(0);
@@ -169,6 +174,7 @@ describe('transactions', () => {
     const store = fixture!.open({}, clock);
     await store.start();
     const svc = new TransactionalMessageService(fixture!.config, store, new TopicConfigManager(fixture!.config), producers, { ip: '127.0.0.1', port: 10911 }, clock);
+    svc.load();
     svc.start();
     return { store, svc };
   }

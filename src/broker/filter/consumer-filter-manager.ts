@@ -54,11 +54,11 @@ export function compileFilter(type: string, expression: string): CompiledSql92 {
 export class ConsumerFilterManager {
   /** topic → group → data */
   private readonly byTopic = new Map<string, Map<string, ConsumerFilterData>>();
-  private readonly state: StateFile;
-  private dirty = false;
+  private readonly state: StateFile<{ filterDataByTopic?: Record<string, { groupFilterData?: Record<string, Partial<ConsumerFilterData>> }> }>;
 
   constructor(config: BrokerConfig) {
-    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'consumerFilter.json'));
+    const file = path.join(config.storePathRootDir, 'config', 'consumerFilter.json');
+    this.state = new StateFile(file, () => this.render(), parseFastJson);
   }
 
   get(topic: string, group: string): ConsumerFilterData | undefined {
@@ -73,7 +73,7 @@ export class ConsumerFilterManager {
       const d = groups.get(group);
       if (d && !topics.has(topic) && !isDead(d)) {
         d.deadTime = nowMs;
-        this.dirty = true;
+        this.state.changed();
       }
     }
   }
@@ -92,7 +92,7 @@ export class ConsumerFilterManager {
     if (old && old.expression === expression && old.expressionType === type) {
       old.clientVersion = clientVersion;
       if (isDead(old)) this.revive(old);
-      this.dirty = true;
+      this.state.changed();
       return true;
     }
     const fresh = buildFilterData(topic, group, expression, type, clientVersion);
@@ -103,13 +103,13 @@ export class ConsumerFilterManager {
     }
     fresh.bornTime = nowMs;
     groups.set(group, fresh);
-    this.dirty = true;
+    this.state.changed();
     return true;
   }
 
   private revive(d: ConsumerFilterData): boolean {
     d.deadTime = 0;
-    this.dirty = true;
+    this.state.changed();
     return true;
   }
 
@@ -119,7 +119,7 @@ export class ConsumerFilterManager {
       const d = groups.get(group);
       if (d && !isDead(d)) {
         d.deadTime = nowMs;
-        this.dirty = true;
+        this.state.changed();
       }
     }
   }
@@ -130,7 +130,7 @@ export class ConsumerFilterManager {
       for (const [group, d] of groups) {
         if (isDead(d) && nowMs - d.deadTime >= FILTER_DATA_CLEAN_MS) {
           groups.delete(group);
-          this.dirty = true;
+          this.state.changed();
         }
       }
       if (groups.size === 0) this.byTopic.delete(topic);
@@ -138,7 +138,7 @@ export class ConsumerFilterManager {
   }
 
   load(nowMs = Date.now()): void {
-    const root = this.state.loadJson<{ filterDataByTopic?: Record<string, { groupFilterData?: Record<string, Partial<ConsumerFilterData>> }> }>(parseFastJson);
+    const root = this.state.load();
     if (!root) return;
     for (const [topic, byGroup] of Object.entries(root.filterDataByTopic ?? {})) {
       for (const [group, raw] of Object.entries(byGroup?.groupFilterData ?? {})) {
@@ -154,10 +154,13 @@ export class ConsumerFilterManager {
     }
   }
 
+  /** Drops long-dead data, then writes consumerFilter.json if anything changed (the broker's periodic task). */
   persist(): void {
     this.clean();
-    if (!this.dirty) return;
-    this.dirty = false;
+    this.state.persistIfChanged();
+  }
+
+  private render(): string {
     const filterDataByTopic: Record<string, unknown> = {};
     for (const [topic, groups] of this.byTopic) {
       const groupFilterData: Record<string, unknown> = {};
@@ -175,6 +178,6 @@ export class ConsumerFilterManager {
       }
       filterDataByTopic[topic] = { groupFilterData, topic };
     }
-    this.dirty = !this.state.save(() => toFastJsonPretty({ filterDataByTopic }));
+    return toFastJsonPretty({ filterDataByTopic });
   }
 }

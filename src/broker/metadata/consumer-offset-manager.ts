@@ -12,15 +12,15 @@ const TOPIC_GROUP_SEPARATOR = '@';
  */
 export class ConsumerOffsetManager {
   readonly offsetTable = new Map<string, Map<number, number>>();
-  private readonly state: StateFile;
-  private dirty = false;
+  private readonly state: StateFile<{ offsetTable?: Record<string, Map<number, number> | Record<string, number>> | Map<string, Map<number, number>> }>;
 
   constructor(config: BrokerConfig) {
-    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'consumerOffset.json'));
+    const file = path.join(config.storePathRootDir, 'config', 'consumerOffset.json');
+    this.state = new StateFile(file, () => toFastJsonPretty({ offsetTable: this.offsetTable }), parseFastJson);
   }
 
   load(): void {
-    const obj = this.state.loadJson<{ offsetTable?: Record<string, Map<number, number> | Record<string, number>> | Map<string, Map<number, number>> }>(parseFastJson);
+    const obj = this.state.load();
     const table = obj?.offsetTable;
     if (!table) return;
     const entries = table instanceof Map ? [...table] : Object.entries(table);
@@ -33,9 +33,9 @@ export class ConsumerOffsetManager {
     log.info(`broker: loaded consumer offsets for ${this.offsetTable.size} topic@group pairs`);
   }
 
+  /** Writes consumerOffset.json if an offset moved since the last write (the broker's periodic task). */
   persist(): void {
-    if (!this.dirty) return;
-    this.dirty = !this.state.save(() => toFastJsonPretty({ offsetTable: this.offsetTable }));
+    this.state.persistIfChanged();
   }
 
   commitOffset(group: string, topic: string, queueId: number, offset: number): void {
@@ -43,7 +43,7 @@ export class ConsumerOffsetManager {
     let m = this.offsetTable.get(key);
     if (!m) this.offsetTable.set(key, (m = new Map()));
     m.set(queueId, offset);
-    this.dirty = true;
+    this.state.changed();
   }
 
   /** -1 when the group never committed an offset for this queue. */
@@ -79,13 +79,13 @@ export class ConsumerOffsetManager {
     for (const key of [...this.offsetTable.keys()]) {
       if (key.slice(key.lastIndexOf(TOPIC_GROUP_SEPARATOR) + 1) === group) this.offsetTable.delete(key);
     }
-    this.dirty = true;
+    this.state.changed();
   }
 
   removeTopic(topic: string): void {
     for (const key of [...this.offsetTable.keys()]) {
       if (key.slice(0, key.lastIndexOf(TOPIC_GROUP_SEPARATOR)) === topic) this.offsetTable.delete(key);
     }
-    this.dirty = true;
+    this.state.changed();
   }
 }

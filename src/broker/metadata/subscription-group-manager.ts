@@ -41,10 +41,11 @@ const SYSTEM_GROUP_PREFIX = 'CID_RMQ_SYS_';
 export class SubscriptionGroupManager {
   readonly table = new Map<string, SubscriptionGroupConfig>();
   dataVersion: DataVersion = newDataVersion();
-  private readonly state: StateFile;
+  private readonly state: StateFile<{ dataVersion?: DataVersion; subscriptionGroupTable?: Record<string, SubscriptionGroupConfig> }>;
 
   constructor(private readonly config: BrokerConfig) {
-    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'subscriptionGroup.json'));
+    const file = path.join(config.storePathRootDir, 'config', 'subscriptionGroup.json');
+    this.state = new StateFile(file, () => toFastJsonPretty({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table }), parseFastJson);
     for (const g of SYSTEM_GROUPS) {
       const sg = subscriptionGroupConfig(g);
       if (g === 'TOOLS_CONSUMER' || g === 'FILTERSRV_CONSUMER' || g === 'SELF_TEST_C_GROUP') sg.consumeBroadcastEnable = true;
@@ -53,19 +54,15 @@ export class SubscriptionGroupManager {
   }
 
   load(): void {
-    const obj = this.state.loadJson<{ dataVersion?: DataVersion; subscriptionGroupTable?: Record<string, SubscriptionGroupConfig> }>(parseFastJson);
+    const obj = this.state.load();
     if (!obj) return;
     for (const sg of Object.values(obj.subscriptionGroupTable ?? {})) this.table.set(sg.groupName, { ...subscriptionGroupConfig(sg.groupName), ...sg });
     if (obj.dataVersion) this.dataVersion = { counter: Number(obj.dataVersion.counter), timestamp: Number(obj.dataVersion.timestamp) };
   }
 
+  /** Every change is written at once; this writes subscriptionGroup.json again if that write failed (the broker's periodic task). */
   persist(): void {
-    this.state.save(() => toFastJsonPretty({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table }));
-  }
-
-  /** Writes subscriptionGroup.json again if its last write failed (the broker's periodic persist task). */
-  persistIfUnsaved(): void {
-    if (this.state.unsaved) this.persist();
+    this.state.persistIfChanged();
   }
 
   /** SubscriptionGroupManager#findSubscriptionGroupConfig: auto-creates when allowed. */
@@ -82,13 +79,13 @@ export class SubscriptionGroupManager {
   put(sg: SubscriptionGroupConfig): void {
     this.table.set(sg.groupName, sg);
     nextVersion(this.dataVersion);
-    this.persist();
+    this.state.persist();
   }
 
   delete(group: string): boolean {
     if (!this.table.delete(group)) return false;
     nextVersion(this.dataVersion);
-    this.persist();
+    this.state.persist();
     return true;
   }
 }

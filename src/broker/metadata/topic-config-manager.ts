@@ -39,13 +39,13 @@ export class TopicConfigManager {
   readonly systemTopics = new Set<string>();
   dataVersion: DataVersion = newDataVersion();
   private readonly file: string;
-  private readonly state: StateFile;
+  private readonly state: StateFile<{ dataVersion?: DataVersion; topicConfigTable?: Record<string, TopicConfig> }>;
   /** Called after a change that the namesrv must learn about. */
   onChange: (tc: TopicConfig | undefined) => void = () => {};
 
   constructor(private readonly config: BrokerConfig) {
     this.file = path.join(config.storePathRootDir, 'config', 'topics.json');
-    this.state = new StateFile(this.file);
+    this.state = new StateFile(this.file, () => toFastJsonPretty({ dataVersion: this.dataVersion, topicConfigTable: this.table }), parseFastJson);
     this.addSystemTopics();
   }
 
@@ -70,7 +70,7 @@ export class TopicConfigManager {
   }
 
   load(): void {
-    const obj = this.state.loadJson<{ dataVersion?: DataVersion; topicConfigTable?: Record<string, TopicConfig> }>(parseFastJson);
+    const obj = this.state.load();
     if (!obj) return;
     for (const tc of Object.values(obj.topicConfigTable ?? {})) {
       this.table.set(tc.topicName, normalize(tc));
@@ -82,13 +82,9 @@ export class TopicConfigManager {
     log.info(`broker: loaded ${this.table.size} topic configs from ${this.file}`);
   }
 
+  /** Every change is written at once; this writes topics.json again if that write failed (the broker's periodic task). */
   persist(): void {
-    this.state.save(() => toFastJsonPretty({ dataVersion: this.dataVersion, topicConfigTable: this.table }));
-  }
-
-  /** Writes topics.json again if its last write failed (the broker's periodic persist task). */
-  persistIfUnsaved(): void {
-    if (this.state.unsaved) this.persist();
+    this.state.persistIfChanged();
   }
 
   select(topic: string): TopicConfig | undefined {
@@ -137,14 +133,14 @@ export class TopicConfigManager {
   put(tc: TopicConfig): void {
     this.table.set(tc.topicName, tc);
     nextVersion(this.dataVersion);
-    this.persist();
+    this.state.persist();
     this.onChange(tc);
   }
 
   delete(topic: string): boolean {
     if (!this.table.delete(topic)) return false;
     nextVersion(this.dataVersion);
-    this.persist();
+    this.state.persist();
     this.onChange(undefined);
     return true;
   }

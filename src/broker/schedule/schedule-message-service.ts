@@ -101,7 +101,8 @@ export class ScheduleMessageService {
   private readonly wakeAtMs = new Map<number, number>();
   private readonly busy = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly state: StateFile;
+  readonly name = 'schedule service';
+  private readonly state: StateFile<{ offsetTable?: Map<number, number> | Record<string, number> }>;
   private timer?: NodeJS.Timeout;
   private dirty = false;
   private stopped = true;
@@ -112,7 +113,8 @@ export class ScheduleMessageService {
     private readonly now: () => number = Date.now,
   ) {
     this.levels = delayLevelTable(config);
-    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'delayOffset.json'));
+    const file = path.join(config.storePathRootDir, 'config', 'delayOffset.json');
+    this.state = new StateFile(file, () => toFastJsonPretty({ offsetTable: this.offsetTableMap() }), parseFastJson);
   }
 
   get maxLevel(): number {
@@ -121,7 +123,7 @@ export class ScheduleMessageService {
 
   /** ScheduleMessageService#load: offsets from delayOffset.json (or its .bak). */
   load(): void {
-    const obj = this.state.loadJson<{ offsetTable?: Map<number, number> | Record<string, number> }>(parseFastJson);
+    const obj = this.state.load();
     if (!obj) return;
     const table = obj.offsetTable;
     if (!table) return;
@@ -164,7 +166,7 @@ export class ScheduleMessageService {
   /** Writes delayOffset.json if anything moved (force: always). */
   persist(force = false): void {
     if (!this.dirty && !force) return;
-    this.dirty = !this.state.save(() => toFastJsonPretty({ offsetTable: this.offsetTableMap() }));
+    this.dirty = !this.state.persist();
   }
 
   /** GET_ALL_DELAY_OFFSET body: ScheduleMessageService#encode() is the compact form. */

@@ -28,8 +28,6 @@ import { log } from '../../logger.js';
 /** TimerMessageStore.TIMER_TOPIC (5.x). */
 export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
 const TIMER_QUEUE_ID = 0;
-/** Bound on parked timer messages held in memory (24 bytes of index each + heap overhead). */
-export const TIMER_PENDING_MAX = 2_000_000;
 /** Longest sleep of the timer: a clock step or a lost wake-up is noticed within this. */
 const TIMER_SLEEP_MAX_MS = 1_000;
 /** Pause before retrying a delivery whose put failed. */
@@ -150,7 +148,8 @@ export class TimerMessageService {
   private readonly heap = new TimerHeap();
   /** Queue offset up to which every parked message is in the heap or delivered. */
   private scanned = 0;
-  private readonly state: StateFile;
+  readonly name = 'timer service';
+  private readonly state: StateFile<{ scanned: number; pending: Array<[number, number, number]> }>;
   private timer?: NodeJS.Timeout;
   private timerAtMs = Infinity;
   private delivering = false;
@@ -165,23 +164,28 @@ export class TimerMessageService {
     private readonly store: MessageStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'timerCheckpoint.json'));
+    const file = path.join(config.storePathRootDir, 'config', 'timerCheckpoint.json');
+    const render = (): string => JSON.stringify({ scanned: this.scanned, pending: this.heap.entries().map((e) => [e.deliverMs, e.queueOffset, e.phyOffset]) });
+    this.state = new StateFile(file, render, JSON.parse);
   }
 
   get pendingCount(): number {
     return this.heap.size;
   }
 
-  /** Loads the checkpoint and scans the timer queue past it. The store must be started. */
+  /** Loads the checkpoint: the parked messages it lists and the queue offset it covers. */
+  load(): void {
+    const cp = this.state.load();
+    if (!cp) return;
+    this.scanned = cp.scanned;
+    for (const [deliverMs, queueOffset, phyOffset] of cp.pending) this.heap.push({ deliverMs, queueOffset, phyOffset });
+  }
+
+  /** Scans the timer queue past the checkpoint and starts delivering. The store must be started. */
   start(): void {
     // Only a master delivers; a slave's store refuses puts.
     if (this.config.brokerRole === 'SLAVE') return;
     this.started = true;
-    const cp = this.state.loadJson<{ scanned: number; pending: Array<[number, number, number]> }>(JSON.parse);
-    if (cp) {
-      this.scanned = cp.scanned;
-      for (const [deliverMs, queueOffset, phyOffset] of cp.pending) this.heap.push({ deliverMs, queueOffset, phyOffset });
-    }
     const min = this.store.getMinOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE_ID);
     const max = this.store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE_ID);
     if (this.scanned > max) {
@@ -223,13 +227,12 @@ export class TimerMessageService {
 
   persist(force = false): void {
     if (!this.started || (!this.dirty && !force)) return;
-    const pending = this.heap.entries().map((e) => [e.deliverMs, e.queueOffset, e.phyOffset]);
-    this.dirty = !this.state.save(() => JSON.stringify({ scanned: this.scanned, pending }));
+    this.dirty = !this.state.persist();
   }
 
   /** Whether another message may be parked (the in-memory index is bounded). */
   hasRoom(): boolean {
-    return this.heap.size < TIMER_PENDING_MAX;
+    return this.heap.size < this.config.timerPendingMax;
   }
 
   /** Told by the put path once a parked message is stored (in queue order). */

@@ -46,8 +46,6 @@ const OP_REMOVE_TAG = 'd';
 /** Records read per step when replaying the half / op queues at start. */
 const REPLAY_BATCH = 32;
 const READER_GROUP = 'CID_RMQ_SYS_TRANS';
-/** Bound on pending (neither committed nor rolled back) transactions held in memory. */
-export const PENDING_TRANSACTIONS_MAX = 1_000_000;
 
 interface PendingTx {
   halfOffset: number;
@@ -84,7 +82,8 @@ export class TransactionalMessageService {
   /** Half / op queue offsets up to which every record is reflected in `pending`. */
   private halfNext = 0;
   private opNext = 0;
-  private readonly state: StateFile;
+  readonly name = 'transaction service';
+  private readonly state: StateFile<Checkpoint>;
   private timer?: NodeJS.Timeout;
   private dirty = false;
   /** Never started (slave): nothing to write at shutdown. */
@@ -99,7 +98,8 @@ export class TransactionalMessageService {
     private readonly storeHost: { ip: string; port: number },
     private readonly now: () => number = Date.now,
   ) {
-    this.state = new StateFile(path.join(config.storePathRootDir, 'config', 'transactionCheckpoint.json'));
+    const file = path.join(config.storePathRootDir, 'config', 'transactionCheckpoint.json');
+    this.state = new StateFile(file, () => JSON.stringify(this.checkpoint()), JSON.parse);
   }
 
   get pendingCount(): number {
@@ -108,19 +108,22 @@ export class TransactionalMessageService {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Rebuilds the pending set (checkpoint + replay) and starts checking. The store must be started. */
+  /** Loads the checkpoint: the pending set and the half / op queue offsets it covers. */
+  load(): void {
+    const cp = this.state.load();
+    if (!cp) return;
+    this.halfNext = cp.halfNext;
+    this.opNext = cp.opNext;
+    for (const [halfOffset, commitLogOffset, producerGroup, bornTimestamp, immunityMs, checkTimes] of cp.pending) {
+      this.pending.set(halfOffset, { halfOffset, commitLogOffset, producerGroup, bornTimestamp, immunityMs: immunityMs ?? undefined, checkTimes, ending: false });
+    }
+  }
+
+  /** Replays the half and op queues past the checkpoint and starts checking. The store must be started. */
   start(): void {
     // TransactionalMessageCheckService runs on masters only.
     if (this.config.brokerRole === 'SLAVE') return;
     this.started = true;
-    const cp = this.state.loadJson<Checkpoint>(JSON.parse);
-    if (cp) {
-      this.halfNext = cp.halfNext;
-      this.opNext = cp.opNext;
-      for (const [halfOffset, commitLogOffset, producerGroup, bornTimestamp, immunityMs, checkTimes] of cp.pending) {
-        this.pending.set(halfOffset, { halfOffset, commitLogOffset, producerGroup, bornTimestamp, immunityMs: immunityMs ?? undefined, checkTimes, ending: false });
-      }
-    }
     if (this.halfNext > this.store.getMaxOffsetInQueue(HALF_TOPIC, 0) || this.opNext > this.store.getMaxOffsetInQueue(OP_TOPIC, 0)) {
       // The queues are shorter than the checkpoint says (store lost its tail): trust only a full replay.
       log.warn(`transaction: checkpoint (half ${this.halfNext}, op ${this.opNext}) is past the queues' end; replaying both in full`);
@@ -152,12 +155,15 @@ export class TransactionalMessageService {
 
   persist(force = false): void {
     if (!this.started || (!this.dirty && !force)) return;
-    const cp: Checkpoint = {
+    this.dirty = !this.state.persist();
+  }
+
+  private checkpoint(): Checkpoint {
+    return {
       halfNext: this.halfNext,
       opNext: this.opNext,
       pending: [...this.pending.values()].map((t) => [t.halfOffset, t.commitLogOffset, t.producerGroup, t.bornTimestamp, t.immunityMs ?? null, t.checkTimes]),
     };
-    this.dirty = !this.state.save(() => JSON.stringify(cp));
   }
 
   /** Reads a system queue from `from` to its end; returns the offset after the last record seen. */
@@ -200,7 +206,7 @@ export class TransactionalMessageService {
 
   /** Whether another half message may be accepted (the pending set is bounded). */
   hasRoom(): boolean {
-    return this.pending.size < PENDING_TRANSACTIONS_MAX;
+    return this.pending.size < this.config.transactionPendingMax;
   }
 
   /** TransactionalMessageBridge#parseHalfMessageInner + putHalfMessage. */
