@@ -332,9 +332,16 @@ final class PullScenarios {
             }
             lc.commitSync(offsets, true);
             String addr = Styles.brokerAddr(producer, topic);
+            // The client persists with one-way UPDATE_CONSUMER_OFFSET requests on its own connection, while this
+            // query goes over the producer's: it can arrive first, so allow the update a moment to land.
             for (MessageQueue q : mqs) {
+                long got = brokerOffset(producer, addr, group, q);
+                for (long until = System.currentTimeMillis() + 3000; got != offsets.get(q) && System.currentTimeMillis() < until; ) {
+                    Thread.sleep(50);
+                    got = brokerOffset(producer, addr, group, q);
+                }
                 Content.expectEq(out.problems, "broker offset of queue " + q.getQueueId() + " after commitSync(offsets, persist)",
-                    offsets.get(q), brokerOffset(producer, addr, group, q));
+                    offsets.get(q), got);
             }
             // seekToEnd skips what is there; only messages sent afterwards arrive.
             lc.seekToEnd(q1);
