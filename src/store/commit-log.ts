@@ -108,7 +108,7 @@ export class CommitLog {
       pos = encodeRecord(buf, pos, msgs[i], plan, isDispatchedType(plan.sysFlag) ? queueOffset++ : 0, phy, storeTimestamp);
       phy += plan.totalSize;
     }
-    assert.equal(phy, this.reserveOffset, 'records differ from the bytes reserved for them');
+    assert(phy === this.reserveOffset, 'records differ from the bytes reserved for them');
     return start;
   }
 
