@@ -147,7 +147,7 @@ describe('runtime info, stats items, config', () => {
 
   it('UPDATE_BROKER_CONFIG applies live keys, persists them, keeps restart-only keys for the next start, rejects bad numbers', async () => {
     const before = ctx.config.maxMessageSize;
-    const body = Buffer.from('maxMessageSize=1048576\nlistenPort=1\nnoSuchKey=1\n');
+    const body = Buffer.from('maxMessageSize=1048576\nlistenPort=1\nnoSuchKey=1\nsendMessageThreadPoolNums=8\n');
     const r = await invoke(createRequest(RequestCode.UPDATE_BROKER_CONFIG, undefined, body));
     expect(r.code).toBe(ResponseCode.SUCCESS);
     expect(ctx.config.maxMessageSize).toBe(1048576);
@@ -156,6 +156,10 @@ describe('runtime info, stats items, config', () => {
     expect(file).toContain('maxMessageSize=1048576');
     expect(file).toContain('listenPort=1');
     expect(file).not.toContain('noSuchKey');
+    // A Java-only knob we accept but do not use is kept as given, never as "undefined", and not applied.
+    expect(file).toContain('sendMessageThreadPoolNums=8');
+    expect(file).not.toContain('undefined');
+    expect('sendMessageThreadPoolNums' in ctx.config).toBe(false);
 
     const shown = await invoke(createRequest(RequestCode.GET_BROKER_CONFIG));
     expect(bodyText(shown)).toContain('maxMessageSize=1048576\n');

@@ -73,11 +73,12 @@ export function updateBrokerConfig(ctx: BrokerContext, req: RemotingCommand): Re
   }
   const accepted = [...props.keys()].filter((k) => !unknown.includes(k));
   for (const k of accepted) {
-    if (RESTART_ONLY.has(k)) continue;
+    // Keys this broker accepts but has no setting for (Java-only knobs) are persisted as given, not applied.
+    if (RESTART_ONLY.has(k) || !(k in candidate)) continue;
     (ctx.config as Record<string, unknown>)[k] = candidate[k as keyof BrokerConfig];
   }
   nextVersion(configVersion(ctx.config));
-  persistConfig(ctx, candidate, accepted);
+  persistConfig(ctx, candidate, props, accepted);
   log.info(`broker: config updated by ${req.extFields?.clientAddr ?? 'admin'}: ${accepted.map((k) => `${k}=${props.get(k)}`).join(', ')}`);
   if (props.has('brokerPermission')) {
     nextVersion(ctx.topics.dataVersion);
@@ -86,7 +87,7 @@ export function updateBrokerConfig(ctx: BrokerContext, req: RemotingCommand): Re
   return createResponse(req, ResponseCode.SUCCESS);
 }
 
-function persistConfig(ctx: BrokerContext, updated: BrokerConfig, keys: string[]): void {
+function persistConfig(ctx: BrokerContext, updated: BrokerConfig, given: Map<string, string>, keys: string[]): void {
   if (keys.length === 0) return;
   const file = ctx.brokerConfigPath ?? path.join(ctx.config.storePathRootDir, 'config', 'broker.properties');
   let current = new Map<string, string>();
@@ -95,7 +96,7 @@ function persistConfig(ctx: BrokerContext, updated: BrokerConfig, keys: string[]
   } catch {
     // first update: no file yet
   }
-  for (const k of keys) current.set(k, String(updated[k as keyof BrokerConfig]));
+  for (const k of keys) current.set(k, k in updated ? String(updated[k as keyof BrokerConfig]) : given.get(k)!);
   try {
     writeFileAtomic(file, propertiesToString(current));
   } catch (e) {
