@@ -235,7 +235,7 @@ export class ConsumeQueue {
     assert(this.pendingLen === 0, 'truncate with pending units');
     const at = Math.max(units * CQ_UNIT_BYTES, this.minBytes);
     if (at >= this.endBytes) return;
-    this.list.cutAt(at, 1);
+    for (const gone of this.list.cutAt(at, 1)) this.dirty.delete(gone);
     this.endBytes = at;
     this.pendingStart = at;
     const u = at > this.minBytes ? this.unitAt(at / CQ_UNIT_BYTES - 1) : undefined;
@@ -289,7 +289,13 @@ export class ConsumeQueue {
   async sync(): Promise<void> {
     const segs = [...this.dirty];
     this.dirty.clear();
-    await Promise.all(segs.map((s) => s.file.sync()));
+    try {
+      await Promise.all(segs.map((s) => s.file.sync()));
+    } catch (e) {
+      // Not durable yet: the next flush syncs them again (a removed segment has nothing left to sync).
+      for (const s of segs) if (this.list.has(s)) this.dirty.add(s);
+      throw e;
+    }
   }
 
   close(): void {

@@ -33,6 +33,11 @@ export class SegmentList {
     return this.segments[0];
   }
 
+  /** Whether `s` is still one of the list's segments (not removed by retention or a cut). */
+  has(s: Segment): boolean {
+    return this.find(s.start) === s;
+  }
+
   get last(): Segment | undefined {
     return this.segments[this.segments.length - 1];
   }

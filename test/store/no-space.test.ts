@@ -188,3 +188,23 @@ describe('disk full (injected ENOSPC)', () => {
     await s.shutdown();
   });
 });
+
+describe('a ConsumeQueue sync that fails', () => {
+  it('is tried again by the next queue flush', async () => {
+    fx = memoryFixture();
+    const files = fx.files as MemoryStoreFiles;
+    const s = fx.open();
+    await s.start();
+    let failures = 0;
+    files.beforeSync = (f: MemFile) => {
+      if (f.path.includes('consumequeue') && failures++ === 0) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+    };
+    expect((await s.putMessage(msg('Y', 0, 'a'))).status).toBe('PUT_OK');
+    await new Promise((r) => setTimeout(r, 300)); // several queue flushes (50 ms apart here)
+    expect(failures).toBeGreaterThan(1);
+    const cq = [...files.files.values()].find((f) => f.path.includes('consumequeue/Y/0/'))!;
+    expect(cq.durable.length).toBeGreaterThanOrEqual(20); // the unit reached the disk after the failed sync
+    files.beforeSync = undefined;
+    await s.shutdown();
+  });
+});
