@@ -28,7 +28,7 @@ export interface BrokerContext {
   stats: BrokerStats;
   /** SQL92 filter data per topic and group, registered from heartbeats. */
   filters: ConsumerFilterManager;
-  /** Delay levels (SCHEDULE_TOPIC_XXXX), arbitrary delivery times, half messages: issue 5. */
+  /** Delay levels (SCHEDULE_TOPIC_XXXX); the timer (arbitrary delivery times) and half messages follow. */
   schedule: ScheduleMessageService;
   timer: TimerMessageService;
   transactions: TransactionalMessageService;

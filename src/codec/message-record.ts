@@ -225,18 +225,6 @@ export function recordSpans(b: Buffer, pos = 0, limit = b.length): RecordSpans |
   return { bodyStart, bodyLength, topicStart, topicLength, propertiesStart, propertiesLength, end: propertiesStart + propertiesLength };
 }
 
-export function readBody(b: Buffer, pos = 0): Buffer {
-  const s = recordSpans(b, pos);
-  assert(s, 'record fields run past the buffer');
-  return b.subarray(s.bodyStart, s.bodyStart + s.bodyLength);
-}
-
-export function readTopic(b: Buffer, pos = 0): string {
-  const s = recordSpans(b, pos);
-  assert(s, 'record fields run past the buffer');
-  return b.toString('utf8', s.topicStart, s.topicStart + s.topicLength);
-}
-
 export function readPropertiesString(b: Buffer, pos = 0): string {
   const s = recordSpans(b, pos);
   assert(s, 'record fields run past the buffer');

@@ -101,7 +101,5 @@ export const RequestCode = {
   LITE_PULL_MESSAGE: 361,
 } as const;
 
-export type RequestCodeName = keyof typeof RequestCode;
-
 const NAME_BY_CODE = new Map<number, string>(Object.entries(RequestCode).map(([k, v]) => [v, k]));
 export const requestCodeName = (code: number): string => NAME_BY_CODE.get(code) ?? String(code);

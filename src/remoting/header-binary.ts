@@ -50,10 +50,6 @@ export function encodeBinaryHeaderAt(cmd: RemotingCommand, offset: number): { bu
   return { buf: buf.subarray(0, p), headerLength: p - offset };
 }
 
-export function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
-  return encodeBinaryHeaderAt(cmd, 0).buf;
-}
-
 /** One-byte strings, shared: V2 send headers use one-letter keys and many one-digit values. */
 const ONE_BYTE = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 

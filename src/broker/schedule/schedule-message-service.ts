@@ -1,5 +1,5 @@
 /**
- * Delay levels (protocol.md §6.2; store/schedule/ScheduleMessageService.java).
+ * Delay levels (the Java broker's store/schedule/ScheduleMessageService).
  *
  * A message sent with DELAY=n > 0 is parked in SCHEDULE_TOPIC_XXXX queue n-1 with its real topic and
  * queue in REAL_TOPIC / REAL_QID (see applyDelayLevel, called on every put path that the Java

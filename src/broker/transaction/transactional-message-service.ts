@@ -1,5 +1,5 @@
 /**
- * Transactional messages (protocol.md §6.4; broker/transaction/**, EndTransactionProcessor.java).
+ * Transactional messages (the Java broker's broker/transaction package and EndTransactionProcessor).
  *
  * - prepare: the half message goes to RMQ_SYS_TRANS_HALF_TOPIC queue 0 with REAL_TOPIC / REAL_QID and
  *   sysFlag NOT_TYPE, so no consumer sees it. Its half-queue offset is the transaction's identity.

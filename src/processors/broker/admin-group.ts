@@ -1,7 +1,7 @@
 /**
  * Consumer/producer group administration (AdminBrokerProcessor): subscription group configs,
  * consume progress, who is connected. Bodies are the fastjson forms the admin tools parse
- * (protocol.md §4.4): MessageQueue objects as map keys in ConsumeStats.
+ * (for example ConsumeStats, whose map keys are MessageQueue objects written as JSON).
  */
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';

@@ -3,7 +3,7 @@
  * DefaultMessageStore#getRuntimeInfo and StoreStatsService#getRuntimeInfo): the figures
  * `clusterList` and `brokerStatus` print, all measured by this broker.
  *
- * Keys the tools parse (protocol.md §2.7): brokerVersionDesc, putTps / getTransferedTps (first
+ * Keys mqadmin parses: brokerVersionDesc, putTps / getTransferedTps (first
  * space-separated number), send/pullThreadPoolQueueSize, …HeadWaitTimeMills,
  * pageCacheLockTimeMills, earliestMessageTimeStamp, commitLogDiskRatio, msgPut/GetTotal…
  */
