@@ -17,11 +17,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { RssSampler, cpuSec } from './lib/rss.';
-import { REPO_ROOT, startApache, startOurs } from './lib/servers.';
-import { SAMPLE_PERIOD_SEC, benchClasspath, runProgram, summarizeConsumer, summarizeProducer } from './lib/programs.';
-import { commitInfo, consoleTable, loadAvg, machineInfo, markdownReport, writeResults } from './lib/report.';
-import { atExit, sleep } from './lib/processes.';
+import { RssSampler, cpuSec } from './lib/rss.mjs';
+import { REPO_ROOT, startApache, startOurs } from './lib/servers.mjs';
+import { SAMPLE_PERIOD_SEC, benchClasspath, runProgram, summarizeConsumer, summarizeProducer } from './lib/programs.mjs';
+import { commitInfo, consoleTable, loadAvg, machineInfo, markdownReport, writeResults } from './lib/report.mjs';
+import { atExit, sleep } from './lib/processes.mjs';
 
 /** Lets the server finish flushing and the previous client disconnect before the next phase. */
 const PAUSE_BETWEEN_PHASES_MS = 3_000;

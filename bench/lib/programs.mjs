@@ -20,9 +20,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Tracked } from './processes.';
-import { mavenClasspath } from './maven.';
-import { REPO_ROOT } from './servers.';
+import { Tracked } from './processes.mjs';
+import { mavenClasspath } from './maven.mjs';
+import { REPO_ROOT } from './servers.mjs';
 
 /** The programs print every 10 s (a java.util.Timer in each). */
 export const SAMPLE_PERIOD_SEC = 10;

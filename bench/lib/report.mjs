@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './servers.';
+import { REPO_ROOT } from './servers.mjs';
 
 function sh(cmd, args) {
   try {

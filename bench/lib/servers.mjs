@@ -9,9 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { brokerPort, freePort } from './ports.';
-import { Tracked, toProperties } from './processes.';
-import { mavenClasspath } from './maven.';
+import { brokerPort, freePort } from './ports.mjs';
+import { Tracked, toProperties } from './processes.mjs';
+import { mavenClasspath } from './maven.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const APACHE_DIR = path.join(REPO_ROOT, 'compat-tests', 'apache');
