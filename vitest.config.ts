@@ -1,18 +1,6 @@
 import { defineConfig } from 'vitest/config';
-import fs from 'node:fs';
 import path from 'node:path';
-
-/** Whether an executable is on PATH (what `spawn` would find). */
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, tool), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+import { onPath } from './test/support/tools.js';
 
 /**
  * The compatibility suites drive the real Java clients (java + mvn) and the Go client (go). Outside CI a

@@ -6,6 +6,7 @@
  * Needs `npm run build` (runs dist/cli.js) and a JDK (the single-file launcher runs the Java lock holder).
  * The last block checks the same in one process, where only a clean shutdown can hand the lock back.
  */
+import { needsTool } from '../support/tools.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,8 @@ const READY_WAIT_MS = 30_000;
 const QUIET_MS = 1500;
 const TOPIC = 'StoreLockT';
 const LOCK_MESSAGE = 'Lock failed,MQ already started';
+/** The Java lock holder runs as a JDK single-file program; without a JDK those two tests are left out. */
+const HAS_JAVA = needsTool('java');
 const JAVA_LOCK_HOLDER = path.join(REPO_ROOT, 'test', 'fixtures', 'java', 'StoreLockHolder.java');
 /**
  * Files the live first server itself may rewrite while the test watches (checkpoint and consume
@@ -169,13 +172,13 @@ describe('one process per store', () => {
     expect(await pullAll(first.brokerAddr)).toEqual(sent);
   });
 
-  it('the Apache broker\'s lock (Java FileChannel.tryLock on byte 0) is refused while we hold the store', async () => {
+  it.skipIf(!HAS_JAVA)('the Apache broker\'s lock (Java FileChannel.tryLock on byte 0) is refused while we hold the store', async () => {
     const r = await runToExit('java StoreLockHolder', 'java', [JAVA_LOCK_HOLDER, path.join(storeRoot, 'lock')]);
     expect(r.status, r.output).toMatchObject({ code: 3 });
     expect(r.output).toContain(LOCK_MESSAGE);
   });
 
-  it('after SIGKILL the OS frees the lock: a Java holder excludes us, then a new instance starts and serves what was acknowledged', async () => {
+  it.skipIf(!HAS_JAVA)('after SIGKILL the OS frees the lock: a Java holder excludes us, then a new instance starts and serves what was acknowledged', async () => {
     await first.kill();
     // The killed process's lock is gone: the Java broker's way of locking gets it...
     const java = startJavaLockHolder();
