@@ -21,16 +21,19 @@ import { isTimerCandidate, parkForTimer, timerDeliverMs } from '../schedule/time
 import { editProperties, isStored } from '../message/stored-message.js';
 import type { SubscriptionGroupConfig } from '../metadata/subscription-group-manager.js';
 
-/** The steps, in order: each either passes the put on or ends it with a refusal the client sees. */
-const PUT_STEPS: readonly PutStep[] = [
+/**
+ * The steps, in order. The routing steps are synchronous: each passes the put on or ends it with a
+ * refusal the client sees. Then the message is stored (through the transaction service for a half
+ * message), and a message parked for a timer is handed to the timer service once it is in the log.
+ */
+const ROUTE_STEPS: readonly RouteStep[] = [
   readDelayLevel, // DELAY read once; a malformed one fails before anything is stored
   redirectRetryPastBudgetToDlq, // a send to %RETRY%<group> out of reconsume budget goes to %DLQ%<group>
   prepareTransactionHalf, // TRAN_MSG=true: stored as a half message, invisible until committed
   routeDelayLevel, // DELAY > 0: parked in SCHEDULE_TOPIC_XXXX (CommitLog#asyncPutMessage)
   routeTimer, // a future TIMER_* time: parked in the timer topic (5.x HookUtils)
-  store, // the append, through the transaction service for a half message
-  trackTimer, // a parked timer message is handed to the timer service once it is in the log
 ];
+// ...then store, then trackTimer.
 
 /** An answer other than a store status: the response code and remark the client gets. */
 export type Refusal = { code: number; remark: string };
@@ -60,24 +63,27 @@ interface Put {
   delayLevel: number;
   half: boolean;
   timerDeliverMs?: number;
-  result?: PutMessageResult;
 }
 
-type PutStep = (ctx: BrokerContext, put: Put) => Refusal | undefined | Promise<Refusal | undefined>;
+type RouteStep = (ctx: BrokerContext, put: Put) => Refusal | undefined;
 
 /** The store's answer, plus the topic the message went to after the routing steps (DLQ, delay, timer). */
 export type PutOutcome = PutMessageResult & { storedTopic: string };
 
-/** Puts one message through every step; the store's result, or the refusal of the step that stopped it. */
-export async function putMessage(ctx: BrokerContext, msg: MessageInner, opts: PutOptions): Promise<PutOutcome | Refusal> {
+/**
+ * Puts one message through every step; the store's result, or the refusal of the step that stopped it.
+ * Not an async function: a send is one promise from here to the store (this is the send hot path).
+ */
+export function putMessage(ctx: BrokerContext, msg: MessageInner, opts: PutOptions): Promise<PutOutcome | Refusal> {
   const put: Put = { msg, opts, tranMsg: false, sentDelayLevel: 0, delayLevel: 0, half: false };
-  for (const step of PUT_STEPS) {
-    const outcome = step(ctx, put);
-    // Most steps answer at once; awaiting only the ones that do not keeps the hot path off the microtask queue.
-    const refusal = outcome instanceof Promise ? await outcome : outcome;
-    if (refusal) return refusal;
+  for (let i = 0; i < ROUTE_STEPS.length; i++) {
+    const refusal = ROUTE_STEPS[i](ctx, put);
+    if (refusal) return Promise.resolve(refusal);
   }
-  return { ...put.result!, storedTopic: put.msg.topic };
+  return store(ctx, put).then((result) => {
+    trackTimer(ctx, put, result);
+    return { ...result, storedTopic: put.msg.topic };
+  });
 }
 
 /**
@@ -189,18 +195,15 @@ function routeTimer(ctx: BrokerContext, put: Put): Refusal | undefined {
   return undefined;
 }
 
-async function store(ctx: BrokerContext, put: Put): Promise<undefined> {
+function store(ctx: BrokerContext, put: Put): Promise<PutMessageResult> {
   // The transaction service writes a half to its own topic and remembers it as pending.
-  put.result = put.half ? await ctx.transactions.prepareMessage(put.msg) : await ctx.store.putMessage(put.msg);
-  return undefined;
+  return put.half ? ctx.transactions.prepareMessage(put.msg) : ctx.store.putMessage(put.msg);
 }
 
-function trackTimer(ctx: BrokerContext, put: Put): undefined {
-  const r = put.result!;
+function trackTimer(ctx: BrokerContext, put: Put, r: PutMessageResult): void {
   if (put.timerDeliverMs !== undefined && r.appendResult && isStored(r)) {
     ctx.timer.track(put.timerDeliverMs, r.appendResult.logicsOffset, r.appendResult.wroteOffset);
   }
-  return undefined;
 }
 
 // ------------------------------------------------------------------ retry and DLQ rules
