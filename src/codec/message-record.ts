@@ -52,9 +52,6 @@ export const POS_BORN_HOST = 48;
 /** BODYCRC as the Java broker stores it: UtilAll.crc32(body). */
 export const bodyCrc = crc32;
 
-// The store reads these under its own names; the one implementation of each lives in message-properties.ts.
-export { javaStringHash as javaStringHashCode, getProperty as propertyOf } from './message-properties.js';
-
 // ---------------------------------------------------------------- lengths
 
 export const bornHostLength = (sysFlag: number): number => (sysFlag & BORN_V6 ? 20 : 8);
@@ -231,8 +228,6 @@ export function readPropertiesString(b: Buffer, pos = 0): string {
   return b.toString('utf8', s.propertiesStart, s.propertiesStart + s.propertiesLength);
 }
 
-/** The transaction type bits of a sysFlag (the store reads them under this name). */
-export const transactionTypeOf = transactionType;
 /** Only NOT_TYPE and COMMIT_TYPE records go to a ConsumeQueue and take a queue offset (prepared and rolled-back ones do not). */
 export const isDispatchedType = (sysFlag: number): boolean => {
   const t = transactionType(sysFlag);

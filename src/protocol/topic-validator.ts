@@ -15,6 +15,9 @@ export const TopicValidator = {
   TOPIC_MAX_LENGTH: 127,
 } as const;
 
+/** TimerMessageStore.TIMER_TOPIC (5.x): SYSTEM_TOPIC_PREFIX + "wheel_timer", where timer messages wait. */
+export const TIMER_TOPIC = `${TopicValidator.SYSTEM_TOPIC_PREFIX}wheel_timer`;
+
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 export const REPLY_TOPIC_POSTFIX = 'REPLY_TOPIC';

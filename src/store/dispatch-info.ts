@@ -2,10 +2,12 @@
  * What a ConsumeQueue unit needs from a record, computed the same way on the send path and when
  * recovery rebuilds units from the CommitLog (CommitLog#checkMessageAndReturnSize).
  */
-import { javaStringHashCode, propertyOf } from '../codec/message-record.js';
+import { MessageConst } from '../protocol/message-const.js';
+import { TopicValidator } from '../protocol/topic-validator.js';
+import { javaStringHash, getProperty } from '../codec/message-properties.js';
 
 /** TopicValidator.RMQ_SYS_SCHEDULE_TOPIC: its unit's tagsCode slot holds the delivery time. */
-export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+export const SCHEDULE_TOPIC = TopicValidator.RMQ_SYS_SCHEDULE_TOPIC;
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -35,7 +37,7 @@ export function deliverTimestamp(levels: number[], delayLevel: number, storeTime
  * before it routes a message here).
  */
 export function scheduleTagsCode(levels: number[], properties: string, storeTimestamp: number): number | undefined {
-  const delay = propertyOf(properties, 'DELAY');
+  const delay = getProperty(properties, MessageConst.PROPERTY_DELAY_TIME_LEVEL);
   if (delay === undefined) return undefined;
   const level = Number(delay);
   return Number.isInteger(level) && level > 0 ? deliverTimestamp(levels, level, storeTimestamp) : undefined;
@@ -47,6 +49,6 @@ export function tagsCodeOf(levels: number[], topic: string, properties: string, 
     const delivery = scheduleTagsCode(levels, properties, storeTimestamp);
     if (delivery !== undefined) return delivery;
   }
-  const tags = propertyOf(properties, 'TAGS');
-  return tags ? javaStringHashCode(tags) : 0;
+  const tags = getProperty(properties, MessageConst.PROPERTY_TAGS);
+  return tags ? javaStringHash(tags) : 0;
 }

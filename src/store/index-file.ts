@@ -11,7 +11,8 @@
  * table is rebuilt from the entries, which are the source of truth.
  */
 import assert from 'node:assert';
-import { javaStringHashCode, readInt64, writeInt64 } from '../codec/message-record.js';
+import { readInt64, writeInt64 } from '../codec/message-record.js';
+import { javaStringHash } from '../codec/message-properties.js';
 import { cutPreallocated, type StoreFile } from './store-files.js';
 
 export const INDEX_HEADER_BYTES = 40;
@@ -23,7 +24,7 @@ const SLOT_PAGE_SLOTS = 1024;
 
 /** IndexFile#indexKeyHashMethod: abs(String.hashCode()), with MIN_VALUE mapped to 0. */
 export function indexKeyHash(key: string): number {
-  const h = javaStringHashCode(key);
+  const h = javaStringHash(key);
   return h === -2147483648 ? 0 : Math.abs(h);
 }
 

@@ -3,15 +3,16 @@
  * (yyyyMMddHHmmssSSS, local time, as UtilAll#timeMillisToHumanString). Indexes UNIQ_KEY and every
  * space-separated KEYS entry of each record except ROLLBACK ones, keyed `topic#key`.
  */
+import { MessageConst } from '../protocol/message-const.js';
 import path from 'node:path';
 import { log } from '../logger.js';
-import { propertyOf, transactionTypeOf } from '../codec/message-record.js';
+import { getProperty } from '../codec/message-properties.js';
+import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
 import { IndexFile } from './index-file.js';
 import type { StoreFiles } from './store-files.js';
 
 /** MessageStoreConfig#maxMsgsNumBatch: a query never returns more offsets than this. */
 export const MAX_MSGS_NUM_BATCH = 64;
-const TRANSACTION_ROLLBACK_TYPE = 0xc;
 
 export interface QueryOffsetResult {
   phyOffsets: number[];
@@ -82,10 +83,10 @@ export class IndexService {
   build(topic: string, properties: string, sysFlag: number, phyOffset: number, storeTimestamp: number): void {
     if (storeTimestamp > this.lastProcessedTimestamp) this.lastProcessedTimestamp = storeTimestamp;
     if (phyOffset <= this.lastIndexedPhy) return;
-    if (transactionTypeOf(sysFlag) === TRANSACTION_ROLLBACK_TYPE) return;
-    const uniq = propertyOf(properties, 'UNIQ_KEY');
+    if (transactionType(sysFlag) === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) return;
+    const uniq = getProperty(properties, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
     if (uniq) this.put(`${topic}#${uniq}`, phyOffset, storeTimestamp);
-    const keys = propertyOf(properties, 'KEYS');
+    const keys = getProperty(properties, MessageConst.PROPERTY_KEYS);
     if (keys) {
       for (const key of keys.split(' ')) if (key.length > 0) this.put(`${topic}#${key}`, phyOffset, storeTimestamp);
     }

@@ -7,9 +7,11 @@
  *   the shared fdatasync (group commit).
  * Records of one tick share one syscall (group write).
  */
+import { MessageConst, NAME_VALUE_SEPARATOR } from '../protocol/message-const.js';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { isDispatchedType, planRecord, propertyOf, type RecordPlan } from '../codec/message-record.js';
+import { isDispatchedType, planRecord, type RecordPlan } from '../codec/message-record.js';
+import { getProperty } from '../codec/message-properties.js';
 import { createOffsetMessageId } from '../codec/message-id.js';
 import type { MessageInner } from '../codec/message.js';
 import type { CommitLog } from './commit-log.js';
@@ -21,6 +23,8 @@ import type { QueueState, QueueTable } from './queue-table.js';
 import { isNoSpaceError } from './store-files.js';
 import type { ArrivalListener, PutMessageResult } from './types.js';
 
+
+const WAIT_ENTRY = MessageConst.PROPERTY_WAIT_STORE_MSG_OK + NAME_VALUE_SEPARATOR;
 /** CommitLog.MessageExtEncoder reserves 64 KiB beyond maxMessageSize for the record's other fields. */
 export const RECORD_HEADROOM_BYTES = 64 * 1024;
 
@@ -54,8 +58,8 @@ interface Waiter {
 
 /** MessageExt#isWaitStoreMsgOK: true when WAIT is absent, else Boolean.parseBoolean(WAIT). */
 function isWaitStoreMsgOK(properties: string): boolean {
-  if (!properties.includes('WAIT\u0001')) return true;
-  const v = propertyOf(properties, 'WAIT');
+  if (!properties.includes(WAIT_ENTRY)) return true;
+  const v = getProperty(properties, MessageConst.PROPERTY_WAIT_STORE_MSG_OK);
   return v === undefined || v.toLowerCase() === 'true';
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { brokerConfig, type BrokerConfig } from '../../src/config/broker-config.js';
-import { javaStringHashCode } from '../../src/codec/message-record.js';
+import { javaStringHash } from '../../src/codec/message-properties.js';
 import { DefaultMessageStore } from '../../src/store/default-message-store.js';
 import { FsStoreFiles, MemoryStoreFiles, type StoreFiles } from '../../src/store/store-files.js';
 import type { MessageInner } from '../../src/codec/message.js';
@@ -62,7 +62,7 @@ export function msg(topic: string, queueId: number, body: string | Buffer, extra
     flag: 0,
     body: Buffer.isBuffer(body) ? body : Buffer.from(body),
     propertiesString: props.join('\u0002'),
-    tagsCode: tags ? javaStringHashCode(tags) : 0,
+    tagsCode: tags ? javaStringHash(tags) : 0,
     sysFlag: 0,
     bornTimestamp: 1_700_000_000_000,
     bornHost: { ip: '10.0.0.7', port: 50123 },

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MESSAGE_MAGIC_CODE, bodyCrc, decodeRecord, encodeRecord, javaStringHashCode, planRecord, propertyOf, readPhysicalOffset,
-  readQueueOffset, readStoreTimestamp, readTotalSize, recordLength, verifyRecord, type RecordPlan,
-} from '../../src/codec/message-record.js';
+import { MESSAGE_MAGIC_CODE, bodyCrc, decodeRecord, encodeRecord, planRecord, readPhysicalOffset, readQueueOffset, readStoreTimestamp, readTotalSize, recordLength, verifyRecord, type RecordPlan } from '../../src/codec/message-record.js';
+import { javaStringHash, getProperty } from '../../src/codec/message-properties.js';
 import { createOffsetMessageId, decodeOffsetMessageId } from '../../src/codec/message-id.js';
 import { msg } from './helpers.js';
 
@@ -34,7 +32,7 @@ describe('message record codec', () => {
     const d = decodeRecord(b);
     expect(d).toMatchObject({ topic: 'TopicTest', flag: 9, reconsumeTimes: 2, preparedTransactionOffset: 77, sysFlag: 0 });
     expect(d.bodyCrc).toBe(bodyCrc(Buffer.from('Hello')));
-    expect(propertyOf(d.propertiesString, 'TAGS')).toBe('TagA');
+    expect(getProperty(d.propertiesString, 'TAGS')).toBe('TagA');
     expect(verifyRecord(b, 0, b.length)).toBeUndefined();
   });
 
@@ -65,9 +63,9 @@ describe('message record codec', () => {
 
   it('matches Java CRC32 and String.hashCode', () => {
     expect(bodyCrc(Buffer.from('123456789'))).toBe(0xcbf43926 & 0x7fffffff);
-    expect(javaStringHashCode('abc')).toBe(96354);
-    expect(javaStringHashCode('TagA')).toBe(2598919);
-    expect(javaStringHashCode('Hello World')).toBe(-862545276); // Java: "Hello World".hashCode()
+    expect(javaStringHash('abc')).toBe(96354);
+    expect(javaStringHash('TagA')).toBe(2598919);
+    expect(javaStringHash('Hello World')).toBe(-862545276); // Java: "Hello World".hashCode()
   });
 
   it('rejects over-long topics and properties', () => {

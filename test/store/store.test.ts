@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeOffsetMessageId } from '../../src/codec/message-id.js';
-import { BLANK_MAGIC_CODE, decodeRecord, javaStringHashCode, propertyOf, verifyRecord } from '../../src/codec/message-record.js';
+import { BLANK_MAGIC_CODE, decodeRecord, verifyRecord } from '../../src/codec/message-record.js';
+import { javaStringHash, getProperty } from '../../src/codec/message-properties.js';
 import type { DefaultMessageStore } from '../../src/store/default-message-store.js';
 import { FIXTURES, memoryFixture, msg, type Fixture } from './helpers.js';
 
@@ -186,9 +187,9 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
       expect(got).toEqual(sent[q]);
       expect(s.lookMessageByOffset(decodeRecord(s.getMessage('g', 'Old', q, 5, 1).buffers[0]).physicalOffset)).toBeDefined();
     }
-    const tagA = javaStringHashCode('A');
+    const tagA = javaStringHash('A');
     const onlyA = s.getMessage('g', 'Old', 0, 0, 32, { isMatchedByConsumeQueue: (t) => t === tagA });
-    expect(onlyA.buffers.every((b) => propertyOf(decodeRecord(b).propertiesString, 'TAGS') === 'A')).toBe(true);
+    expect(onlyA.buffers.every((b) => getProperty(decodeRecord(b).propertiesString, 'TAGS') === 'A')).toBe(true);
   });
 
   it('respects maxTransferCountOnMessageInMemory and maxTransferBytesOnMessageInMemory', async () => {
@@ -293,7 +294,7 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
     const topic = 'SCHEDULE_TOPIC_XXXX';
     const props = ['DELAY\u00013\u0002TAGS\u0001a', 'DELAY\u00011\u0002TAGS\u0001a\u0002DELAY\u00012', 'DELAY\u00010\u0002TAGS\u0001a', 'DELAY\u0001x\u0002TAGS\u0001a'];
     for (const p of props) {
-      const r = await s.putMessage(msg(topic, 0, 'd', { propertiesString: p, tagsCode: javaStringHashCode('a') }));
+      const r = await s.putMessage(msg(topic, 0, 'd', { propertiesString: p, tagsCode: javaStringHash('a') }));
       expect(r.status).toBe('PUT_OK');
     }
     const tagsCodes = (st: DefaultMessageStore): number[] => {
@@ -301,7 +302,7 @@ describe.each(FIXTURES)('DefaultMessageStore on %s', (_name, make) => {
       st.getMessage('g', topic, 0, 0, 32, { isMatchedByConsumeQueue: (code) => (seen.push(code), true) });
       return seen;
     };
-    const want = [t + 10_000, t + 5_000, javaStringHashCode('a'), javaStringHashCode('a')];
+    const want = [t + 10_000, t + 5_000, javaStringHash('a'), javaStringHash('a')];
     expect(tagsCodes(s)).toEqual(want);
     await s.shutdown();
     const cqFile = path.join(fx.config.storePathRootDir, 'consumequeue', topic, '0', '0'.repeat(20));

@@ -12,6 +12,7 @@
  *   every flushDelayOffsetInterval and on shutdown; on start the heap is reloaded and the queue scanned
  *   from that offset. A crash re-delivers what was delivered since the last checkpoint (at least once).
  */
+import { TIMER_TOPIC } from '../../protocol/topic-validator.js';
 import path from 'node:path';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { MessageStore } from '../../store/types.js';
@@ -26,7 +27,7 @@ import { deliverable } from './schedule-message-service.js';
 import { log } from '../../logger.js';
 
 /** TimerMessageStore.TIMER_TOPIC (5.x). */
-export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
+export { TIMER_TOPIC };
 const TIMER_QUEUE_ID = 0;
 /** Longest sleep of the timer: a clock step or a lost wake-up is noticed within this. */
 const TIMER_SLEEP_MAX_MS = 1_000;

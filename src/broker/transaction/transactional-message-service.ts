@@ -27,7 +27,7 @@ import { MessageConst } from '../../protocol/message-const.js';
 import { MessageSysFlag, resetTransactionType } from '../../protocol/sys-flag.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { RequestCode } from '../../protocol/request-code.js';
-import { getProperty, tagsCode } from '../../codec/message-properties.js';
+import { getProperty, propertiesToString, tagsCode } from '../../codec/message-properties.js';
 import { createOffsetMessageId } from '../../codec/message-id.js';
 import { clampToSafe } from '../../protocol/java-number.js';
 import { createRequest } from '../../remoting/command.js';
@@ -43,6 +43,8 @@ export const OP_TOPIC = TopicValidator.RMQ_SYS_TRANS_OP_HALF_TOPIC;
 export const CHECK_MAX_TIME_TOPIC = TopicValidator.RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC;
 /** TransactionalMessageUtil.REMOVETAG: the op record's tag. */
 const OP_REMOVE_TAG = 'd';
+/** An op record's properties: the remove tag, and no waiting for the flush (the op is only bookkeeping). */
+const OP_PROPERTIES = propertiesToString(new Map([[MessageConst.PROPERTY_TAGS, OP_REMOVE_TAG], [MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'false']]));
 /** Records read per step when replaying the half / op queues at start. */
 const REPLAY_BATCH = 32;
 const READER_GROUP = 'CID_RMQ_SYS_TRANS';
@@ -271,7 +273,7 @@ export class TransactionalMessageService {
       queueId: half.queueId,
       flag: 0,
       body: Buffer.from(String(half.queueOffset), 'utf8'),
-      propertiesString: `${MessageConst.PROPERTY_TAGS}\u0001${OP_REMOVE_TAG}\u0002${MessageConst.PROPERTY_WAIT_STORE_MSG_OK}\u0001false`,
+      propertiesString: OP_PROPERTIES,
       tagsCode: tagsCode(OP_REMOVE_TAG),
       sysFlag: 0,
       bornTimestamp: this.now(),
