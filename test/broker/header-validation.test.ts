@@ -18,6 +18,7 @@ import {
   GROUP, TIMEOUT_MS, V1_NUMERIC, V2_NUMERIC, createTopic, javaParses, maxOffset, nfeRemark, pull, readWholeQueue, sendRequest,
   type SendForm, type SendSpec,
 } from './send-wire.js';
+import { prng } from '../support/prng.js';
 
 let server: RunningServer;
 let client: RemotingClient;
@@ -134,17 +135,6 @@ describe('other request headers, field by field as their Java classes type them'
 
 // ---------------------------------------------------------------- property test
 
-/** mulberry32: small, seedable, good enough to pick test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values at and around the Java limits, and the shapes Number() accepts but parseInt/parseLong do not. */
 const EDGE_VALUES = [

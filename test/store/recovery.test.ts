@@ -9,17 +9,8 @@ import type { DefaultMessageStore } from '../../src/store/default-message-store.
 import { MemoryStoreFiles } from '../../src/store/store-files.js';
 import type { PutMessageResult } from '../../src/store/types.js';
 import { FIXTURES, memoryFixture, msg, type Fixture } from './helpers.js';
+import { prng } from '../support/prng.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sent {
   queueId: number;
