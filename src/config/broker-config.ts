@@ -4,7 +4,7 @@ import { parseJavaInt } from '../protocol/java-number.js';
 import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
 import {
-  BOOL, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
+  BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
 } from './config-rules.js';
 
@@ -99,7 +99,26 @@ export const BROKER_CONFIG_DEFAULTS = {
   maxTransferCountOnMessageInMemory: 32,
   maxTransferBytesOnMessageInDisk: 64 * 1024,
   maxTransferCountOnMessageInDisk: 8,
+  // master/slave replication (MessageStoreConfig, BrokerConfig)
   haListenPort: 10912,
+  /** Both sides: a report (slave) or an empty frame (master) after this long without writing. */
+  haSendHeartbeatInterval: 5_000,
+  /** The master closes a slave connection that sent nothing for this long. */
+  haHousekeepingInterval: 20_000,
+  /** Largest body of one master → slave frame. */
+  haTransferBatchSize: 32 * 1024,
+  /** SYNC_MASTER: a slave this many bytes behind does not count (the send gets SLAVE_NOT_AVAILABLE). */
+  haSlaveFallbehindMax: 256 * 1024 * 1024,
+  /** Slave: the master's HA address (ip:port); empty ⇒ learned from the NameServer's registration answer. */
+  haMasterAddress: '',
+  /** SYNC_MASTER: how long a send waits for a slave to have its bytes before FLUSH_SLAVE_TIMEOUT. */
+  slaveTimeout: 3_000,
+  /** PULL: whether consumers may be sent to a slave (suggestWhichBrokerId). */
+  slaveReadEnable: false,
+  /** A slave answers PULL_OFFSET_MOVED itself instead of sending the consumer back to the master. */
+  offsetCheckInSlave: false,
+  /** Share of RAM (percent): data further behind the log end counts as "on disk" (and may be read from a slave). */
+  accessMessageInMemoryMaxRatio: 40,
   // memory bounds: src/config/limits.ts says what each one bounds and why
   ...limitDefaults(['frameMaxLength', 'commitLogRecentCacheBytes', 'heldPullRequestsMax', 'transactionPendingMax', 'timerPendingMax']),
 };
@@ -150,7 +169,9 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   messageIndexEnable: BOOL, maxHashSlotNum: positiveInt, maxIndexNum: positiveInt, defaultQueryMaxNum: positiveInt,
   maxTransferBytesOnMessageInMemory: positiveInt, maxTransferCountOnMessageInMemory: positiveInt,
   maxTransferBytesOnMessageInDisk: positiveInt, maxTransferCountOnMessageInDisk: positiveInt,
-  haListenPort: PORT,
+  haListenPort: PORT, haSendHeartbeatInterval: positiveLong, haHousekeepingInterval: positiveLong,
+  haTransferBatchSize: positiveInt, haSlaveFallbehindMax: positiveLong, haMasterAddress: STRING, slaveTimeout: positiveLong,
+  slaveReadEnable: BOOL, offsetCheckInSlave: BOOL, accessMessageInMemoryMaxRatio: intRule(0, 100),
   frameMaxLength: limit('frameMaxLength'), commitLogRecentCacheBytes: limit('commitLogRecentCacheBytes'),
   heldPullRequestsMax: limit('heldPullRequestsMax'), transactionPendingMax: limit('transactionPendingMax'),
   timerPendingMax: limit('timerPendingMax'),
@@ -178,7 +199,6 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['useReentrantLockWhenPutMessage', THREADS],
   ['storePathConsumeQueue', 'ConsumeQueues live under storePathRootDir/consumequeue'],
   ['storePathIndex', 'index files live under storePathRootDir/index'],
-  ['slaveReadEnable', 'replication is not implemented'],
   ['aclEnable', 'ACL is not implemented: every client is allowed'],
   ['rejectTransactionMessage', NOT_IMPLEMENTED],
   ['transientStorePoolEnable', 'no off-heap write buffer pool'],
@@ -211,6 +231,19 @@ export function loadBrokerConfig(file?: string, base: Partial<BrokerConfig> = {}
   if (!cfg.storePathCommitLog) cfg.storePathCommitLog = path.join(cfg.storePathRootDir, 'commitlog');
   // BrokerStartup: the HA port is listenPort + 1 unless set.
   if (cfg.haListenPort === BROKER_CONFIG_DEFAULTS.haListenPort) cfg.haListenPort = cfg.listenPort + 1;
+  applyRoleRules(cfg);
   validateConfig(cfg, BROKER_SCHEMA, file ?? 'broker config');
   return cfg;
+}
+
+/**
+ * BrokerStartup's rules for the role: a master's brokerId is 0 whatever the file says; a slave needs an
+ * id above 0 (the Java broker prints the same message and exits).
+ */
+export function applyRoleRules(cfg: BrokerConfig): void {
+  if (cfg.brokerRole === 'SLAVE') {
+    if (cfg.brokerId <= 0) throw new ConfigError("Slave's brokerId must be > 0");
+  } else {
+    cfg.brokerId = 0;
+  }
 }

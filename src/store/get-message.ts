@@ -12,8 +12,6 @@ import type { CommitLog } from './commit-log.js';
 import { CQ_UNIT_BYTES, decodeUnit, type ConsumeQueue } from './consume-queue.js';
 import type { GetMessageResult, GetMessageStatus, MessageFilter } from './types.js';
 
-/** MessageStoreConfig#accessMessageInMemoryMaxRatio: data further behind the log end than this share of RAM counts as "on disk". */
-const ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO = 40;
 /** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
 const MAX_FILTER_SCAN_BYTES = 16000;
 /** A pull of old data reads at most this many bytes of log at once to cover several records. */
@@ -30,7 +28,7 @@ export interface PullContext {
 }
 
 export function pullContext(commitLog: CommitLog, config: BrokerConfig, cqSegmentBytes: number): PullContext {
-  return { commitLog, config, cqSegmentBytes, inMemoryBytes: os.totalmem() * (ACCESS_MESSAGE_IN_MEMORY_MAX_RATIO / 100) };
+  return { commitLog, config, cqSegmentBytes, inMemoryBytes: os.totalmem() * (config.accessMessageInMemoryMaxRatio / 100) };
 }
 
 /** The FOUND / NO_MATCHED_MESSAGE / MESSAGE_WAS_REMOVING part of getMessage: walk units, pick records. */
