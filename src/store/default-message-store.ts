@@ -22,7 +22,7 @@ import { QueueTable } from './queue-table.js';
 import { StoreFlusher } from './store-flush.js';
 import { recoverStore } from './store-recovery.js';
 import { RECORD_HEADROOM_BYTES, WritePipeline } from './write-pipeline.js';
-import type { ArrivalListener, GetMessageResult, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
+import type { ArrivalListener, GetMessageResult, HaStatus, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
 import type { MessageInner } from '../codec/message.js';
 
 /** Recently written CommitLog bytes kept in memory for pulls (our stand-in for the mmap'd hot pages). */
@@ -350,6 +350,12 @@ export class DefaultMessageStore implements MessageStore {
   onArrival(listener: ArrivalListener): void {
     this.listeners.push(listener);
   }
+
+  haStatus(): HaStatus {
+    return { role: this.config.brokerRole as HaStatus['role'], slaves: [], push2SlaveMaxOffset: 0, masterHaAddress: '', connected: false, lastReadAgoMs: -1 };
+  }
+
+  updateHaMasterAddress(_addr: string | undefined): void {}
 
   /** For the broker's runtime info and tests. */
   getRuntimeInfo(): Record<string, string> {

@@ -81,6 +81,21 @@ export interface MessageFilter {
 /** Told after a message is dispatched to its ConsumeQueue: wakes held long-poll pulls. */
 export type ArrivalListener = (topic: string, queueId: number, logicOffset: number, tagsCode: number, storeTimestamp: number) => void;
 
+/** Replication as the store sees it (HAService on a master, HAClient on a slave), for runtime info and admin. */
+export interface HaStatus {
+  role: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
+  /** Master: slaves connected now, each with its address and last reported (acknowledged) log offset. */
+  slaves: Array<{ addr: string; ackOffset: number }>;
+  /** Master: the largest offset any slave has acknowledged (HAService#push2SlaveMaxOffset); 0 without slaves. */
+  push2SlaveMaxOffset: number;
+  /** Slave: the master HA address it replicates from ('' when not known yet). */
+  masterHaAddress: string;
+  /** Slave: whether the HA connection to the master is up. */
+  connected: boolean;
+  /** Slave: ms since the master last sent anything (-1 when never). */
+  lastReadAgoMs: number;
+}
+
 export interface MessageStore {
   start(): Promise<void>;
   shutdown(): Promise<void>;
@@ -108,6 +123,10 @@ export interface MessageStore {
   queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): QueryMessageResult;
   /** Store figures for GET_BROKER_RUNTIME_INFO and diagnostics, as strings (like the Java runtime table). */
   getRuntimeInfo(): Record<string, string>;
+  /** Replication state (always present: a master without slaves reports an empty list). */
+  haStatus(): HaStatus;
+  /** Slave: the master's HA address learned from the NameServer (ignored when haMasterAddress is configured). */
+  updateHaMasterAddress(addr: string | undefined): void;
   /** DELETE_EXPIRED_COMMITLOG: delete expired CommitLog segments on the next retention runs, whatever the hour. */
   executeDeleteFilesManually(): void;
 }
