@@ -9,7 +9,9 @@
  * disk-usage remark instead of failing one by one. While refusing, the disks are measured again at
  * most once a second, so freed space is noticed without a restart and without a stat per send.
  */
+import path from 'node:path';
 import { log } from '../logger.js';
+import type { BrokerConfig } from '../config/broker-config.js';
 import type { CleanService } from './clean-service.js';
 import { usedPercentRoundedUp, type StoreFiles } from './store-files.js';
 import type { PutMessageResult } from './types.js';
@@ -21,6 +23,36 @@ export interface GuardedPaths {
   commitLog: string;
   consumeQueue: string;
   index: string;
+}
+
+/** The directories whose filesystems diskUtil measures, where the store keeps them. */
+export function storeDiskPaths(config: BrokerConfig): GuardedPaths {
+  return {
+    commitLog: config.storePathCommitLog || path.join(config.storePathRootDir, 'commitlog'),
+    consumeQueue: path.join(config.storePathRootDir, 'consumequeue'),
+    index: path.join(config.storePathRootDir, 'index'),
+  };
+}
+
+/**
+ * SendMessageProcessor#diskUtil: used ratios of the CommitLog, ConsumeQueue and index filesystems,
+ * `%5.2f` each, -1 for a path that cannot be measured (UtilAll answers -1 for a missing one).
+ */
+export function diskUtil(files: StoreFiles, paths: GuardedPaths): string {
+  const ratio = (p: string): number => {
+    try {
+      return usedPercentRoundedUp(files.diskUsage(p));
+    } catch {
+      return -1;
+    }
+  };
+  const f = (r: number): string => r.toFixed(2).padStart(5);
+  return `CL: ${f(ratio(paths.commitLog))} CQ: ${f(ratio(paths.consumeQueue))} INDEX: ${f(ratio(paths.index))}`;
+}
+
+/** Whether a SERVICE_NOT_AVAILABLE remark is already diskUtil's figures (the disk-full refusal's). */
+export function isDiskUtil(remark: string | undefined): boolean {
+  return remark !== undefined && /^CL: +-?\d+\.\d\d CQ: +-?\d+\.\d\d INDEX: +-?\d+\.\d\d$/.test(remark);
 }
 
 export class DiskSpaceGuard {
@@ -83,16 +115,8 @@ export class DiskSpaceGuard {
     }
   }
 
-  /** SendMessageProcessor#diskUtil: used ratios of the CommitLog, ConsumeQueue and index filesystems. */
+  /** SendMessageProcessor#diskUtil over this store's files and paths. */
   diskUtil(): string {
-    const ratio = (p: string): number => {
-      try {
-        return usedPercentRoundedUp(this.files.diskUsage(p));
-      } catch {
-        return -1;
-      }
-    };
-    const f = (r: number): string => r.toFixed(2).padStart(5);
-    return `CL: ${f(ratio(this.paths.commitLog))} CQ: ${f(ratio(this.paths.consumeQueue))} INDEX: ${f(ratio(this.paths.index))}`;
+    return diskUtil(this.files, this.paths);
   }
 }

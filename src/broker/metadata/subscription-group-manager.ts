@@ -82,6 +82,14 @@ export class SubscriptionGroupManager {
     this.state.persist();
   }
 
+  /** SlaveSynchronize#syncSubscriptionGroupConfig: a slave takes its master's whole table and data version. */
+  replaceAll(configs: Iterable<SubscriptionGroupConfig>, dataVersion: DataVersion): void {
+    this.table.clear();
+    for (const sg of configs) this.table.set(sg.groupName, { ...subscriptionGroupConfig(sg.groupName), ...sg });
+    this.dataVersion = { ...dataVersion };
+    this.state.persist();
+  }
+
   delete(group: string): boolean {
     if (!this.table.delete(group)) return false;
     nextVersion(this.dataVersion);

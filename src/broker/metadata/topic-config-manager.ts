@@ -137,6 +137,18 @@ export class TopicConfigManager {
     this.onChange(tc);
   }
 
+  /**
+   * SlaveSynchronize#syncTopicConfig: a slave takes its master's whole table and data version and writes
+   * topics.json. Like the Java slave it does not re-register at once: the NameServer learns the new
+   * topics at the next periodic registration.
+   */
+  replaceAll(configs: Iterable<TopicConfig>, dataVersion: DataVersion): void {
+    this.table.clear();
+    for (const tc of configs) this.table.set(tc.topicName, normalize(tc));
+    this.dataVersion = { ...dataVersion };
+    this.state.persist();
+  }
+
   delete(topic: string): boolean {
     if (!this.table.delete(topic)) return false;
     nextVersion(this.dataVersion);

@@ -134,6 +134,23 @@ export class ScheduleMessageService {
     log.info(`schedule: loaded delay offsets ${this.encode()}`);
   }
 
+  /**
+   * SlaveSynchronize#syncDelayOffset: a slave takes its master's GET_ALL_DELAY_OFFSET answer into its
+   * table (merged as load() merges, 5.x's loadWhenSyncDelayOffset) and writes delayOffset.json at once
+   * (4.9.8 writes the master's text there), so a slave restarted as master delivers from where the
+   * master was. Throws when the answer is not a delay-offset table.
+   */
+  applyMasterOffsets(content: string): void {
+    const obj = parseFastJson(content) as { offsetTable?: Map<number, number> | Record<string, number> } | null;
+    const table = obj?.offsetTable;
+    if (typeof table !== 'object' || table === null) throw new Error(`not a delay offset table: ${content.slice(0, 200)}`);
+    for (const [k, v] of table instanceof Map ? [...table] : Object.entries(table)) {
+      const level = Number(k);
+      if (Number.isInteger(level) && level >= 1) this.offsets.set(level, Number(v));
+    }
+    this.persist(true);
+  }
+
   /** Starts delivery; the store must be started (offsets are checked against its queues). */
   start(): void {
     // Only a master delivers (BrokerController starts the schedule service on masters); a slave's store refuses puts.

@@ -40,3 +40,13 @@ export function updateConsumerOffset(ctx: BrokerContext, req: RemotingCommand): 
   ctx.offsets.commitOffset(str(h, 'consumerGroup'), str(h, 'topic'), int(h, 'queueId'), long(h, 'commitOffset'));
   return createResponse(req, ResponseCode.SUCCESS);
 }
+
+/**
+ * GET_ALL_CONSUMER_OFFSET (43), asked by slaves every 10 s (AdminBrokerProcessor#getAllConsumerOffset):
+ * `{"dataVersion":{...},"offsetTable":{"topic@group":{0:12}}}`, queue keys unquoted as fastjson writes
+ * an Integer key. 4.9.8 sends no dataVersion; a 5.x slave needs one (its syncConsumerOffset adopts it).
+ * Java's "No consumer offset in this broker" cannot happen: an empty table still encodes.
+ */
+export function getAllConsumerOffset(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, Buffer.from(ctx.offsets.encode(), 'utf8'));
+}

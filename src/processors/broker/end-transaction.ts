@@ -16,7 +16,10 @@ import { log } from '../../logger.js';
  */
 export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, conn: Connection): Promise<RemotingCommand | null> {
   if (ctx.config.brokerRole === 'SLAVE') {
-    return createResponse(req, ResponseCode.SLAVE_NOT_AVAILABLE, 'Slave can not accept end transaction request');
+    // EndTransactionProcessor answers SLAVE_NOT_AVAILABLE with no remark (it only logs); the producer
+    // sent this one-way, so only a two-way caller ever sees it.
+    log.warn(`end transaction from ${conn.remoteAddr} refused: this broker is a slave`);
+    return createResponse(req, ResponseCode.SLAVE_NOT_AVAILABLE);
   }
   const h = req.extFields;
   const type = int(h, 'commitOrRollback');

@@ -10,6 +10,10 @@ import { buildMessageFilter } from '../../broker/filter/message-filter.js';
 import { buildFilterData, compileFilter, type ConsumerFilterData } from '../../broker/filter/consumer-filter-manager.js';
 import { writeOffsetMovedEvent } from '../../broker/put/offset-moved-event.js';
 import type { GetMessageStatus, MessageFilter } from '../../store/types.js';
+import type { SubscriptionGroupConfig } from '../../broker/metadata/subscription-group-manager.js';
+
+/** MixAll.MASTER_ID. */
+const MASTER_ID = 0;
 
 /** Store status → pull response code (PullMessageProcessor#processRequest). */
 function statusToCode(status: GetMessageStatus, requestOffset: number): number {
@@ -29,6 +33,18 @@ function statusToCode(status: GetMessageStatus, requestOffset: number): number {
     case 'OFFSET_TOO_SMALL':
       return ResponseCode.PULL_OFFSET_MOVED;
   }
+}
+
+/**
+ * The broker the client should pull from next (PullMessageProcessor, 4.9.8). With slaveReadEnable the
+ * group's whichBrokerWhenConsumeSlowly when the store says the consumer reads data that fell out of
+ * memory (suggestPullingFromSlave), else the group's brokerId; without it, the master. 4.9.8 also
+ * answers PULL_RETRY_IMMEDIATELY on a slave with slaveReadEnable=false, but its status switch overwrites
+ * that code right after, so such a slave still serves the messages (with suggest 0), and so does this one.
+ */
+function suggestWhichBrokerId(ctx: BrokerContext, sg: SubscriptionGroupConfig, suggestPullingFromSlave: boolean): number {
+  if (!ctx.config.slaveReadEnable) return MASTER_ID;
+  return suggestPullingFromSlave ? sg.whichBrokerWhenConsumeSlowly : sg.brokerId;
 }
 
 /** Why an expression does not compile (compiles are cached, so asking again is cheap). */
@@ -122,9 +138,17 @@ function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection,
   const getStartMs = Date.now();
   const r = ctx.store.getMessage(group, topic, queueId, queueOffset, maxMsgNums, filter);
   ctx.stats.noteGetMessage(r.status === 'FOUND', Date.now() - getStartMs);
-  const code = statusToCode(r.status, queueOffset);
+  let code = statusToCode(r.status, queueOffset);
+  let suggest = suggestWhichBrokerId(ctx, sg, r.suggestPullingFromSlave);
+  const isSlave = ctx.config.brokerRole === 'SLAVE';
+  // A slave does not correct a consumer's offset (it may only lag its master): it sends the consumer
+  // back to the group's broker to ask again there, unless offsetCheckInSlave.
+  if (code === ResponseCode.PULL_OFFSET_MOVED && isSlave && !ctx.config.offsetCheckInSlave) {
+    code = ResponseCode.PULL_RETRY_IMMEDIATELY;
+    suggest = sg.brokerId;
+  }
   const ext = {
-    suggestWhichBrokerId: '0',
+    suggestWhichBrokerId: String(suggest),
     nextBeginOffset: String(r.nextBeginOffset),
     minOffset: String(r.minOffset),
     maxOffset: String(r.maxOffset),
@@ -151,7 +175,9 @@ function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection,
       writeOffsetMovedEvent(ctx, { consumerGroup: group, topic, queueId, offsetRequest: queueOffset, offsetNew: r.nextBeginOffset });
     }
   }
-  if (allowSuspend && hasCommit && ctx.config.brokerRole !== 'SLAVE') {
+  // The offset a consumer piggy-backs is its master's business: a slave's table is overwritten by the
+  // master's at every sync, and never written from a pull.
+  if (allowSuspend && hasCommit && !isSlave) {
     ctx.offsets.commitOffset(group, topic, queueId, commitOffset);
   }
   return response;

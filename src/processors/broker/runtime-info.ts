@@ -81,11 +81,38 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   }
   put('EndTransactionQueueSize', NO_QUEUE);
   put('startAcceptSendRequestTimeStamp', 0);
-  // 5.x clusterList's #ACTIVATED column: a running master serves everything.
-  put('brokerActive', 'true');
+  // 5.x clusterList's #ACTIVATED column (BrokerController#isSpecialServiceRunning): the schedule and
+  // transaction-check services run, which they do on a master only.
+  put('brokerActive', String(config.brokerRole !== 'SLAVE'));
+  replicationInfo(ctx, maxPhy, put);
   const space = diskSpace(config.storePathRootDir);
   if (space) put('commitLogDirCapacity', `Total : ${humanReadableBytes(space.total)}, Free : ${humanReadableBytes(space.usable)}.`);
   return info;
+}
+
+/**
+ * Replication state. Neither 4.9.8 nor 5.3.3 puts any in this table (AdminBrokerProcessor#prepareRuntimeInfo,
+ * DefaultMessageStore#getRuntimeInfo, StoreStatsService#getRuntimeInfo have none; 4.9.8 only logs
+ * DefaultMessageStore#slaveFallBehindMuch every minute on a master, and 5.x has GET_BROKER_HA_STATUS for
+ * the rest), so these keys are ours, named after the Java fields they show; brokerStatus prints them all.
+ *   master: slaveFallBehindMuch (log end − the furthest slave ack; the whole log without slaves, as Java),
+ *           haConnectionCount (HAService#connectionCount), haPush2SlaveMaxOffset (HAService#push2SlaveMaxOffset),
+ *           haSlaveAckOffset_<addr> per connected slave (HAConnection#slaveAckOffset);
+ *   slave:  haMasterAddress (HAClient#masterAddress, '' until known), haMasterConnected,
+ *           haLastReadAgoMs (since the master last sent anything, from HAClient#lastReadTimestamp; -1 never).
+ */
+function replicationInfo(ctx: BrokerContext, maxPhy: number, put: (k: string, v: string | number) => void): void {
+  const ha = ctx.store.haStatus();
+  if (ha.role === 'SLAVE') {
+    put('haMasterAddress', ha.masterHaAddress);
+    put('haMasterConnected', String(ha.connected));
+    put('haLastReadAgoMs', ha.lastReadAgoMs);
+    return;
+  }
+  put('slaveFallBehindMuch', maxPhy - ha.push2SlaveMaxOffset);
+  put('haConnectionCount', ha.slaves.length);
+  put('haPush2SlaveMaxOffset', ha.push2SlaveMaxOffset);
+  for (const s of ha.slaves) put(`haSlaveAckOffset_${s.addr}`, s.ackOffset);
 }
 
 /** "x y z": rates over 10 s, 1 min and 10 min, each as Java prints a double. */

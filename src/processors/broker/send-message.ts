@@ -14,6 +14,9 @@ import { describeTopicConfig, type TopicConfig } from '../../broker/metadata/top
 import { putMessage, putMessages, refuseBatch } from '../../broker/put/put-message.js';
 import { isStored } from '../../broker/message/stored-message.js';
 import type { PutMessageResult } from '../../store/types.js';
+import { diskUtil, isDiskUtil, storeDiskPaths } from '../../store/disk-space-guard.js';
+import { FsStoreFiles } from '../../store/store-files.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
 import type { MessageInner } from '../../codec/message.js';
 
 /**
@@ -76,7 +79,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
     if ('code' in put) return fail(put.code, put.remark);
     result = put;
   }
-  const response = handlePutMessageResult(req, result, ctx.config.maxMessageSize, ext);
+  const response = handlePutMessageResult(req, result, ctx.config, ext);
   if (result.appendResult && isStored(result)) {
     ctx.stats.incPut(header.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
     response.extFields!.msgId = result.appendResult.msgId;
@@ -119,7 +122,7 @@ function checkMessage(ctx: BrokerContext, header: SendMessageRequestHeader, conn
 }
 
 /** The one switch from store status to response code (SendMessageProcessor#handlePutMessageResult). */
-function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, maxMessageSize: number, ext: Record<string, string>): RemotingCommand {
+function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, config: BrokerConfig, ext: Record<string, string>): RemotingCommand {
   const r = (code: number, remark?: string): RemotingCommand => createResponse(req, code, remark, { ...ext });
   switch (result.status) {
     case 'PUT_OK':
@@ -137,18 +140,29 @@ function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, 
       return r(
         ResponseCode.MESSAGE_ILLEGAL,
         result.remark ??
-          `the message is illegal, maybe msg body or properties length not matched. msg body length limit ${maxMessageSize}B, msg properties length limit 32KB.`,
+          `the message is illegal, maybe msg body or properties length not matched. msg body length limit ${config.maxMessageSize}B, msg properties length limit 32KB.`,
       );
     case 'SERVICE_NOT_AVAILABLE':
       return r(
         ResponseCode.SERVICE_NOT_AVAILABLE,
-        `service not available now. It may be caused by one of the following reasons: the broker's disk is full${result.remark ? ` [${result.remark}]` : ''}, messages are put to the slave, message store has been shut down, etc.`,
+        `service not available now. It may be caused by one of the following reasons: the broker's disk is full [${diskFigures(result, config)}], messages are put to the slave, message store has been shut down, etc.`,
       );
     case 'OS_PAGECACHE_BUSY':
       return r(ResponseCode.SYSTEM_ERROR, '[PC_SYNCHRONIZED]broker busy, start flow control for a while');
     default:
       return r(ResponseCode.SYSTEM_ERROR, result.remark ?? 'UNKNOWN_ERROR');
   }
+}
+
+const REAL_FILES = new FsStoreFiles();
+
+/**
+ * The figures Java puts in every SERVICE_NOT_AVAILABLE remark, whatever the reason (a slave, a store
+ * shutting down, a full disk): the store's own when it refused for a full disk (measured through its
+ * files), else measured here.
+ */
+function diskFigures(result: PutMessageResult, config: BrokerConfig): string {
+  return isDiskUtil(result.remark) ? result.remark! : diskUtil(REAL_FILES, storeDiskPaths(config));
 }
 
 const WAIT_ENTRY = MessageConst.PROPERTY_WAIT_STORE_MSG_OK + NV;

@@ -7,7 +7,7 @@ import { isReadable } from '../../protocol/perm-name.js';
 import { sendMessage } from './send-message.js';
 import { pullMessage, resumePull } from './pull-message.js';
 import { heartBeat, unregisterClient, checkClientConfig } from './client-manage.js';
-import { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset } from './consumer-manage.js';
+import { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset, getAllConsumerOffset } from './consumer-manage.js';
 import { getMaxOffset, getMinOffset, searchOffsetByTimestamp, getEarliestMsgStoretime } from './queue-offset.js';
 import { lockBatchMQ, unlockBatchMQ } from './queue-lock.js';
 import { updateAndCreateTopic, deleteTopicInBroker, getAllTopicConfig } from './topic-admin.js';
@@ -82,6 +82,8 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
     code: C.END_TRANSACTION, processor: endTransaction, oneway: true,
     required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'],
   },
+  // Slaves copy these from their master every 10 s (SlaveSynchronize), with GET_ALL_TOPIC_CONFIG and GET_ALL_SUBSCRIPTIONGROUP_CONFIG.
+  { code: C.GET_ALL_CONSUMER_OFFSET, processor: getAllConsumerOffset },
   { code: C.GET_ALL_DELAY_OFFSET, processor: getAllDelayOffset },
   // admin (mqadmin)
   { code: C.QUERY_MESSAGE, processor: queryMessage, required: ['topic', 'key', 'maxNum', 'beginTimestamp', 'endTimestamp'] },
