@@ -215,7 +215,9 @@ export function applyConfig(target: BrokerConfig, props: Map<string, string>, so
 
 /** A config object with defaults, for tests and tools that build a store without a config file. */
 export function brokerConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
-  return { ...BROKER_CONFIG_DEFAULTS, ...overrides };
+  const cfg = { ...BROKER_CONFIG_DEFAULTS, ...overrides };
+  if (overrides.haListenPort === undefined) cfg.haListenPort = cfg.listenPort + 1;
+  return cfg;
 }
 
 /**

@@ -21,6 +21,7 @@ import { TimerMessageService } from '../broker/schedule/timer-message-service.js
 import { TransactionalMessageService } from '../broker/transaction/transactional-message-service.js';
 import { ConsumerFilterManager } from '../broker/filter/consumer-filter-manager.js';
 import { BrokerOuterAPI, type BrokerIdentity } from '../broker/out/broker-outer-api.js';
+import { SlaveSynchronize } from '../broker/slave/slave-synchronize.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClientChannelInfo } from '../broker/client/client-channel.js';
 import { BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
@@ -53,6 +54,8 @@ export class BrokerController {
   readonly ctx: BrokerContext;
   private readonly servers: RemotingServer[] = [];
   private readonly outer: BrokerOuterAPI;
+  /** A slave's metadata copy from its master (topics, groups, offsets), every 10 s. */
+  private readonly slaveSync: SlaveSynchronize;
   private readonly dispatcher: Dispatcher<BrokerContext>;
   private readonly services: readonly BrokerService[];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -107,6 +110,7 @@ export class BrokerController {
     this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions];
     this.dispatcher = new Dispatcher(this.ctx, BROKER_REQUESTS, { checkPermission: checkBrokerPermission });
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
+    this.slaveSync = new SlaveSynchronize(this.ctx);
   }
 
   get brokerAddr(): string {
@@ -164,6 +168,7 @@ export class BrokerController {
       ctx.producers.scanNotActiveChannel();
     });
     this.started = true;
+    this.slaveSync.start();
     await this.registerBrokerAll();
     const period = Math.max(10_000, Math.min(config.registerNameServerPeriod, 60_000));
     this.every(period, () => void this.registerBrokerAll());
@@ -218,7 +223,13 @@ export class BrokerController {
     if (!isWriteable(perm) || !isReadable(perm)) {
       table = new Map([...table].map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));
     }
-    await this.outer.registerBrokerAll(addrs, this.identity(), this.ctx.topics.dataVersion, table);
+    const r = await this.outer.registerBrokerAll(addrs, this.identity(), this.ctx.topics.dataVersion, table);
+    // A slave learns its master from the answer (BrokerController#doRegisterBrokerAll): the HA address
+    // for the byte stream, the broker address for the metadata sync.
+    if (r.first && this.config.brokerRole === 'SLAVE') {
+      if (r.first.haServerAddr) this.store.updateHaMasterAddress(r.first.haServerAddr);
+      this.slaveSync.masterAddr = r.first.masterAddr;
+    }
   }
 
   private onConnectionClosed(conn: Connection): void {
@@ -251,6 +262,7 @@ export class BrokerController {
     };
     ctx.pullHold.stop();
     ctx.stats.stop();
+    this.slaveSync.stop();
     if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
     this.outer.close();
     for (const s of this.servers) await step('close listener', () => s.close());

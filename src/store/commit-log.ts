@@ -16,6 +16,7 @@ import {
 } from '../codec/message-record.js';
 import type { MessageInner } from '../codec/message.js';
 import { offsetToFileName } from './file-names.js';
+import { RecentCache } from './recent-cache.js';
 import { SegmentList, type Segment } from './segment-list.js';
 import { cutPreallocated, type StoreFiles } from './store-files.js';
 
@@ -50,8 +51,7 @@ export class CommitLog {
   private slab = Buffer.alloc(0);
   private slabPos = 0;
   private pending: Chunk[] = [];
-  private recent: Chunk[] = [];
-  private recentBytes = 0;
+  private readonly recent: RecentCache;
   /** Segments written since their last sync. */
   private readonly dirty = new Set<Segment>();
   private readonly lastMark: ReserveMark = { reserveOffset: 0, slab: Buffer.alloc(0), slabPos: 0, pendingCount: 0, lastChunkBytes: 0 };
@@ -60,10 +60,11 @@ export class CommitLog {
     readonly dir: string,
     readonly segmentBytes: number,
     private readonly files: StoreFiles,
-    private readonly recentCacheBytes: number,
+    recentCacheBytes: number,
   ) {
     assert(segmentBytes > 64, 'mappedFileSizeCommitLog too small');
     this.list = new SegmentList(dir, segmentBytes, files);
+    this.recent = new RecentCache(recentCacheBytes);
   }
 
   /** The segment files, oldest first (retention and recovery read them; only the CommitLog changes them). */
@@ -198,8 +199,60 @@ export class CommitLog {
       }
       this.writtenOffset = c.offset + c.buf.length;
       this.dirty.add(c.segment);
-      this.remember(c);
+      this.recent.add(c);
     }
+    // Everything reserved is written. After a roll that is the next segment's start: the filler is the
+    // whole tail of the full segment (its header written, the rest preallocated zeros), so the log's end
+    // is there, as a Java broker's wrote position after a blank is the file size; replication sends it.
+    this.writtenOffset = this.reserveOffset;
+  }
+
+  /**
+   * Slave: writes bytes the master sent, at the master's offset (CommitLog#appendData). They may end
+   * inside a record (the next frame continues it). A store with no bytes yet takes the master's offset as
+   * its start, in the segment that holds it: an empty slave begins at the master's last segment.
+   * Returns false, writing nothing, when `offset` is not this log's end.
+   */
+  appendRaw(offset: number, data: Buffer): boolean {
+    assert(this.pending.length === 0, 'a replica log takes no local appends');
+    if (this.writtenOffset === this.minOffset && offset !== this.writtenOffset) {
+      // Nothing stored: drop any empty segment left over, and start where the master's bytes start.
+      for (const dead of this.list.cutAt(-1, 0)) this.dirty.delete(dead);
+      this.setEnd(offset);
+    }
+    if (offset !== this.writtenOffset) return false;
+    let at = offset;
+    let from = 0;
+    while (from < data.length) {
+      const segment = this.list.forWrite(at);
+      const room = segment.start + this.segmentBytes - at;
+      const piece = data.subarray(from, from + Math.min(room, data.length - from));
+      segment.file.write(piece, at - segment.start);
+      at += piece.length;
+      from += piece.length;
+      this.writtenOffset = this.reserveOffset = at;
+      this.dirty.add(segment);
+      this.recent.add({ offset: at - piece.length, buf: piece });
+    }
+    return true;
+  }
+
+  /**
+   * Up to `max` bytes from `offset` towards the log's end, never past the end of `offset`'s segment
+   * (HA transfer: a frame never crosses a file). From the recent cache when it holds them (no copy),
+   * else one file read; empty when nothing is there.
+   */
+  readAvailable(offset: number, max: number): Buffer {
+    const segEnd = offset - (offset % this.segmentBytes) + this.segmentBytes;
+    const len = Math.min(max, segEnd - offset, this.writtenOffset - offset);
+    if (len <= 0 || offset < this.minOffset) return Buffer.alloc(0);
+    const cached = this.recent.upTo(offset, len);
+    if (cached) return cached;
+    const seg = this.list.find(offset);
+    if (!seg) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(len);
+    const n = seg.file.read(buf, 0, len, offset - seg.start);
+    return buf.subarray(0, Math.max(0, n));
   }
 
   /** After a failed write: forget everything from `offset` on, so the next append reuses it. */
@@ -217,21 +270,12 @@ export class CommitLog {
     }
   }
 
-  private remember(c: Chunk): void {
-    if (this.recentCacheBytes <= 0) return;
-    this.recent.push(c);
-    this.recentBytes += c.buf.length;
-    while (this.recentBytes > this.recentCacheBytes && this.recent.length > 1) {
-      this.recentBytes -= this.recent.shift()!.buf.length;
-    }
-  }
-
   // ---------------------------------------------------------------- read
 
   /** `size` bytes at `offset` (a whole record), from memory when recent, else from the file; undefined if gone. */
   read(offset: number, size: number): Buffer | undefined {
     if (offset < 0 || size <= 0 || offset + size > this.writtenOffset) return undefined;
-    const cached = this.readRecent(offset, size);
+    const cached = this.recent.exact(offset, size);
     if (cached) return cached;
     const seg = this.list.find(offset);
     if (!seg || offset + size > seg.start + this.segmentBytes) return undefined;
@@ -256,23 +300,7 @@ export class CommitLog {
 
   /** Whether `offset` is still in the in-memory recent window. */
   isRecent(offset: number): boolean {
-    return this.recent.length > 0 && offset >= this.recent[0].offset;
-  }
-
-  private readRecent(offset: number, size: number): Buffer | undefined {
-    const r = this.recent;
-    if (r.length === 0 || offset < r[0].offset) return undefined;
-    let lo = 0;
-    let hi = r.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (r[mid].offset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    const c = r[lo];
-    const rel = offset - c.offset;
-    if (rel + size > c.buf.length) return undefined;
-    return c.buf.subarray(rel, rel + size);
+    return this.recent.covers(offset);
   }
 
   /** The whole record at `offset` (size from its header), or undefined. */
@@ -318,8 +346,7 @@ export class CommitLog {
     this.reserveOffset = end;
     this.writtenOffset = end;
     this.pending = [];
-    this.recent = [];
-    this.recentBytes = 0;
+    this.recent.clear();
   }
 
   /** Removes whole segments from the front (retention). Never the one being written. */
@@ -330,7 +357,7 @@ export class CommitLog {
       this.dirty.delete(s);
       removed.push(s);
     }
-    while (this.recent.length && this.recent[0].offset < this.minOffset) this.recentBytes -= this.recent.shift()!.buf.length;
+    this.recent.dropBefore(this.minOffset);
     return removed;
   }
 

@@ -22,6 +22,7 @@ import { QueueTable } from './queue-table.js';
 import { StoreFlusher } from './store-flush.js';
 import { recoverStore } from './store-recovery.js';
 import { RECORD_HEADROOM_BYTES, WritePipeline } from './write-pipeline.js';
+import { Replication } from './ha/replication.js';
 import type { ArrivalListener, GetMessageResult, HaStatus, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
 import type { MessageInner } from '../codec/message.js';
 
@@ -36,6 +37,8 @@ export interface StoreDeps {
   now: () => number;
   /** Recently written CommitLog bytes served from memory (tests set 0 to exercise file reads). */
   recentCacheBytes: number;
+  /** Whether start() opens replication (HA listener or slave connection); store-only tests turn it off. */
+  replication: boolean;
 }
 
 export class DefaultMessageStore implements MessageStore {
@@ -51,6 +54,8 @@ export class DefaultMessageStore implements MessageStore {
   private readonly flusher: StoreFlusher;
   private readonly diskSpace: DiskSpaceGuard;
   private readonly writer: WritePipeline;
+  private readonly replication: Replication;
+  private readonly replicationOn: boolean;
   private started = false;
   private shuttingDown = false;
   private timers: NodeJS.Timeout[] = [];
@@ -58,6 +63,7 @@ export class DefaultMessageStore implements MessageStore {
 
   constructor(readonly config: BrokerConfig, deps: Partial<StoreDeps> = {}) {
     this.files = deps.files ?? new FsStoreFiles();
+    this.replicationOn = deps.replication ?? true;
     const now = deps.now ?? Date.now;
     this.rootDir = config.storePathRootDir;
     const logDir = config.storePathCommitLog || path.join(this.rootDir, 'commitlog');
@@ -89,6 +95,14 @@ export class DefaultMessageStore implements MessageStore {
     this.writer = new WritePipeline({
       config, commitLog: this.commitLog, queues: this.queues, index: this.index, groupCommit: this.flusher.groupCommit,
       diskSpace: this.diskSpace, listeners: this.listeners, delayLevels: this.delayLevels, now,
+      afterWrite: () => this.replication.notifyWritten(),
+    });
+    this.replication = new Replication(config, this.commitLog, {
+      commitLog: this.commitLog, queues: this.queues, index: this.index, delayLevels: this.delayLevels, listeners: this.listeners,
+      onDispatched: (t) => {
+        this.writer.lastWrittenTimestamp = t;
+        this.writer.lastDispatchedTimestamp = t;
+      },
     });
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
       throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
@@ -119,6 +133,7 @@ export class DefaultMessageStore implements MessageStore {
     this.files.writeSmall(abortPath, Buffer.alloc(0));
     this.started = true;
     this.startTimers();
+    if (this.replicationOn) await this.replication.start();
     log.info(
       `store: ${crashed ? 'abnormal' : 'normal'} recovery of ${this.rootDir} took ${(performance.now() - t0).toFixed(1)} ms: ` +
       `log [${this.commitLog.minOffset}, ${r.end}), scanned ${r.records} records (${(r.scannedBytes / 1048576).toFixed(1)} MiB) ` +
@@ -134,6 +149,7 @@ export class DefaultMessageStore implements MessageStore {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.writer.hasPending()) this.writer.runTick();
+    await this.replication.stop();
     await this.flusher.drain();
     // Each step runs even when an earlier one failed (a full disk, an I/O error): the files still get
     // closed and the process can exit. Only a fully flushed store removes the abort marker; otherwise
@@ -166,6 +182,7 @@ export class DefaultMessageStore implements MessageStore {
     this.flusher.stop();
     this.started = false;
     this.writer.stop();
+    void this.replication.stop();
     this.closeFiles();
   }
 
@@ -214,7 +231,9 @@ export class DefaultMessageStore implements MessageStore {
 
   putMessages(msgs: MessageInner[]): Promise<PutMessageResult> {
     const refused = this.checkStoreStatus();
-    return refused ? Promise.resolve(refused) : this.writer.put(msgs);
+    if (refused) return Promise.resolve(refused);
+    const put = this.writer.put(msgs);
+    return this.replication.syncMaster ? this.replication.afterPut(put, msgs[0].propertiesString) : put;
   }
 
   private checkStoreStatus(): PutMessageResult | undefined {
@@ -352,10 +371,12 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   haStatus(): HaStatus {
-    return { role: this.config.brokerRole as HaStatus['role'], slaves: [], push2SlaveMaxOffset: 0, masterHaAddress: '', connected: false, lastReadAgoMs: -1 };
+    return this.replication.status();
   }
 
-  updateHaMasterAddress(_addr: string | undefined): void {}
+  updateHaMasterAddress(addr: string | undefined): void {
+    this.replication.updateMasterAddress(addr);
+  }
 
   /** For the broker's runtime info and tests. */
   getRuntimeInfo(): Record<string, string> {

@@ -205,6 +205,14 @@ export function chooseScanStart(
   return from;
 }
 
+/** A ConsumeQueue unit a record produced. */
+export interface AddedUnit {
+  cq: ConsumeQueue;
+  queueOffset: number;
+  tagsCode: number;
+  storeTimestamp: number;
+}
+
 export interface RedispatchTarget {
   /** The queue of a topic and id, created when missing. */
   queue(topic: string, queueId: number): ConsumeQueue;
@@ -225,7 +233,8 @@ export class Redispatcher {
 
   constructor(private readonly target: RedispatchTarget, private readonly verify: boolean) {}
 
-  onRecord(r: ScannedRecord): void {
+  /** Dispatches one record; returns the unit it added to a queue, if it added one. */
+  onRecord(r: ScannedRecord): AddedUnit | undefined {
     const sysFlag = readSysFlag(r.buf, r.pos);
     const spans = recordSpans(r.buf, r.pos, r.pos + r.size)!;
     const topic = r.buf.toString('utf8', spans.topicStart, spans.topicStart + spans.topicLength);
@@ -233,28 +242,36 @@ export class Redispatcher {
     if (storeTimestamp > this.maxStoreTimestamp) this.maxStoreTimestamp = storeTimestamp;
     const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
     this.target.index?.build(topic, props, sysFlag, r.offset, storeTimestamp);
-    if (!isDispatchedType(sysFlag)) return;
+    if (!isDispatchedType(sysFlag)) return undefined;
     const queueId = readQueueId(r.buf, r.pos);
     const cq = this.target.queue(topic, queueId);
     const queueOffset = readQueueOffset(r.buf, r.pos);
     if (r.offset < cq.maxPhysicEnd) {
-      if (!this.verify || queueOffset < cq.minOffset) return;
+      if (!this.verify || queueOffset < cq.minOffset) return undefined;
       const u = this.unitAt(cq, queueOffset);
-      if (u && u.phyOffset === r.offset && u.size === r.size) return;
+      if (u && u.phyOffset === r.offset && u.size === r.size) return undefined;
       log.warn(`recovery: ${topic}/${queueId} unit ${queueOffset} does not point at its record ${r.offset}; rebuilding the queue from there`);
       this.cut(cq, queueOffset);
     } else if (queueOffset < cq.maxOffset) {
       log.warn(`recovery: ${topic}/${queueId} has units past ${queueOffset} that the log does not; cutting them`);
       this.cut(cq, queueOffset);
     }
-    cq.append(queueOffset, r.offset, r.size, tagsCodeOf(this.target.delayLevels, topic, props, storeTimestamp));
+    const tagsCode = tagsCodeOf(this.target.delayLevels, topic, props, storeTimestamp);
+    cq.append(queueOffset, r.offset, r.size, tagsCode);
     this.touched.add(cq);
+    return { cq, queueOffset, tagsCode, storeTimestamp };
   }
 
   /** Writes what the scan rebuilt. */
   finish(): void {
     for (const cq of this.touched) cq.writePending();
     this.target.index?.writePending();
+  }
+
+  /** Writes what was dispatched since the last call and starts a new set (a replica dispatches as bytes arrive). */
+  writeAndReset(): void {
+    this.finish();
+    this.touched.clear();
   }
 
   private cut(cq: ConsumeQueue, queueOffset: number): void {

@@ -57,7 +57,7 @@ interface Waiter {
 }
 
 /** MessageExt#isWaitStoreMsgOK: true when WAIT is absent, else Boolean.parseBoolean(WAIT). */
-function isWaitStoreMsgOK(properties: string): boolean {
+export function isWaitStoreMsgOK(properties: string): boolean {
   if (!properties.includes(WAIT_ENTRY)) return true;
   const v = getProperty(properties, MessageConst.PROPERTY_WAIT_STORE_MSG_OK);
   return v === undefined || v.toLowerCase() === 'true';
@@ -73,6 +73,8 @@ export interface WriteParts {
   listeners: readonly ArrivalListener[];
   delayLevels: number[];
   now: () => number;
+  /** The tick's bytes are in the OS: replication sends them on (before any send waits for a slave). */
+  afterWrite: () => void;
 }
 
 export class WritePipeline {
@@ -235,6 +237,7 @@ export class WritePipeline {
     this.dispatch(dispatches, written);
     this.buildIndex(indexJobs, written);
     this.tellListeners(dispatches, written);
+    this.parts.afterWrite();
     const ok: Waiter[] = [];
     const unwritten: PutMessageResult = isNoSpaceError(writeError)
       ? diskSpace.answer()

@@ -80,7 +80,7 @@ describe('a property repeated in one message (last occurrence wins)', () => {
     const copy = path.join(srv.dir, 'crashed');
     fs.cpSync(cfg.storePathCommitLog, path.join(copy, 'commitlog'), { recursive: true });
     fs.writeFileSync(path.join(copy, 'abort'), '');
-    const recovered = new DefaultMessageStore({ ...cfg, storePathRootDir: copy, storePathCommitLog: path.join(copy, 'commitlog') });
+    const recovered = new DefaultMessageStore({ ...cfg, storePathRootDir: copy, storePathCommitLog: path.join(copy, 'commitlog') }, { replication: false });
     await recovered.start();
     try {
       expectLastWins(recovered);

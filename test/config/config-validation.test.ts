@@ -62,9 +62,17 @@ describe('broker config values', () => {
     expect(refusal('maxMessageSize=0x100000\n')).toBe('FILE: maxMessageSize=0x100000 is not a Java int');
     expect(refusal('maxMessageSize=\n')).toBe('FILE: maxMessageSize= is not a Java int');
     expect(refusal('maxMessageSize=2147483648\n')).toBe('FILE: maxMessageSize=2147483648 is not a Java int');
-    const cfg = loadBrokerConfig(conf('maxMessageSize=+0524288\nbrokerId=2147483648\n'), base);
+    // (A slave keeps its id; a master's is forced to 0, below.)
+    const cfg = loadBrokerConfig(conf('maxMessageSize=+0524288\nbrokerRole=SLAVE\nbrokerId=2147483648\n'), base);
     expect(cfg.maxMessageSize).toBe(524288);
     expect(cfg.brokerId).toBe(2147483648);
+  });
+
+  it('applies BrokerStartup\'s role rules: a master\'s brokerId is 0, a slave needs one above 0', () => {
+    expect(loadBrokerConfig(conf('brokerRole=SYNC_MASTER\nbrokerId=3\n'), base).brokerId).toBe(0);
+    expect(loadBrokerConfig(conf('brokerRole=SLAVE\nbrokerId=1\n'), base).brokerId).toBe(1);
+    expect(() => loadBrokerConfig(conf('brokerRole=SLAVE\nbrokerId=0\n'), base)).toThrow("Slave's brokerId must be > 0");
+    expect(() => loadBrokerConfig(conf('brokerRole=SLAVE\n'), base)).toThrow("Slave's brokerId must be > 0");
   });
 
   it('reads booleans in any case, as Boolean.parseBoolean, and refuses other words', () => {

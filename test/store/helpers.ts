@@ -31,7 +31,7 @@ function makeFixture(name: string, files: StoreFiles, root: string, cleanup: () 
     name,
     files,
     config,
-    open: (o = {}, now, deps = {}) => new DefaultMessageStore({ ...config, ...o }, { files, ...(now ? { now } : {}), ...deps }),
+    open: (o = {}, now, deps = {}) => new DefaultMessageStore({ ...config, ...o }, { files, replication: false, ...(now ? { now } : {}), ...deps }),
     cleanup,
   };
 }

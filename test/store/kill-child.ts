@@ -11,7 +11,7 @@ const [dir, flushDiskType, firstSeq] = process.argv.slice(2);
 const store = new DefaultMessageStore(brokerConfig({
   storePathRootDir: dir, flushDiskType, mappedFileSizeCommitLog: 256 * 1024, mappedFileSizeConsumeQueue: 20 * 1000,
   maxHashSlotNum: 1000, maxIndexNum: 5000, flushIntervalCommitLog: 20, flushIntervalConsumeQueue: 30,
-}));
+}), { replication: false });
 await store.start();
 process.stdout.write('ready\n');
 let seq = Number(firstSeq);

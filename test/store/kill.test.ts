@@ -55,7 +55,7 @@ describe.skipIf(KILLS === 0).each(['ASYNC_FLUSH', 'SYNC_FLUSH'])('SIGKILL of a s
         const s = new DefaultMessageStore(brokerConfig({
           storePathRootDir: dir, flushDiskType: flush, mappedFileSizeCommitLog: 256 * 1024, mappedFileSizeConsumeQueue: 20 * 1000,
           maxHashSlotNum: 1000, maxIndexNum: 5000,
-        }));
+        }), { replication: false });
         await s.start();
         try {
           for (const [key, body] of acked) {

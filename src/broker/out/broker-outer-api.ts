@@ -15,14 +15,23 @@ export interface BrokerIdentity {
   haServerAddr: string;
 }
 
+export interface RegisterResult {
+  accepted: number;
+  /** The first accepted answer (BrokerController#doRegisterBrokerAll uses the first). */
+  first?: { masterAddr?: string; haServerAddr?: string };
+}
+
 /** Broker → NameServer calls (broker/out/BrokerOuterAPI.java). */
 export class BrokerOuterAPI {
   private readonly client = new RemotingClient();
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** REGISTER_BROKER to every namesrv in parallel; failures are logged, the next period retries. */
-  async registerBrokerAll(namesrvAddrs: string[], id: BrokerIdentity, dataVersion: DataVersion, topicConfigTable: Map<string, object>): Promise<number> {
+  /**
+   * REGISTER_BROKER to every namesrv in parallel; failures are logged, the next period retries. Returns how
+   * many accepted, and the first answer's master addresses (a slave learns its master from them).
+   */
+  async registerBrokerAll(namesrvAddrs: string[], id: BrokerIdentity, dataVersion: DataVersion, topicConfigTable: Map<string, object>): Promise<RegisterResult> {
     const body = encodeRegisterBrokerBody(dataVersion, topicConfigTable);
     const results = await Promise.all(
       namesrvAddrs.map(async (addr) => {
@@ -43,16 +52,18 @@ export class BrokerOuterAPI {
           const res = await this.client.invoke(addr, req, this.timeoutMs);
           if (res.code !== ResponseCode.SUCCESS) {
             log.warn(`broker: register to namesrv ${addr} refused: code ${res.code} ${res.remark ?? ''}`);
-            return false;
+            return undefined;
           }
-          return true;
+          // RegisterBrokerResponseHeader: absent when this broker is a master or its master is not alive.
+          return { masterAddr: res.extFields?.masterAddr || undefined, haServerAddr: res.extFields?.haServerAddr || undefined };
         } catch (e) {
           log.warn(`broker: register to namesrv ${addr} failed: ${(e as Error).message}`);
-          return false;
+          return undefined;
         }
       }),
     );
-    return results.filter(Boolean).length;
+    const ok = results.filter((r) => r !== undefined);
+    return { accepted: ok.length, first: ok[0] };
   }
 
   async unregisterBrokerAll(namesrvAddrs: string[], id: BrokerIdentity): Promise<void> {

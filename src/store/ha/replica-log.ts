@@ -1,0 +1,122 @@
+/**
+ * A slave's side of the log: the master's bytes are written at the master's offsets, and every record
+ * they complete is dispatched as the master's own write path would (ConsumeQueue unit, index entries,
+ * arrival listeners for held pulls): DefaultMessageStore#appendToCommitLog plus the ReputMessageService.
+ * Queue offsets are read from the records themselves, so a slave's queues equal the master's.
+ */
+import { log } from '../../logger.js';
+import {
+  BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, readMagic, readTotalSize, verifyRecord,
+} from '../../codec/message-record.js';
+import type { CommitLog } from '../commit-log.js';
+import type { IndexService } from '../index-service.js';
+import type { QueueTable } from '../queue-table.js';
+import { Redispatcher, type AddedUnit } from '../store-recovery.js';
+import type { ArrivalListener } from '../types.js';
+
+export interface ReplicaParts {
+  commitLog: CommitLog;
+  queues: QueueTable;
+  index: IndexService | undefined;
+  delayLevels: number[];
+  listeners: readonly ArrivalListener[];
+  /** Store time of the newest record now in the OS and dispatched (the checkpoint's sources). */
+  onDispatched(storeTimestamp: number): void;
+}
+
+export class ReplicaLog {
+  /** Next log offset to dispatch: everything before it that is a record has its unit. */
+  private reputOffset = 0;
+  private readonly redispatcher: Redispatcher;
+  private stuckAt = -1;
+
+  constructor(private readonly parts: ReplicaParts) {
+    this.redispatcher = new Redispatcher({
+      queue: (topic, queueId) => parts.queues.get(topic, queueId, true)!.cq,
+      index: parts.index,
+      delayLevels: parts.delayLevels,
+    }, false);
+  }
+
+  /** After recovery: the log ends at a record boundary (a torn tail was cut), and all of it is dispatched. */
+  start(): void {
+    this.reputOffset = this.parts.commitLog.maxOffset;
+  }
+
+  get maxOffset(): number {
+    return this.parts.commitLog.maxOffset;
+  }
+
+  /** Next offset to dispatch (tests and runtime info). */
+  get dispatchedOffset(): number {
+    return this.reputOffset;
+  }
+
+  /** Writes the master's bytes at `offset` and dispatches the records they complete; false (nothing written) when `offset` is not the log's end. */
+  append(offset: number, data: Buffer): boolean {
+    const { commitLog } = this.parts;
+    if (!commitLog.appendRaw(offset, data)) return false;
+    // An empty slave started at the master's offset: nothing before it exists to dispatch.
+    if (this.reputOffset < commitLog.minOffset) this.reputOffset = commitLog.minOffset;
+    this.dispatchAvailable();
+    return true;
+  }
+
+  private dispatchAvailable(): void {
+    const { commitLog, listeners, queues } = this.parts;
+    const end = commitLog.maxOffset;
+    const added: AddedUnit[] = [];
+    let newest = 0;
+    while (this.reputOffset + 8 <= end) {
+      const at = this.reputOffset;
+      const head = commitLog.read(at, 8);
+      if (!head) break;
+      const magic = readMagic(head);
+      const total = readTotalSize(head);
+      if (magic === BLANK_MAGIC_CODE) {
+        this.reputOffset = commitLog.rollNextFile(at);
+        continue;
+      }
+      if (magic !== MESSAGE_MAGIC_CODE || total <= 0 || total > commitLog.maxAppendBytes) {
+        this.stuck(at, `no record header (magic 0x${(magic >>> 0).toString(16)}, size ${total})`);
+        break;
+      }
+      if (at + total > end) break; // the rest of the record comes with the next frame
+      const rec = commitLog.read(at, total);
+      const bad = rec ? verifyRecord(rec, 0, total, false) : 'unreadable';
+      if (bad) {
+        this.stuck(at, bad);
+        break;
+      }
+      const unit = this.redispatcher.onRecord({ buf: rec!, pos: 0, offset: at, size: total });
+      if (unit) {
+        added.push(unit);
+        newest = unit.storeTimestamp;
+      }
+      this.reputOffset = at + total;
+    }
+    if (added.length === 0) return;
+    this.redispatcher.writeAndReset();
+    for (const u of added) {
+      const q = queues.get(u.cq.topic, u.cq.queueId, false);
+      if (q && q.next < u.queueOffset + 1) q.next = u.queueOffset + 1;
+    }
+    this.parts.onDispatched(newest);
+    for (const u of added) {
+      for (const l of listeners) {
+        try {
+          l(u.cq.topic, u.cq.queueId, u.queueOffset + 1, u.tagsCode, u.storeTimestamp);
+        } catch (e) {
+          log.error(`arrival listener failed: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** A record the master sent that cannot be read: dispatching stops there (logged once), the bytes are kept. */
+  private stuck(at: number, why: string): void {
+    if (this.stuckAt === at) return;
+    this.stuckAt = at;
+    log.error(`replica: record at ${at} from the master is not a valid record (${why}); its queues stop there`);
+  }
+}
