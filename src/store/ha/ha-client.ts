@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { log } from '../../logger.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
+import { ByteQueue } from './byte-queue.js';
 import { TRANSFER_HEADER_BYTES, decodeTransferHeader, encodeReport } from './ha-frames.js';
 import type { ReplicaLog } from './replica-log.js';
 
@@ -20,7 +21,7 @@ export class HaClient {
   private masterAddr = '';
   private socket: net.Socket | undefined;
   private connected = false;
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly pending = new ByteQueue();
   private reported = -1;
   private lastWriteAt = 0;
   private lastReadAt = 0;
@@ -84,7 +85,7 @@ export class HaClient {
     const port = Number(this.masterAddr.slice(i + 1));
     const socket = net.connect({ host, port });
     this.socket = socket;
-    this.buf = Buffer.alloc(0);
+    this.pending.clear();
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.connected = true;
@@ -107,24 +108,25 @@ export class HaClient {
 
   private onData(chunk: Buffer): void {
     this.lastReadAt = Date.now();
-    let buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    let pos = 0;
-    while (buf.length - pos >= TRANSFER_HEADER_BYTES) {
-      const h = decodeTransferHeader(buf, pos);
+    const q = this.pending;
+    q.push(chunk);
+    while (q.length >= TRANSFER_HEADER_BYTES) {
+      const h = decodeTransferHeader(q.peek(TRANSFER_HEADER_BYTES));
       // A frame never crosses a master segment; anything else is not the HA protocol.
       if (h.offset < 0 || h.bodySize < 0 || h.bodySize > this.config.mappedFileSizeCommitLog) {
         this.close(`not an HA frame (offset ${h.offset}, body size ${h.bodySize})`);
         return;
       }
-      if (buf.length - pos < TRANSFER_HEADER_BYTES + h.bodySize) break;
+      if (q.length < TRANSFER_HEADER_BYTES + h.bodySize) break;
       const end = this.replica.maxOffset;
       if (end !== 0 && end !== h.offset) {
         log.warn(`ha: master pushed offset not equal the max phy offset in slave, SLAVE: ${end} MASTER: ${h.offset}`);
         this.close('offset mismatch');
         return;
       }
+      q.take(TRANSFER_HEADER_BYTES);
       if (h.bodySize > 0) {
-        const body = buf.subarray(pos + TRANSFER_HEADER_BYTES, pos + TRANSFER_HEADER_BYTES + h.bodySize);
+        const body = q.take(h.bodySize);
         try {
           if (!this.replica.append(h.offset, body)) {
             this.close(`cannot append at ${h.offset}`);
@@ -136,11 +138,7 @@ export class HaClient {
           return;
         }
       }
-      pos += TRANSFER_HEADER_BYTES + h.bodySize;
     }
-    buf = buf.subarray(pos);
-    // Keep a partial frame; copy a small tail so the big chunk it came in can be freed.
-    this.buf = buf.length && buf.length < 64 * 1024 ? Buffer.from(buf) : buf;
     if (this.replica.maxOffset > this.reported) this.report();
   }
 
@@ -159,7 +157,7 @@ export class HaClient {
     this.socket = undefined;
     const was = this.connected;
     this.connected = false;
-    this.buf = Buffer.alloc(0);
+    this.pending.clear();
     s.destroy();
     if (was) log.info(`ha: disconnected from master ${this.masterAddr} (${why})`);
   }

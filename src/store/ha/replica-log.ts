@@ -52,10 +52,17 @@ export class ReplicaLog {
     return this.reputOffset;
   }
 
-  /** Writes the master's bytes at `offset` and dispatches the records they complete; false (nothing written) when `offset` is not the log's end. */
-  append(offset: number, data: Buffer): boolean {
+  /**
+   * Writes the master's bytes (one frame's body, in the pieces it arrived in) at `offset` and dispatches
+   * the records they complete; false (nothing written) when `offset` is not the log's end.
+   */
+  append(offset: number, pieces: readonly Buffer[]): boolean {
     const { commitLog } = this.parts;
-    if (!commitLog.appendRaw(offset, data)) return false;
+    let at = offset;
+    for (const p of pieces) {
+      if (!commitLog.appendRaw(at, p)) return false;
+      at += p.length;
+    }
     // An empty slave started at the master's offset: nothing before it exists to dispatch.
     if (this.reputOffset < commitLog.minOffset) this.reputOffset = commitLog.minOffset;
     this.dispatchAvailable();
