@@ -17,7 +17,7 @@ import { FsStoreFiles, type StoreFiles } from './store-files.js';
 import { DiskSpaceGuard } from './disk-space-guard.js';
 import { IndexService } from './index-service.js';
 import { CleanService, type CleanRunResult } from './clean-service.js';
-import { collectMessages, pullContext, type PullContext } from './get-message.js';
+import { collectMessages, pullContext, queryByKey, type PullContext } from './get-message.js';
 import { QueueTable } from './queue-table.js';
 import { StoreFlusher } from './store-flush.js';
 import { recoverStore } from './store-recovery.js';
@@ -342,28 +342,8 @@ export class DefaultMessageStore implements MessageStore {
     this.queues.deleteTopics(topics);
   }
 
-  /** DefaultMessageStore#queryMessage: up to three passes, each narrowing the time window to the oldest hit. */
   queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): QueryMessageResult {
-    const result: QueryMessageResult = { buffers: [], messageCount: 0, bufferTotalSize: 0, indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 };
-    if (!this.index) return result;
-    let end = endTimestamp;
-    for (let pass = 0; pass < 3; pass++) {
-      const found = this.index.query(topic, key, maxNum, beginTimestamp, end);
-      if (found.phyOffsets.length === 0) break;
-      found.phyOffsets.sort((a, b) => a - b);
-      result.indexLastUpdateTimestamp = found.indexLastUpdateTimestamp;
-      result.indexLastUpdatePhyoffset = found.indexLastUpdatePhyoffset;
-      for (let m = 0; m < found.phyOffsets.length; m++) {
-        const record = this.commitLog.readRecord(found.phyOffsets[m]);
-        if (!record) continue;
-        if (m === 0) end = readStoreTimestamp(record);
-        result.buffers.push(record);
-        result.messageCount++;
-        result.bufferTotalSize += record.length;
-      }
-      if (result.bufferTotalSize > 0 || end < beginTimestamp) break;
-    }
-    return result;
+    return queryByKey(this.index, this.commitLog, topic, key, maxNum, beginTimestamp, endTimestamp);
   }
 
   onArrival(listener: ArrivalListener): void {

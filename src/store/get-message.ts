@@ -7,10 +7,11 @@
 import os from 'node:os';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { MESSAGE_MAGIC_CODE, readMagic, readQueueOffset, readTotalSize } from '../codec/message-record.js';
+import { MESSAGE_MAGIC_CODE, readMagic, readQueueOffset, readStoreTimestamp, readTotalSize } from '../codec/message-record.js';
 import type { CommitLog } from './commit-log.js';
 import { CQ_UNIT_BYTES, decodeUnit, type ConsumeQueue } from './consume-queue.js';
-import type { GetMessageResult, GetMessageStatus, MessageFilter } from './types.js';
+import type { IndexService } from './index-service.js';
+import type { GetMessageResult, GetMessageStatus, MessageFilter, QueryMessageResult } from './types.js';
 
 /** DefaultMessageStore#getMessage scans at most max(16000 bytes, maxMsgNums units) of ConsumeQueue per pull. */
 const MAX_FILTER_SCAN_BYTES = 16000;
@@ -127,4 +128,30 @@ function isBatchFull(ctx: PullContext, sizePy: number, maxMsgNums: number, buffe
     return bufferTotal + sizePy > c.maxTransferBytesOnMessageInDisk || messageTotal > c.maxTransferCountOnMessageInDisk - 1;
   }
   return bufferTotal + sizePy > c.maxTransferBytesOnMessageInMemory || messageTotal > c.maxTransferCountOnMessageInMemory - 1;
+}
+
+/** DefaultMessageStore#queryMessage: up to three passes, each narrowing the time window to the oldest hit. */
+export function queryByKey(
+  index: IndexService | undefined, commitLog: CommitLog, topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number,
+): QueryMessageResult {
+  const result: QueryMessageResult = { buffers: [], messageCount: 0, bufferTotalSize: 0, indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 };
+  if (!index) return result;
+  let end = endTimestamp;
+  for (let pass = 0; pass < 3; pass++) {
+    const found = index.query(topic, key, maxNum, beginTimestamp, end);
+    if (found.phyOffsets.length === 0) break;
+    found.phyOffsets.sort((a, b) => a - b);
+    result.indexLastUpdateTimestamp = found.indexLastUpdateTimestamp;
+    result.indexLastUpdatePhyoffset = found.indexLastUpdatePhyoffset;
+    for (let m = 0; m < found.phyOffsets.length; m++) {
+      const record = commitLog.readRecord(found.phyOffsets[m]);
+      if (!record) continue;
+      if (m === 0) end = readStoreTimestamp(record);
+      result.buffers.push(record);
+      result.messageCount++;
+      result.bufferTotalSize += record.length;
+    }
+    if (result.bufferTotalSize > 0 || end < beginTimestamp) break;
+  }
+  return result;
 }
