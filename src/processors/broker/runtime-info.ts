@@ -20,6 +20,14 @@ const TPS_WINDOWS_SEC = [10, 60, 600] as const;
 
 /** Node has no queues in front of send/pull/query the way the Java thread pools do: they are always 0. */
 const NO_QUEUE = '0';
+/**
+ * BrokerConfig's default capacities of those pool queues (sendThreadPoolQueueCapacity, ...,
+ * endTransactionPoolQueueCapacity). There is no such queue here to size, so the tools see the Java
+ * defaults beside a size of 0: an idle pool, as on an idle Java broker.
+ */
+const POOL_QUEUE_CAPACITY_JAVA = { send: 10_000, pull: 100_000, query: 20_000, EndTransaction: 100_000 } as const;
+/** TransientStorePool#availableBufferNums without a pool (transientStorePoolEnable=false, the only mode here): Integer.MAX_VALUE. */
+const NO_TRANSIENT_STORE_POOL = 2_147_483_647;
 
 export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<string, string> {
   const { stats, store, config } = ctx;
@@ -46,6 +54,8 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   put('getMissTps', tpsTriple((w) => stats.getMissTps(w)));
   put('getTotalTps', tpsTriple((w) => stats.getFoundTps(w) + stats.getMissTps(w)));
   put('getMessageEntireTimeMax', stats.getMessageTimeMaxMs);
+  // StoreStatsService#dispatchMaxBuffer: nothing in 4.9.x or 5.3.3 ever raises it from 0.
+  put('dispatchMaxBuffer', 0);
 
   // DefaultMessageStore
   const minPhy = store.getMinPhyOffset();
@@ -75,12 +85,18 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   put('msgGetTotalYesterdayMorning', stats.getTotalYesterdayMorning);
   put('msgGetTotalTodayMorning', stats.getTotalTodayMorning);
   put('msgGetTotalTodayNow', stats.getTotal);
-  for (const pool of ['send', 'pull', 'query']) {
+  for (const pool of ['send', 'pull', 'query'] as const) {
     put(`${pool}ThreadPoolQueueSize`, NO_QUEUE);
+    put(`${pool}ThreadPoolQueueCapacity`, POOL_QUEUE_CAPACITY_JAVA[pool]);
     put(`${pool}ThreadPoolQueueHeadWaitTimeMills`, NO_QUEUE);
   }
   put('EndTransactionQueueSize', NO_QUEUE);
+  put('EndTransactionThreadPoolQueueCapacity', POOL_QUEUE_CAPACITY_JAVA.EndTransaction);
   put('startAcceptSendRequestTimeStamp', 0);
+  put('remainTransientStoreBufferNumbs', NO_TRANSIENT_STORE_POOL);
+  // MappedFileQueue#remainHowManyDataToFlush: written but not yet flushed, as MixAll#humanReadableByteCount.
+  const flushed = Number(info.get('flushedOffset'));
+  if (Number.isFinite(flushed)) put('remainHowManyDataToFlush', humanReadableBytes(Math.max(0, maxPhy - flushed)));
   // 5.x clusterList's #ACTIVATED column (BrokerController#isSpecialServiceRunning): the schedule and
   // transaction-check services run, which they do on a master only.
   put('brokerActive', String(config.brokerRole !== 'SLAVE'));
@@ -94,7 +110,8 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
  * Replication state. Neither 4.9.8 nor 5.3.3 puts any in this table (AdminBrokerProcessor#prepareRuntimeInfo,
  * DefaultMessageStore#getRuntimeInfo, StoreStatsService#getRuntimeInfo have none; 4.9.8 only logs
  * DefaultMessageStore#slaveFallBehindMuch every minute on a master, and 5.x has GET_BROKER_HA_STATUS for
- * the rest), so these keys are ours, named after the Java fields they show; brokerStatus prints them all.
+ * the rest; compat-tests/mqadmin-replication.test.ts checks that a 4.9.7 group prints none), so these keys are
+ * ours, named after the Java fields they show; brokerStatus prints them all.
  *   master: slaveFallBehindMuch (log end − the furthest slave ack; the whole log without slaves, as Java),
  *           haConnectionCount (HAService#connectionCount), haPush2SlaveMaxOffset (HAService#push2SlaveMaxOffset),
  *           haSlaveAckOffset_<addr> per connected slave (HAConnection#slaveAckOffset);
