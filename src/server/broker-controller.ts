@@ -132,6 +132,9 @@ export class BrokerController {
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
     );
+    // A slave's puts are the records it replicates (the Java slave's reput counts them), so its put
+    // figures (brokerStatus, clusterList #InTPS) follow the master's.
+    if (config.brokerRole === 'SLAVE') this.store.onArrival((topic, _q, _o, _t, _s, size) => ctx.stats.incPut(topic, 1, size));
     const { dispatcher } = this;
     const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, maxFrameBytes: config.frameMaxLength };
     const main = new RemotingServer({ ...listen, port: config.listenPort }, dispatcher.handle);

@@ -211,6 +211,8 @@ export interface AddedUnit {
   queueOffset: number;
   tagsCode: number;
   storeTimestamp: number;
+  /** The record's bytes. */
+  size: number;
 }
 
 export interface RedispatchTarget {
@@ -259,7 +261,7 @@ export class Redispatcher {
     const tagsCode = tagsCodeOf(this.target.delayLevels, topic, props, storeTimestamp);
     cq.append(queueOffset, r.offset, r.size, tagsCode);
     this.touched.add(cq);
-    return { cq, queueOffset, tagsCode, storeTimestamp };
+    return { cq, queueOffset, tagsCode, storeTimestamp, size: r.size };
   }
 
   /** Writes what the scan rebuilt. */

@@ -79,7 +79,8 @@ export interface MessageFilter {
 }
 
 /** Told after a message is dispatched to its ConsumeQueue: wakes held long-poll pulls. */
-export type ArrivalListener = (topic: string, queueId: number, logicOffset: number, tagsCode: number, storeTimestamp: number) => void;
+/** A message reached a ConsumeQueue: `logicOffset` is the queue's new max offset, `msgSize` the record's bytes. */
+export type ArrivalListener = (topic: string, queueId: number, logicOffset: number, tagsCode: number, storeTimestamp: number, msgSize: number) => void;
 
 /** Replication as the store sees it (HAService on a master, HAClient on a slave), for runtime info and admin. */
 export interface HaStatus {

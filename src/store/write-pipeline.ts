@@ -305,7 +305,7 @@ export class WritePipeline {
       if (d.phyOffset + d.size > written || d.q.cq.destroyed) continue;
       for (const l of listeners) {
         try {
-          l(d.q.cq.topic, d.q.cq.queueId, d.queueOffset + 1, d.tagsCode, d.storeTimestamp);
+          l(d.q.cq.topic, d.q.cq.queueId, d.queueOffset + 1, d.tagsCode, d.storeTimestamp, d.size);
         } catch (e) {
           // A listener's failure must not keep the senders of this tick from their acknowledgements.
           log.error(`arrival listener failed: ${(e as Error).message}`);

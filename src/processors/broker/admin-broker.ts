@@ -36,7 +36,11 @@ function configVersion(config: BrokerConfig): DataVersion {
 
 /** GET_BROKER_CONFIG (26): every setting as properties text; header `version` = the config DataVersion. */
 export function getBrokerConfig(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
-  const entries = Object.keys(BROKER_CONFIG_DEFAULTS).map((k) => [k, ctx.config[k as keyof BrokerConfig]] as [string, unknown]);
+  // An empty text setting is Java's null (haMasterAddress, namesrvAddr unset), which
+  // MixAll#properties2String leaves out.
+  const entries = Object.keys(BROKER_CONFIG_DEFAULTS)
+    .map((k) => [k, ctx.config[k as keyof BrokerConfig]] as [string, unknown])
+    .filter(([, v]) => v !== '');
   const body = Buffer.from(propertiesToString(entries), 'utf8');
   return createResponse(req, ResponseCode.SUCCESS, undefined, { version: toFastJson(configVersion(ctx.config)) }, body);
 }

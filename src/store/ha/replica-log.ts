@@ -112,7 +112,7 @@ export class ReplicaLog {
     for (const u of added) {
       for (const l of listeners) {
         try {
-          l(u.cq.topic, u.cq.queueId, u.queueOffset + 1, u.tagsCode, u.storeTimestamp);
+          l(u.cq.topic, u.cq.queueId, u.queueOffset + 1, u.tagsCode, u.storeTimestamp, u.size);
         } catch (e) {
           log.error(`arrival listener failed: ${(e as Error).message}`);
         }
