@@ -9,8 +9,14 @@
  * while polling each server's resident memory. Prints a table with our/Java ratios and writes
  * bench/results/<date>-<commit>[-quick].{json,md}. Not a test: nothing here gates CI.
  *
+ *
+ * --replication runs the replication phases instead (bench/replication.mjs): NameServer + SYNC_MASTER +
+ * SLAVE, then NameServer + ASYNC_MASTER + SLAVE, ours and then Apache's, the Producer -s 128 against
+ * each master; send TPS, CPU per message of master and slave, their peak RSS, and the ASYNC_MASTER
+ * replication lag idle (--idle-sec) and under load. Results: bench/results/<date>-<commit>-replication*.
+ *
  * Usage: node bench/run.mjs [--quick] [--phase-sec 40] [--warmup-sec 20] [--fill-sec 90] [--threads 64]
- *                           [--segment-mib 1024] [--only ours|apache] [--keep]
+ *                           [--segment-mib 1024] [--only ours|apache] [--keep] [--replication [--idle-sec 30]]
  * Each flag also reads BENCH_<NAME> from the environment (BENCH_PHASE_SEC=60 ...); flags win.
  * Logs of every process stay under bench/.work/<run>/ (server output, the programs' stdout and client logs).
  */
@@ -20,7 +26,8 @@ import { parseArgs } from 'node:util';
 import { RssSampler, cpuSec } from './lib/rss.mjs';
 import { REPO_ROOT, startApache, startOurs } from './lib/servers.mjs';
 import { SAMPLE_PERIOD_SEC, benchClasspath, runProgram, summarizeConsumer, summarizeProducer } from './lib/programs.mjs';
-import { commitInfo, consoleTable, loadAvg, machineInfo, markdownReport, writeResults } from './lib/report.mjs';
+import { benchReplication, replicationConsole, replicationMarkdown } from './replication.mjs';
+import { commitInfo, consoleTable, loadAvg, logIssues, machineInfo, markdownReport, writeResults } from './lib/report.mjs';
 import { atExit, sleep } from './lib/processes.mjs';
 
 /** Lets the server finish flushing and the previous client disconnect before the next phase. */
@@ -42,6 +49,8 @@ function options() {
       'segment-mib': { type: 'string' },
       only: { type: 'string' },
       keep: { type: 'boolean' },
+      replication: { type: 'boolean' },
+      'idle-sec': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +81,8 @@ function options() {
     segmentBytes: num('segment-mib', 1024, 1024) * 1024 * 1024,
     only,
     keep: values.keep ?? env('keep') === '1',
+    replication: values.replication ?? env('replication') === '1',
+    idleSec: num('idle-sec', 30, 10),
   };
 }
 
@@ -100,6 +111,17 @@ async function main() {
     servers: {},
   };
   log(`run ${stamp}, commit ${commit}, ${results.machine.nproc} cores, logs in ${path.relative(process.cwd(), runDir)}`);
+
+  if (cfg.replication) {
+    results.servers = await benchReplication({ cfg, cp, runDir, log, warmupLines, measureLines });
+    results.finishedAt = new Date().toISOString();
+    results.loadAvgAtEnd = loadAvg();
+    const base = writeResults(results, { kind: 'replication', markdown: replicationMarkdown });
+    process.stdout.write(`\n${replicationConsole(results)}\n`);
+    log(`wrote ${path.relative(process.cwd(), base)}.{json,md}`);
+    if (Object.values(results.servers).some((r) => r.errors.length > 0)) process.exitCode = 1;
+    return;
+  }
 
   const producer = async (server, label, dir, { size, topic, extraLines = 0 }) => {
     const lines = warmupLines + measureLines + extraLines;
@@ -220,24 +242,6 @@ async function main() {
 
 /** A phase stops early when a server process exits under it; the phase's caller reports the exit. */
 const serverDied = (server) => server.processes.some((p) => !p.running);
-
-/** WARN/ERROR lines of a server's own output, as evidence: how many, and the first few distinct ones. */
-function logIssues(files) {
-  const out = { lines: 0, first: [] };
-  const seen = new Set();
-  for (const f of files) {
-    if (!fs.existsSync(f)) continue;
-    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
-      if (!/\b(WARN|ERROR|Error|FATAL|exception)\b/i.test(line)) continue;
-      out.lines++;
-      const key = line.replace(/\d+/g, '#').slice(0, 160);
-      if (seen.has(key) || out.first.length >= 8) continue;
-      seen.add(key);
-      out.first.push(`${path.basename(f)}: ${line.slice(0, 400)}`);
-    }
-  }
-  return out;
-}
 
 main().catch((err) => {
   log(`failed: ${err.stack ?? err}`);

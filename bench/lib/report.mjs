@@ -51,7 +51,7 @@ export function commitInfo() {
 /** The brokers' default syncFlushTimeout (MessageStoreConfig), which neither run changes. */
 const SYNC_FLUSH_TIMEOUT_MS = 5_000;
 
-const fmt = (x, digits = 0) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+export const fmt = (x, digits = 0) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
 /** [label, value getter, digits, lower is better] */
 const ROWS = [
@@ -76,10 +76,10 @@ function failures(r) {
   return ps.reduce((a, p) => a + p.sendFailedTotal + p.responseFailedTotal, 0);
 }
 
-export function tableRows(results) {
+export function tableRows(results, rowDefs = ROWS) {
   const ours = results.servers['rocketmq-ts'];
   const java = results.servers['apache-4.9.7'];
-  return ROWS.map(([label, get, digits, lowerBetter]) => {
+  return rowDefs.map(([label, get, digits, lowerBetter]) => {
     const a = ours ? get(ours) : undefined;
     const b = java ? get(java) : undefined;
     const ratio = typeof a === 'number' && typeof b === 'number' && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a';
@@ -87,15 +87,15 @@ export function tableRows(results) {
   });
 }
 
-export function markdownTable(results) {
-  const rows = tableRows(results);
+export function markdownTable(results, rowDefs = ROWS) {
+  const rows = tableRows(results, rowDefs);
   const out = ['| | rocketmq-ts | Apache RocketMQ 4.9.7 | ours / Java |', '|---|---:|---:|---:|'];
   for (const r of rows) out.push(`| ${r.label.trim()} | ${r.ours} | ${r.java} | ${r.ratio}${r.lowerBetter ? ' (lower is better)' : ''} |`);
   return out.join('\n');
 }
 
-export function consoleTable(results) {
-  const rows = tableRows(results);
+export function consoleTable(results, rowDefs = ROWS) {
+  const rows = tableRows(results, rowDefs);
   const w = [Math.max(...rows.map((r) => r.label.length)), 12, 12, 8];
   const line = (c) => `${c[0].padEnd(w[0])}  ${c[1].padStart(w[1])}  ${c[2].padStart(w[2])}  ${c[3].padStart(w[3])}`;
   return [line(['', 'rocketmq-ts', 'Java 4.9.7', 'ours/Java']), ...rows.map((r) => line([r.label, r.ours, r.java, r.ratio]))].join('\n');
@@ -144,12 +144,31 @@ export function markdownReport(results) {
   ].join('\n');
 }
 
-export function writeResults(results) {
+/** `kind` names a run other than the standard phases (e.g. 'replication'); `markdown` renders its report. */
+export function writeResults(results, { kind, markdown = markdownReport } = {}) {
   const dir = path.join(REPO_ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  const suffix = `${results.config.quick ? '-quick' : ''}${results.config.only ? `-${results.config.only}-only` : ''}`;
+  const suffix = `${kind ? `-${kind}` : ''}${results.config.quick ? '-quick' : ''}${results.config.only ? `-${results.config.only}-only` : ''}`;
   const base = path.join(dir, `${results.date}-${results.commit}${suffix}`);
   fs.writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
-  fs.writeFileSync(`${base}.md`, markdownReport(results));
+  fs.writeFileSync(`${base}.md`, markdown(results));
   return base;
+}
+
+/** WARN/ERROR lines of a server's own output, as evidence: how many, and the first few distinct ones. */
+export function logIssues(files) {
+  const out = { lines: 0, first: [] };
+  const seen = new Set();
+  for (const f of files) {
+    if (!fs.existsSync(f)) continue;
+    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+      if (!/\b(WARN|ERROR|Error|FATAL|exception)\b/i.test(line)) continue;
+      out.lines++;
+      const key = line.replace(/\d+/g, '#').slice(0, 160);
+      if (seen.has(key) || out.first.length >= 8) continue;
+      seen.add(key);
+      out.first.push(`${path.basename(path.dirname(f))}/${path.basename(f)}: ${line.slice(0, 400)}`);
+    }
+  }
+  return out;
 }

@@ -14,15 +14,15 @@ import { Tracked, toProperties } from './processes.mjs';
 import { mavenClasspath } from './maven.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const APACHE_DIR = path.join(REPO_ROOT, 'compat-tests', 'apache');
-const BROKER_NAME = 'broker-a';
+export const APACHE_DIR = path.join(REPO_ROOT, 'compat-tests', 'apache');
+export const BROKER_NAME = 'broker-a';
 
-const READY_TIMEOUT_MS = 90_000;
+export const READY_TIMEOUT_MS = 90_000;
 /** Both brokers flush and unregister on SIGTERM; far more than that takes. */
-const STOP_GRACE_MS = 30_000;
+export const STOP_GRACE_MS = 30_000;
 
 /** Needed by the 4.9.x broker on JDK 17 (it reaches into NIO internals for mmap cleanup). */
-const JDK17_OPENS = [
+export const JDK17_OPENS = [
   '--add-opens=java.base/java.nio=ALL-UNNAMED',
   '--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED',
   '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
@@ -32,11 +32,11 @@ const JDK17_OPENS = [
  * running-apache-rocketmq.md, "On 2 cores". runbroker.sh's -XX:+AlwaysPreTouch is left out on purpose:
  * it would make the broker's RSS its whole heap from the start.
  */
-const NAMESRV_JVM = ['-Xms128m', '-Xmx256m'];
-const BROKER_JVM = ['-Xms1g', '-Xmx1g', '-XX:MaxDirectMemorySize=1g'];
+export const NAMESRV_JVM = ['-Xms128m', '-Xmx256m'];
+export const BROKER_JVM = ['-Xms1g', '-Xmx1g', '-XX:MaxDirectMemorySize=1g'];
 
 /** broker.conf keys both servers get (Java names). */
-function commonBrokerConf(dir, listenPort, opts) {
+export function commonBrokerConf(dir, listenPort, opts) {
   return {
     brokerClusterName: 'DefaultCluster',
     brokerName: BROKER_NAME,
@@ -51,7 +51,7 @@ function commonBrokerConf(dir, listenPort, opts) {
   };
 }
 
-const readyBroker = (listenPort) => new RegExp(`The broker\\[${BROKER_NAME}, 127\\.0\\.0\\.1:${listenPort}\\] boot success`);
+export const readyBroker = (listenPort) => new RegExp(`The broker\\[${BROKER_NAME}, 127\\.0\\.0\\.1:${listenPort}\\] boot success`);
 
 /** @param {{ dir: string, flushDiskType: string, segmentBytes: number }} opts */
 export async function startOurs(opts) {
