@@ -39,7 +39,7 @@ const order = (a, b) => {
 };
 
 const mark = (r) => (r ? (r.passed ? '✅' : '❌') : '—');
-const CLUSTER_SCENARIOS = new Set(['spread', 'failover']);
+const CLUSTER_SCENARIOS = new Set(['spread', 'failover', 'replication']);
 const sections = [];
 const servers = [...byServer.keys()].sort((a, b) => (a === 'rocketmq-ts' ? -1 : b === 'rocketmq-ts' ? 1 : a.localeCompare(b)));
 

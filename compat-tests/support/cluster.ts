@@ -1,12 +1,20 @@
 /**
- * Single server processes for multi-node tests (mixed clusters, broker failover): our NameServer
- * and our brokers as separate `node dist/cli.js namesrv|broker` processes, and the Apache RocketMQ 4.9.7
- * NameServer and broker alone, each on free loopback ports with its own temp dir. Each node can be
- * stopped (SIGTERM), killed (SIGKILL) and started again on the same ports and data. No vitest imports.
+ * Single server processes for multi-node tests (mixed clusters, broker failover, replication groups): our
+ * NameServer and our brokers as separate `node dist/cli.js namesrv|broker` processes, the Apache RocketMQ
+ * 4.9.7 NameServer and broker alone, and the Apache 5.3.3 broker alone, each on free loopback ports with
+ * its own temp dir. Each node can be stopped (SIGTERM), killed (SIGKILL) and started again on the same
+ * ports and data. A broker becomes a slave with SLAVE_CONF (brokerId 1, brokerRole SLAVE) and the same
+ * brokerName and cluster as its master; its HA port is listenPort+1, which brokerPort() keeps free.
+ * No vitest imports.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { apacheClasspath, APACHE_PROJECT_DIR } from './apache.js';
+import { mavenClasspath } from './maven.js';
+import { RemotingClient } from '../../src/remoting/client.js';
+import { createRequest } from '../../src/remoting/command.js';
+import { RequestCode } from '../../src/protocol/request-code.js';
+import { ResponseCode } from '../../src/protocol/response-code.js';
 import { brokerPort, freePort } from '../../test/support/ports.js';
 import { startTracked, toProperties, type ExitStatus, type Tracked } from '../../test/support/processes.js';
 import { REPO_ROOT, makeTempDir, removeDir } from '../../test/support/server.js';
@@ -28,6 +36,8 @@ export interface Node {
   /** 127.0.0.1:port clients or brokers connect to. */
   readonly addr: string;
   readonly dir: string;
+  /** The broker's own log file where it writes one (the Apache brokers: everything at INFO); stdout is output(). */
+  readonly logFile?: string;
   start(): Promise<void>;
   /** SIGTERM and wait (a broker unregisters). */
   stop(): Promise<void>;
@@ -42,7 +52,7 @@ export interface Node {
   output(): string;
 }
 
-function node(kind: string, addr: string, dir: string, spawn: () => Tracked, ready: RegExp): Node {
+function node(kind: string, addr: string, dir: string, spawn: () => Tracked, ready: RegExp, logFile?: string): Node {
   let proc: Tracked | undefined;
   let earlier = '';
   const retire = (note: string) => {
@@ -53,6 +63,7 @@ function node(kind: string, addr: string, dir: string, spawn: () => Tracked, rea
     kind,
     addr,
     dir,
+    logFile,
     async start() {
       if (proc?.running) throw new Error(`${kind} already running`);
       proc = spawn();
@@ -190,9 +201,118 @@ export async function apacheBroker(brokerName: string, namesrvAddr: string, conf
     () => startTracked(`apache ${brokerName}`, 'java',
       [...APACHE_BROKER_JVM, ...JDK17_OPENS, ...apacheJava(dir, cp), 'org.apache.rocketmq.broker.BrokerStartup', '-c', file, '-n', namesrvAddr],
       { cwd: dir }),
-    new RegExp(`The broker\\[${brokerName}, 127\\.0\\.0\\.1:${port}\\] boot success`));
+    new RegExp(`The broker\\[${brokerName}, 127\\.0\\.0\\.1:${port}\\] boot success`), path.join(dir, 'logs', 'broker.log'));
   await n.start();
   return n;
+}
+
+export const APACHE5_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'apache5');
+
+/** The rocketmq-broker 5.3.3 classpath (compat-tests/apache5/pom.xml), built once and cached on disk. */
+export function apache5Classpath(): Promise<string> {
+  return mavenClasspath(APACHE5_PROJECT_DIR, false);
+}
+
+/**
+ * The Apache RocketMQ 5.3.3 broker alone (no proxy, no controller: the default HA service, which speaks
+ * the 4.9 HA frames), registered with namesrvAddr. rocketmq.home.dir is compat-tests/apache5 (5.3.3 needs
+ * only the property; its logback is conf/rmq.broker.logback.xml there), user.home the temp dir.
+ */
+export async function apache5Broker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {}): Promise<Node> {
+  const cp = await apache5Classpath();
+  const dir = makeTempDir(`rocketmq-ts-apache5-${brokerName}`);
+  const port = await brokerPort();
+  const file = path.join(dir, 'broker.conf');
+  fs.writeFileSync(file, toProperties({
+    brokerClusterName: 'DefaultCluster',
+    brokerName,
+    brokerId: 0,
+    brokerRole: 'ASYNC_MASTER',
+    flushDiskType: 'ASYNC_FLUSH',
+    namesrvAddr,
+    brokerIP1: '127.0.0.1',
+    brokerIP2: '127.0.0.1',
+    listenPort: port,
+    storePathRootDir: path.join(dir, 'store'),
+    storePathCommitLog: path.join(dir, 'store', 'commitlog'),
+    autoCreateTopicEnable: true,
+    autoCreateSubscriptionGroup: true,
+    mappedFileSizeCommitLog: 64 * 1024 * 1024,
+    ...conf,
+  }));
+  const logback = path.join(APACHE5_PROJECT_DIR, 'conf', 'rmq.broker.logback.xml');
+  const args = [...APACHE_BROKER_JVM, ...JDK17_OPENS, `-Drocketmq.home.dir=${APACHE5_PROJECT_DIR}`, `-Duser.home=${dir}`,
+    '-Duser.language=en', `-Drmq.logback.configurationFile=${logback}`, '-cp', cp,
+    'org.apache.rocketmq.broker.BrokerStartup', '-c', file, '-n', namesrvAddr];
+  const n = node(`Apache 5.3.3 ${brokerName}`, `127.0.0.1:${port}`, dir,
+    () => startTracked(`apache5 ${brokerName}`, 'java', args, { cwd: dir }),
+    new RegExp(`The broker\\[${brokerName}, 127\\.0\\.0\\.1:${port}\\] boot success`), path.join(dir, 'logs', 'broker.log'));
+  await n.start();
+  return n;
+}
+
+/**
+ * broker.conf keys that make any of the brokers above the slave of the master with the same brokerName and
+ * cluster. slaveReadEnable: a 5.3.3 slave refuses every PULL without it (SYSTEM_BUSY); 4.9 serves pulls
+ * either way. registerNameServerPeriod 10 s (the floor): a slave learns its master's HA address from a
+ * registration answer, so a slave started before its master attaches within ~30 s.
+ */
+export const SLAVE_CONF = { brokerId: 1, brokerRole: 'SLAVE', slaveReadEnable: true, registerNameServerPeriod: 10_000 } as const;
+
+/** The last `chars` characters of a node's log file and stdout, for failure messages. */
+export function nodeTail(n: Node, chars = 3000): string {
+  let log = '';
+  if (n.logFile && fs.existsSync(n.logFile)) {
+    const text = fs.readFileSync(n.logFile, 'utf8');
+    log = `[${n.logFile}]\n${text.slice(-chars)}\n`;
+  }
+  return `--- ${n.kind} ${n.addr}\n${log}[stdout]\n${n.output().slice(-chars)}`;
+}
+
+/** The log lines (file, else stdout) of a node that match re: e.g. HA connects and disconnects. */
+export function nodeLogLines(n: Node, re: RegExp): string[] {
+  const text = (n.logFile && fs.existsSync(n.logFile) ? fs.readFileSync(n.logFile, 'utf8') : '') + '\n' + n.output();
+  return text.split('\n').filter((l) => re.test(l));
+}
+
+/**
+ * GET_BROKER_RUNTIME_INFO (what `mqadmin brokerStatus` prints) of a broker: every broker here reports
+ * commitLogMaxOffset and commitLogMinOffset, which is how a test tells that a slave has caught up.
+ */
+export async function brokerRuntimeInfo(addr: string, timeoutMs = 5000): Promise<Record<string, string>> {
+  const client = new RemotingClient();
+  try {
+    const res = await client.invoke(addr, createRequest(RequestCode.GET_BROKER_RUNTIME_INFO, {}), timeoutMs);
+    if (res.code !== ResponseCode.SUCCESS) throw new Error(`GET_BROKER_RUNTIME_INFO ${addr}: code ${res.code} ${res.remark ?? ''}`);
+    return (JSON.parse(String(res.body)) as { table: Record<string, string> }).table;
+  } finally {
+    client.close();
+  }
+}
+
+export interface ReplicaState {
+  masterMaxOffset: number;
+  slaveMaxOffset: number;
+  slaveMinOffset: number;
+}
+
+/** Waits until the slave's commit log ends where the master's does (both read again each poll); throws with the last state. */
+export async function waitForReplica(master: Node, slave: Node, timeoutMs: number): Promise<ReplicaState> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReplicaState | undefined;
+  let lastErr = '';
+  while (Date.now() < deadline) {
+    try {
+      const m = await brokerRuntimeInfo(master.addr);
+      const s = await brokerRuntimeInfo(slave.addr);
+      last = { masterMaxOffset: Number(m.commitLogMaxOffset), slaveMaxOffset: Number(s.commitLogMaxOffset), slaveMinOffset: Number(s.commitLogMinOffset) };
+      if (last.slaveMaxOffset === last.masterMaxOffset) return last;
+    } catch (err) {
+      lastErr = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`slave ${slave.addr} never caught up with master ${master.addr} in ${timeoutMs} ms: ${JSON.stringify(last)} ${lastErr}`);
 }
 
 /** Disposes every node given, brokers first so they unregister from NameServers that are still up. */
