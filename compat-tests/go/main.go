@@ -35,6 +35,8 @@ var scenarios = map[string]scenario{
 	// Cluster scenarios: spread <brokerCount> (mixed-cluster test), failover <controlDir> (failover test).
 	"spread":   spread,
 	"failover": failover,
+	// replread <controlDir> <topic> <group> <sleepMs> (replication read-failover test).
+	"replread": replread,
 }
 
 // scenarioArgs are the command-line arguments after <namesrvAddr>.
