@@ -135,8 +135,9 @@ export class LagProbe {
       probeSendRtP99Ms: pct(rts, 0.99),
       nonSuccessCodes: codes,
       errors,
-      // In probe order: [ms since the first probe of this label, lag ms or null when not seen, send RT ms].
-      series: ss.map((x) => [x.at - (ss[0]?.at ?? 0), x.lagMs ?? null, x.sendRtMs ?? null]),
+      histogramMs: histogram(lags),
+      // The slow ones, in probe order: [ms since this label's first probe, lag ms (null: not seen), send RT ms].
+      spikes: ss.filter((x) => x.notSeen || x.lagMs > SPIKE_MS).slice(0, SPIKES_KEPT_MAX).map((x) => [x.at - ss[0].at, x.lagMs ?? null, x.sendRtMs ?? null]),
     };
   }
 
@@ -144,6 +145,23 @@ export class LagProbe {
     this.master.close();
     this.slave.close();
   }
+}
+
+/** Probes slower than this are listed one by one in a summary (to line up with the servers' logs). */
+const SPIKE_MS = 10;
+const SPIKES_KEPT_MAX = 50;
+const BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200];
+
+/** Lag counts per bucket: "<1", "1-2", ..., ">=200" (ms). */
+export function histogram(lags) {
+  const out = {};
+  const names = [`<${BUCKETS_MS[0]}`, ...BUCKETS_MS.slice(1).map((b, i) => `${BUCKETS_MS[i]}-${b}`), `>=${BUCKETS_MS[BUCKETS_MS.length - 1]}`];
+  for (const n of names) out[n] = 0;
+  for (const l of lags) {
+    const i = BUCKETS_MS.findIndex((b) => l < b);
+    out[names[i < 0 ? names.length - 1 : i]]++;
+  }
+  return out;
 }
 
 /** Nearest-rank percentile of sorted xs. */
