@@ -108,8 +108,17 @@ export class HaClient {
 
   private onData(chunk: Buffer): void {
     this.lastReadAt = Date.now();
+    this.pending.push(chunk);
+    const before = this.replica.maxOffset;
+    this.takeFrames();
+    // Records completed by this read become readable together (one queue/index write), then the master hears.
+    if (this.replica.maxOffset > before) this.replica.dispatch();
+    if (this.replica.maxOffset > this.reported) this.report();
+  }
+
+  /** Writes every whole frame received; closes the connection on one that does not fit. */
+  private takeFrames(): void {
     const q = this.pending;
-    q.push(chunk);
     while (q.length >= TRANSFER_HEADER_BYTES) {
       const h = decodeTransferHeader(q.peek(TRANSFER_HEADER_BYTES));
       // A frame never crosses a master segment; anything else is not the HA protocol.
@@ -139,7 +148,6 @@ export class HaClient {
         }
       }
     }
-    if (this.replica.maxOffset > this.reported) this.report();
   }
 
   private report(): void {

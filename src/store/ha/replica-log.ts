@@ -53,8 +53,9 @@ export class ReplicaLog {
   }
 
   /**
-   * Writes the master's bytes (one frame's body, in the pieces it arrived in) at `offset` and dispatches
-   * the records they complete; false (nothing written) when `offset` is not the log's end.
+   * Writes the master's bytes (one frame's body, in the pieces it arrived in) at `offset`; false (nothing
+   * written) when `offset` is not the log's end. `dispatch` then makes the records they completed readable:
+   * the client calls it once per socket read, so the queue and index writes of several frames are one.
    */
   append(offset: number, pieces: readonly Buffer[]): boolean {
     const { commitLog } = this.parts;
@@ -65,11 +66,11 @@ export class ReplicaLog {
     }
     // An empty slave started at the master's offset: nothing before it exists to dispatch.
     if (this.reputOffset < commitLog.minOffset) this.reputOffset = commitLog.minOffset;
-    this.dispatchAvailable();
     return true;
   }
 
-  private dispatchAvailable(): void {
+  /** Dispatches every record the log now holds whole (ReputMessageService#doReput). */
+  dispatch(): void {
     const { commitLog, listeners, queues } = this.parts;
     const end = commitLog.maxOffset;
     const added: AddedUnit[] = [];
