@@ -7,7 +7,10 @@ import { onPath } from './test/support/tools.js';
  * missing tool leaves those suites out with one line naming it, instead of a spawn ENOENT trace per test;
  * in CI (CI=true) nothing is left out, so a missing install fails loudly.
  */
-const GO_SUITES = ['compat-tests/go-client.test.ts', 'compat-tests/broker-failover.test.ts', 'compat-tests/mixed-cluster.test.ts'];
+const GO_SUITES = [
+  'compat-tests/go-client.test.ts', 'compat-tests/broker-failover.test.ts', 'compat-tests/mixed-cluster.test.ts',
+  'compat-tests/replication-groups.test.ts', 'compat-tests/replication-faults.test.ts',
+];
 const exclude: string[] = [];
 if (process.env.CI !== 'true') {
   const missingJvm = ['java', 'mvn'].filter((t) => !onPath(t));
