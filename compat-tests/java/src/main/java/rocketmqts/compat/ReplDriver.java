@@ -54,6 +54,12 @@ public final class ReplDriver {
     static final long CONTROL_POLL_MS = 10;
     static final int SEND_TIMEOUT_MS = 10_000;
     static final long FAILED_SEND_PAUSE_MS = 50;
+    /**
+     * Background load sends: the 4.9.8 client fails a request in flight to a broker that died only at its
+     * timeout, so a long one stalls every load thread at each master kill. Above slaveTimeout (3 s in the
+     * test), so a FLUSH_SLAVE_TIMEOUT answer still arrives in time.
+     */
+    static final int LOAD_SEND_TIMEOUT_MS = 4_000;
     static final long AWAIT_OK_PAUSE_MS = 200;
     static final int AWAIT_OK_SEND_TIMEOUT_MS = 5_000;
     static final int TOPIC_QUEUES = 4;
@@ -293,7 +299,7 @@ public final class ReplDriver {
             try {
                 // A non-OK status (SLAVE_NOT_AVAILABLE while the slave reconnects) is answered at once: pause as
                 // after a failure, or the threads spin and fill the master's log with unreplicated messages.
-                boolean ok = record(producer.send(message(seq, bodyBytes)), seq);
+                boolean ok = record(producer.send(message(seq, bodyBytes), LOAD_SEND_TIMEOUT_MS), seq);
                 long pause = ok ? pauseMs : FAILED_SEND_PAUSE_MS;
                 if (pause > 0) {
                     Thread.sleep(pause);
