@@ -157,6 +157,22 @@ describe('what a slave refuses', () => {
     expect(r.code).toBe(ResponseCode.SLAVE_NOT_AVAILABLE);
     expect(r.remark ?? '').toBe('');
   });
+
+  it('topic and subscription-group changes: SYSTEM_ERROR with Java\'s remark (they belong to the master)', async () => {
+    const remark = "Can't modify topic or subscription group from slave broker, please execute it from master broker.";
+    const requests = [
+      createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+        topic: 'MadeOnSlave', defaultTopic: 'TBW102', readQueueNums: '4', writeQueueNums: '4', perm: '6', topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false',
+      }),
+      createRequest(RequestCode.DELETE_TOPIC_IN_BROKER, { topic: 'MadeOnSlave' }),
+      createRequest(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, undefined, Buffer.from('{"groupName":"GroupOnSlave"}')),
+      createRequest(RequestCode.DELETE_SUBSCRIPTIONGROUP, { groupName: 'GroupOnSlave' }),
+    ];
+    for (const req of requests) {
+      const r = await toSlave(req);
+      expect([req.code, r.code, r.remark]).toEqual([req.code, ResponseCode.SYSTEM_ERROR, remark]);
+    }
+  });
 });
 
 describe('admin views of replication', () => {

@@ -11,6 +11,7 @@ import { toFastJson, parseFastJson, JavaDouble } from '../../codec/fastjson.js';
 import { subscriptionGroupConfig, type SubscriptionGroupConfig } from '../../broker/metadata/subscription-group-manager.js';
 import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
 import type { Connection } from '../../remoting/connection.js';
+import { refuseOnSlave } from './slave-guard.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
 
@@ -23,6 +24,8 @@ export interface MessageQueueKey {
 
 /** UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200): body is a SubscriptionGroupConfig; 5.x-only fields are dropped as a 4.9 broker does. */
 export function updateAndCreateSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const onSlave = refuseOnSlave(ctx, req);
+  if (onSlave) return onSlave;
   const body = requestBody(req);
   if (!body || body.length === 0) return createResponse(req, ResponseCode.SUCCESS);
   const o = parseFastJson(body.toString('utf8')) as Partial<Record<keyof SubscriptionGroupConfig, unknown>>;
@@ -49,6 +52,8 @@ export function getAllSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand
 
 /** DELETE_SUBSCRIPTIONGROUP (207): 4.9 tools send `removeOffset`, 5.x tools `cleanOffset`; either drops the offsets. */
 export function deleteSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const onSlave = refuseOnSlave(ctx, req);
+  if (onSlave) return onSlave;
   const h = req.extFields;
   const group = str(h, 'groupName');
   ctx.groups.delete(group);

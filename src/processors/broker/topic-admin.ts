@@ -5,6 +5,7 @@ import { int, str, bool } from '../../remoting/header-fields.js';
 import { toFastJson } from '../../codec/fastjson.js';
 import { TOPIC_BLANK_REMARK, isSystemTopic, systemTopicConflict, validateTopic } from '../../protocol/topic-validator.js';
 import type { TopicConfig } from '../../broker/metadata/topic-config-manager.js';
+import { refuseOnSlave } from './slave-guard.js';
 
 /*
  * The topic admin requests refuse what AdminBrokerProcessor refuses, with 5.3.3's code for it
@@ -22,6 +23,8 @@ function badQueueNums(field: string, n: number, max: number): string | undefined
 
 /** UPDATE_AND_CREATE_TOPIC (17): name, then system topic, then queue counts. */
 export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const onSlave = refuseOnSlave(ctx, req);
+  if (onSlave) return onSlave;
   const h = req.extFields;
   const topic = str(h, 'topic');
   const badName = validateTopic(topic);
@@ -54,6 +57,8 @@ export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): 
  * can have deletes nothing, and the store never takes one as a path outside consumequeue/.
  */
 export function deleteTopicInBroker(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const onSlave = refuseOnSlave(ctx, req);
+  if (onSlave) return onSlave;
   const topic = str(req.extFields, 'topic');
   if (!topic.trim()) return refuse(req, TOPIC_BLANK_REMARK);
   if (ctx.config.validateSystemTopicWhenUpdateTopic && isSystemTopic(topic, ctx.topics.systemTopics)) {
