@@ -5,10 +5,10 @@ import { log } from '../logger.js';
 /**
  * Durable replacement of a small state file (topics.json, consumerOffset.json, broker.conf, ...):
  *   1. the whole new content goes to `<f>.tmp` (a short write is an error, never ignored) and is fsynced;
- *   2. the current file becomes `<f>.bak` by rename, which needs no new space on a full disk;
- *   3. `<f>.tmp` becomes `<f>`, and the directory is fsynced so both renames survive power loss.
- * Whatever fails, `<f>` or `<f>.bak` holds a complete earlier version (a crash between 2 and 3 leaves
- * only the `.bak`, which `loadStateFile` falls back to). Throws on failure, after removing the `.tmp`.
+ *   2. the current file gets a second name, `<f>.bak` (a hard link: no new space needed on a full disk);
+ *   3. `<f>.tmp` is renamed over `<f>`, and the directory is fsynced so the names survive power loss.
+ * Whatever fails, `<f>` holds a complete version, old or new, and `<f>.bak` the one before (which
+ * `loadStateFile` falls back to if `<f>` is damaged). Throws on failure, after removing the `.tmp`.
  */
 export function writeFileAtomic(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -31,9 +31,27 @@ export function writeFileAtomic(file: string, content: string): void {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  if (fs.existsSync(file)) fs.renameSync(file, `${file}.bak`);
+  if (fs.existsSync(file)) keepAsBackup(file);
   fs.renameSync(tmp, file);
   syncDir(path.dirname(file));
+}
+
+/**
+ * Makes `<f>.bak` another name for the current `<f>` (a hard link: no data written, so it works on a full
+ * disk) while `<f>` itself stays in place; the rename that follows then swaps the new content in at once.
+ * A kill at any point leaves `<f>` complete, old or new, so a reader that does not know about `.bak` (a
+ * Java broker, an operator's script, a test) never finds the file missing.
+ */
+function keepAsBackup(file: string): void {
+  const bak = `${file}.bak`;
+  fs.rmSync(bak, { force: true });
+  try {
+    fs.linkSync(file, bak);
+  } catch {
+    // A file system without hard links: the old way, moving it aside (the .bak is then the only copy
+    // until the rename below).
+    fs.renameSync(file, bak);
+  }
 }
 
 function syncDir(dir: string): void {
