@@ -174,13 +174,10 @@ export async function apacheNamesrv(): Promise<Node> {
   return n;
 }
 
-/** The Apache RocketMQ 4.9.7 broker alone, registered with namesrvAddr (ours or Apache's). */
-export async function apacheBroker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {}): Promise<Node> {
-  const cp = await apacheClasspath();
-  const dir = makeTempDir(`rocketmq-ts-apache-${brokerName}`);
-  const port = await brokerPort();
-  const file = path.join(dir, 'broker.conf');
-  fs.writeFileSync(file, toProperties({
+/** broker.conf of an Apache broker (4.9.7 or 5.3.3) in `dir`: a master unless `conf` says otherwise. */
+function apacheBrokerConf(brokerName: string, namesrvAddr: string, port: number, dir: string,
+  conf: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+  return {
     brokerClusterName: 'DefaultCluster',
     brokerName,
     brokerId: 0,
@@ -196,7 +193,16 @@ export async function apacheBroker(brokerName: string, namesrvAddr: string, conf
     autoCreateSubscriptionGroup: true,
     mappedFileSizeCommitLog: 64 * 1024 * 1024,
     ...conf,
-  }));
+  };
+}
+
+/** The Apache RocketMQ 4.9.7 broker alone, registered with namesrvAddr (ours or Apache's). */
+export async function apacheBroker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {}): Promise<Node> {
+  const cp = await apacheClasspath();
+  const dir = makeTempDir(`rocketmq-ts-apache-${brokerName}`);
+  const port = await brokerPort();
+  const file = path.join(dir, 'broker.conf');
+  fs.writeFileSync(file, toProperties(apacheBrokerConf(brokerName, namesrvAddr, port, dir, conf)));
   const n = node(`Apache 4.9.7 ${brokerName}`, `127.0.0.1:${port}`, dir,
     () => startTracked(`apache ${brokerName}`, 'java',
       [...APACHE_BROKER_JVM, ...JDK17_OPENS, ...apacheJava(dir, cp), 'org.apache.rocketmq.broker.BrokerStartup', '-c', file, '-n', namesrvAddr],
@@ -223,23 +229,7 @@ export async function apache5Broker(brokerName: string, namesrvAddr: string, con
   const dir = makeTempDir(`rocketmq-ts-apache5-${brokerName}`);
   const port = await brokerPort();
   const file = path.join(dir, 'broker.conf');
-  fs.writeFileSync(file, toProperties({
-    brokerClusterName: 'DefaultCluster',
-    brokerName,
-    brokerId: 0,
-    brokerRole: 'ASYNC_MASTER',
-    flushDiskType: 'ASYNC_FLUSH',
-    namesrvAddr,
-    brokerIP1: '127.0.0.1',
-    brokerIP2: '127.0.0.1',
-    listenPort: port,
-    storePathRootDir: path.join(dir, 'store'),
-    storePathCommitLog: path.join(dir, 'store', 'commitlog'),
-    autoCreateTopicEnable: true,
-    autoCreateSubscriptionGroup: true,
-    mappedFileSizeCommitLog: 64 * 1024 * 1024,
-    ...conf,
-  }));
+  fs.writeFileSync(file, toProperties(apacheBrokerConf(brokerName, namesrvAddr, port, dir, conf)));
   const logback = path.join(APACHE5_PROJECT_DIR, 'conf', 'rmq.broker.logback.xml');
   const args = [...APACHE_BROKER_JVM, ...JDK17_OPENS, `-Drocketmq.home.dir=${APACHE5_PROJECT_DIR}`, `-Duser.home=${dir}`,
     '-Duser.language=en', `-Drmq.logback.configurationFile=${logback}`, '-cp', cp,
