@@ -52,9 +52,12 @@ export function getProperty(s: string, key: string): string | undefined {
   }
 }
 
-/** Java String.hashCode over UTF-16 code units, 32-bit wrap: the tag hash in ConsumeQueue units. */
-export function javaStringHash(s: string): number {
-  let h = 0;
+/**
+ * Java String.hashCode over UTF-16 code units, 32-bit wrap: the tag hash in ConsumeQueue units. `seed` is
+ * the hash of text before `s`, so the hash of a concatenation is had without building it.
+ */
+export function javaStringHash(s: string, seed = 0): number {
+  let h = seed;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h;
 }

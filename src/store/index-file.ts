@@ -24,7 +24,17 @@ const SLOT_PAGE_SLOTS = 1024;
 
 /** IndexFile#indexKeyHashMethod: abs(String.hashCode()), with MIN_VALUE mapped to 0. */
 export function indexKeyHash(key: string): number {
-  const h = javaStringHash(key);
+  return positiveHash(javaStringHash(key));
+}
+
+const HASH_SIGN = '#'.charCodeAt(0);
+
+/** `indexKeyHash(topic + '#' + key)` from the topic's String.hashCode, without building the key. */
+export function indexKeyHashOf(topicHash: number, key: string): number {
+  return positiveHash(javaStringHash(key, (Math.imul(topicHash, 31) + HASH_SIGN) | 0));
+}
+
+function positiveHash(h: number): number {
   return h === -2147483648 ? 0 : Math.abs(h);
 }
 
@@ -174,11 +184,10 @@ export class IndexFile {
     return pages;
   }
 
-  /** IndexFile#putKey. Returns false when the file is full. */
-  putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
+  /** IndexFile#putKey, given the key's `indexKeyHash`. Returns false when the file is full. */
+  putKey(keyHash: number, phyOffset: number, storeTimestamp: number): boolean {
     if (this.indexCount >= this.indexNum) return false;
     assert(this.slots && this.dirtyPages, 'index file is read-only');
-    const keyHash = indexKeyHash(key);
     const slot = keyHash % this.hashSlotNum;
     let prev = this.slots[slot];
     if (prev <= 0 || prev > this.indexCount) prev = 0;

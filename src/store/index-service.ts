@@ -6,9 +6,9 @@
 import { MessageConst } from '../protocol/message-const.js';
 import path from 'node:path';
 import { log } from '../logger.js';
-import { getProperty } from '../codec/message-properties.js';
+import { getProperty, javaStringHash } from '../codec/message-properties.js';
 import { MessageSysFlag, transactionType } from '../protocol/sys-flag.js';
-import { IndexFile } from './index-file.js';
+import { IndexFile, indexKeyHashOf } from './index-file.js';
 import type { StoreFiles } from './store-files.js';
 
 /** MessageStoreConfig#maxMsgsNumBatch: a query never returns more offsets than this. */
@@ -85,18 +85,21 @@ export class IndexService {
     if (phyOffset <= this.lastIndexedPhy) return;
     if (transactionType(sysFlag) === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) return;
     const uniq = getProperty(properties, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
-    if (uniq) this.put(`${topic}#${uniq}`, phyOffset, storeTimestamp);
     const keys = getProperty(properties, MessageConst.PROPERTY_KEYS);
+    if (!uniq && !keys) return;
+    // Keys are `topic#key` (IndexService#buildKey); hashed from the topic's hash, not built as strings.
+    const topicHash = javaStringHash(topic);
+    if (uniq) this.put(indexKeyHashOf(topicHash, uniq), phyOffset, storeTimestamp);
     if (keys) {
-      for (const key of keys.split(' ')) if (key.length > 0) this.put(`${topic}#${key}`, phyOffset, storeTimestamp);
+      for (const key of keys.split(' ')) if (key.length > 0) this.put(indexKeyHashOf(topicHash, key), phyOffset, storeTimestamp);
     }
   }
 
-  private put(key: string, phyOffset: number, storeTimestamp: number): void {
+  private put(keyHash: number, phyOffset: number, storeTimestamp: number): void {
     let f = this.writable();
-    if (!f.putKey(key, phyOffset, storeTimestamp)) {
+    if (!f.putKey(keyHash, phyOffset, storeTimestamp)) {
       f = this.writable();
-      if (!f.putKey(key, phyOffset, storeTimestamp)) return;
+      if (!f.putKey(keyHash, phyOffset, storeTimestamp)) return;
     }
     this.touched.add(f);
     this.lastIndexedPhy = phyOffset;

@@ -235,10 +235,15 @@ export class Redispatcher {
 
   constructor(private readonly target: RedispatchTarget, private readonly verify: boolean) {}
 
-  /** Dispatches one record; returns the unit it added to a queue, if it added one. */
-  onRecord(r: ScannedRecord): AddedUnit | undefined {
+  /**
+   * Dispatches one record; returns the unit it added to a queue, if it added one, or false when the
+   * record's field lengths do not add up to its size (the recovery scan has verified that already; a
+   * replica's records come from the master unverified).
+   */
+  onRecord(r: ScannedRecord): AddedUnit | undefined | false {
     const sysFlag = readSysFlag(r.buf, r.pos);
-    const spans = recordSpans(r.buf, r.pos, r.pos + r.size)!;
+    const spans = recordSpans(r.buf, r.pos, r.pos + r.size);
+    if (!spans || spans.end !== r.pos + r.size) return false;
     const topic = r.buf.toString('utf8', spans.topicStart, spans.topicStart + spans.topicLength);
     const storeTimestamp = readStoreTimestamp(r.buf, r.pos);
     if (storeTimestamp > this.maxStoreTimestamp) this.maxStoreTimestamp = storeTimestamp;

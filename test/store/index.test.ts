@@ -5,10 +5,19 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord, readInt64 } from '../../src/codec/message-record.js';
 import type { DefaultMessageStore } from '../../src/store/default-message-store.js';
-import { indexKeyHash } from '../../src/store/index-file.js';
+import { indexKeyHash, indexKeyHashOf } from '../../src/store/index-file.js';
+import { javaStringHash } from '../../src/codec/message-properties.js';
 import { FIXTURES, msg, type Fixture } from './helpers.js';
 
 const bodies = (r: { buffers: Buffer[] }) => r.buffers.map((b) => decodeRecord(b).body.toString());
+
+describe('index key hash', () => {
+  it('hashing topic#key from the topic\'s hash equals hashing the built key (IndexService#buildKey)', () => {
+    const topics = ['TopicTest', 'BenchRepl128', '%RETRY%group', '中文主题', ''];
+    const keys = ['k', 'AC1100000000018B4AAC2', 'key with spaces', '键', 'x'.repeat(300)];
+    for (const t of topics) for (const k of keys) expect(indexKeyHashOf(javaStringHash(t), k)).toBe(indexKeyHash(`${t}#${k}`));
+  });
+});
 
 describe.each(FIXTURES)('index on %s', (_name, make) => {
   let fx: Fixture;

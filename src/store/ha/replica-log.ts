@@ -5,14 +5,15 @@
  * Queue offsets are read from the records themselves, so a slave's queues equal the master's.
  */
 import { log } from '../../logger.js';
-import {
-  BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, readMagic, readTotalSize, verifyRecord,
-} from '../../codec/message-record.js';
+import { BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, readMagic, readTotalSize } from '../../codec/message-record.js';
 import type { CommitLog } from '../commit-log.js';
 import type { IndexService } from '../index-service.js';
 import type { QueueTable } from '../queue-table.js';
 import { Redispatcher, type AddedUnit } from '../store-recovery.js';
 import type { ArrivalListener } from '../types.js';
+
+/** How much of the log one dispatch step looks at at once. */
+const DISPATCH_WINDOW_BYTES = 1024 * 1024;
 
 export interface ReplicaParts {
   commitLog: CommitLog;
@@ -75,33 +76,52 @@ export class ReplicaLog {
     const end = commitLog.maxOffset;
     const added: AddedUnit[] = [];
     let newest = 0;
-    while (this.reputOffset + 8 <= end) {
-      const at = this.reputOffset;
-      const head = commitLog.read(at, 8);
-      if (!head) break;
-      const magic = readMagic(head);
-      const total = readTotalSize(head);
-      if (magic === BLANK_MAGIC_CODE) {
-        this.reputOffset = commitLog.rollNextFile(at);
-        continue;
-      }
-      if (magic !== MESSAGE_MAGIC_CODE || total <= 0 || total > commitLog.maxAppendBytes) {
-        this.stuck(at, `no record header (magic 0x${(magic >>> 0).toString(16)}, size ${total})`);
+    walk: while (this.reputOffset + 8 <= end) {
+      // One contiguous window (a run of the recent cache, or one file read) holds many records.
+      let win = commitLog.readAvailable(this.reputOffset, DISPATCH_WINDOW_BYTES);
+      let winStart = this.reputOffset;
+      if (win.length < 8) win = commitLog.read(this.reputOffset, 8) ?? win;
+      if (win.length < 8) {
+        this.stuck(this.reputOffset, 'unreadable');
         break;
       }
-      if (at + total > end) break; // the rest of the record comes with the next frame
-      const rec = commitLog.read(at, total);
-      const bad = rec ? verifyRecord(rec, 0, total, false) : 'unreadable';
-      if (bad) {
-        this.stuck(at, bad);
-        break;
+      while (this.reputOffset + 8 <= end) {
+        const at = this.reputOffset;
+        let pos = at - winStart;
+        if (pos + 8 > win.length) continue walk;
+        const magic = readMagic(win, pos);
+        const total = readTotalSize(win, pos);
+        if (magic === BLANK_MAGIC_CODE) {
+          this.reputOffset = commitLog.rollNextFile(at);
+          continue walk;
+        }
+        if (magic !== MESSAGE_MAGIC_CODE || total <= 0 || total > commitLog.maxAppendBytes) {
+          this.stuck(at, `no record header (magic 0x${(magic >>> 0).toString(16)}, size ${total})`);
+          break walk;
+        }
+        if (at + total > end) break walk; // the rest of the record comes with the next frame
+        if (pos + total > win.length) {
+          // The record straddles two runs: read it whole.
+          const rec = commitLog.read(at, total);
+          if (!rec) {
+            this.stuck(at, 'unreadable');
+            break walk;
+          }
+          win = rec;
+          winStart = at;
+          pos = 0;
+        }
+        const unit = this.redispatcher.onRecord({ buf: win, pos, offset: at, size: total });
+        if (unit === false) {
+          this.stuck(at, 'its field lengths do not add up to its size');
+          break walk;
+        }
+        if (unit) {
+          added.push(unit);
+          newest = unit.storeTimestamp;
+        }
+        this.reputOffset = at + total;
       }
-      const unit = this.redispatcher.onRecord({ buf: rec!, pos: 0, offset: at, size: total });
-      if (unit) {
-        added.push(unit);
-        newest = unit.storeTimestamp;
-      }
-      this.reputOffset = at + total;
     }
     if (added.length === 0) return;
     this.redispatcher.writeAndReset();
