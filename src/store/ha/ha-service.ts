@@ -109,10 +109,6 @@ export class HaService implements HaConnectionOwner {
     return [...this.conns].map((c) => ({ addr: c.addr, ackOffset: c.slaveAckOffset }));
   }
 
-  get connectionCount(): number {
-    return this.conns.size;
-  }
-
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.waitTimer) clearTimeout(this.waitTimer);

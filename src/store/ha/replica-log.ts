@@ -48,11 +48,6 @@ export class ReplicaLog {
     return this.parts.commitLog.maxOffset;
   }
 
-  /** Next offset to dispatch (tests and runtime info). */
-  get dispatchedOffset(): number {
-    return this.reputOffset;
-  }
-
   /**
    * Writes the master's bytes (one frame's body, in the pieces it arrived in) at `offset`; false (nothing
    * written) when `offset` is not the log's end. `dispatch` then makes the records they completed readable:
