@@ -14,4 +14,9 @@ export const log = {
   info: (m: string) => write('info', m),
   warn: (m: string) => write('warn', m),
   error: (m: string) => write('error', m),
+  /**
+   * A problem a client caused (a malformed frame, a bad header, a refused request): counted per `kind`,
+   * never with a stack trace. Placeholder until the rate-limited version lands: one warn line each.
+   */
+  client: (kind: string, detail: string) => write('warn', `${kind}: ${detail}`),
 };

@@ -120,7 +120,8 @@ export const BROKER_CONFIG_DEFAULTS = {
   /** Share of RAM (percent): data further behind the log end counts as "on disk" (and may be read from a slave). */
   accessMessageInMemoryMaxRatio: 40,
   // memory bounds: src/config/limits.ts says what each one bounds and why
-  ...limitDefaults(['frameMaxLength', 'commitLogRecentCacheBytes', 'heldPullRequestsMax', 'transactionPendingMax', 'timerPendingMax']),
+  ...limitDefaults(['frameMaxLength', 'commitLogRecentCacheBytes', 'heldPullRequestsMax', 'transactionPendingMax', 'timerPendingMax',
+    'remotingHeaderMaxBytes', 'remotingHeaderMaxFields', 'frameReadTimeoutMills', 'pendingFrameBytesTotalMax', 'writeBufferHighWaterMark', 'writeBufferMaxBytes', 'writeBufferTotalMaxBytes']),
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -175,6 +176,7 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   frameMaxLength: limit('frameMaxLength'), commitLogRecentCacheBytes: limit('commitLogRecentCacheBytes'),
   heldPullRequestsMax: limit('heldPullRequestsMax'), transactionPendingMax: limit('transactionPendingMax'),
   timerPendingMax: limit('timerPendingMax'),
+  remotingHeaderMaxBytes: limit('remotingHeaderMaxBytes'), remotingHeaderMaxFields: limit('remotingHeaderMaxFields'), frameReadTimeoutMills: limit('frameReadTimeoutMills'), pendingFrameBytesTotalMax: limit('pendingFrameBytesTotalMax'), writeBufferHighWaterMark: limit('writeBufferHighWaterMark'), writeBufferMaxBytes: limit('writeBufferMaxBytes'), writeBufferTotalMaxBytes: limit('writeBufferTotalMaxBytes'),
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';
