@@ -1,4 +1,5 @@
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { QueueStat } from '../remoting/dispatcher.js';
 import type { MessageStore } from '../store/types.js';
 import type { HostAddress } from '../codec/message.js';
 import type { TopicConfigManager } from './metadata/topic-config-manager.js';
@@ -39,4 +40,6 @@ export interface BrokerContext {
   brokerConfigPath?: string;
   /** Ask the broker to re-register with every namesrv now (after a topic change). */
   registerBrokerAll(): void;
+  /** The request families' queues (size, head wait, capacity), once the dispatcher exists. */
+  requestQueues?: () => Map<string, QueueStat>;
 }

@@ -121,7 +121,15 @@ export const BROKER_CONFIG_DEFAULTS = {
   accessMessageInMemoryMaxRatio: 40,
   // memory bounds: src/config/limits.ts says what each one bounds and why
   ...limitDefaults(['frameMaxLength', 'commitLogRecentCacheBytes', 'heldPullRequestsMax', 'transactionPendingMax', 'timerPendingMax',
-    'remotingHeaderMaxBytes', 'remotingHeaderMaxFields', 'frameReadTimeoutMills', 'pendingFrameBytesTotalMax', 'writeBufferHighWaterMark', 'writeBufferMaxBytes', 'writeBufferTotalMaxBytes']),
+    'remotingHeaderMaxBytes', 'remotingHeaderMaxFields', 'frameReadTimeoutMills', 'pendingFrameBytesTotalMax',
+    'writeBufferHighWaterMark', 'writeBufferMaxBytes', 'writeBufferTotalMaxBytes',
+    'sendThreadPoolQueueCapacity', 'pullThreadPoolQueueCapacity', 'queryThreadPoolQueueCapacity',
+    'heartbeatThreadPoolQueueCapacity', 'clientManagerThreadPoolQueueCapacity',
+    'consumerManagerThreadPoolQueueCapacity', 'endTransactionPoolQueueCapacity', 'adminBrokerThreadPoolQueueCapacity',
+    'waitTimeMillsInSendQueue', 'waitTimeMillsInPullQueue', 'waitTimeMillsInHeartbeatQueue',
+    'waitTimeMillsInTransactionQueue', 'osPageCacheBusyTimeOutMills', 'requestTurnBudgetMills']),
+  /** BrokerFastFailure: answer sends (pulls, ...) that waited too long in their queue with SYSTEM_BUSY. */
+  brokerFastFailureEnable: true,
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -154,7 +162,8 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   msgTraceTopicName: NON_EMPTY, notifyConsumerIdsChangedEnable: BOOL, enablePropertyFilter: BOOL,
   registerNameServerPeriod: positiveInt, registerBrokerTimeoutMills: positiveInt, forceRegister: BOOL, compressedRegister: BOOL,
   flushConsumerOffsetInterval: positiveInt, longPollingEnable: BOOL, shortPollingTimeMills: positiveLong, channelExpiredTimeout: positiveLong,
-  transactionTimeOut: longRule(0), transactionCheckMax: intRule(0), transactionCheckInterval: positiveLong, timerMaxDelaySec: positiveInt,
+  transactionTimeOut: longRule(0), transactionCheckMax: intRule(0), transactionCheckInterval: positiveLong,
+  timerMaxDelaySec: positiveInt,
   storePathRootDir: NON_EMPTY, storePathCommitLog: STRING,
   brokerRole: oneOf('ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'), flushDiskType: oneOf('ASYNC_FLUSH', 'SYNC_FLUSH'),
   mappedFileSizeCommitLog: positiveInt,
@@ -176,7 +185,24 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   frameMaxLength: limit('frameMaxLength'), commitLogRecentCacheBytes: limit('commitLogRecentCacheBytes'),
   heldPullRequestsMax: limit('heldPullRequestsMax'), transactionPendingMax: limit('transactionPendingMax'),
   timerPendingMax: limit('timerPendingMax'),
-  remotingHeaderMaxBytes: limit('remotingHeaderMaxBytes'), remotingHeaderMaxFields: limit('remotingHeaderMaxFields'), frameReadTimeoutMills: limit('frameReadTimeoutMills'), pendingFrameBytesTotalMax: limit('pendingFrameBytesTotalMax'), writeBufferHighWaterMark: limit('writeBufferHighWaterMark'), writeBufferMaxBytes: limit('writeBufferMaxBytes'), writeBufferTotalMaxBytes: limit('writeBufferTotalMaxBytes'),
+  sendThreadPoolQueueCapacity: limit('sendThreadPoolQueueCapacity'),
+  pullThreadPoolQueueCapacity: limit('pullThreadPoolQueueCapacity'),
+  queryThreadPoolQueueCapacity: limit('queryThreadPoolQueueCapacity'),
+  heartbeatThreadPoolQueueCapacity: limit('heartbeatThreadPoolQueueCapacity'),
+  clientManagerThreadPoolQueueCapacity: limit('clientManagerThreadPoolQueueCapacity'),
+  consumerManagerThreadPoolQueueCapacity: limit('consumerManagerThreadPoolQueueCapacity'),
+  endTransactionPoolQueueCapacity: limit('endTransactionPoolQueueCapacity'),
+  adminBrokerThreadPoolQueueCapacity: limit('adminBrokerThreadPoolQueueCapacity'),
+  waitTimeMillsInSendQueue: limit('waitTimeMillsInSendQueue'),
+  waitTimeMillsInPullQueue: limit('waitTimeMillsInPullQueue'),
+  waitTimeMillsInHeartbeatQueue: limit('waitTimeMillsInHeartbeatQueue'),
+  waitTimeMillsInTransactionQueue: limit('waitTimeMillsInTransactionQueue'),
+  osPageCacheBusyTimeOutMills: limit('osPageCacheBusyTimeOutMills'),
+  requestTurnBudgetMills: limit('requestTurnBudgetMills'), brokerFastFailureEnable: BOOL,
+  remotingHeaderMaxBytes: limit('remotingHeaderMaxBytes'), remotingHeaderMaxFields: limit('remotingHeaderMaxFields'),
+  frameReadTimeoutMills: limit('frameReadTimeoutMills'), pendingFrameBytesTotalMax: limit('pendingFrameBytesTotalMax'),
+  writeBufferHighWaterMark: limit('writeBufferHighWaterMark'), writeBufferMaxBytes: limit('writeBufferMaxBytes'),
+  writeBufferTotalMaxBytes: limit('writeBufferTotalMaxBytes'),
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';
@@ -197,7 +223,6 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['fetchNamesrvAddrByAddressServer', NOT_IMPLEMENTED],
   ['sendMessageThreadPoolNums', THREADS],
   ['pullMessageThreadPoolNums', THREADS],
-  ['sendThreadPoolQueueCapacity', THREADS],
   ['useReentrantLockWhenPutMessage', THREADS],
   ['storePathConsumeQueue', 'ConsumeQueues live under storePathRootDir/consumequeue'],
   ['storePathIndex', 'index files live under storePathRootDir/index'],
@@ -205,7 +230,6 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['rejectTransactionMessage', NOT_IMPLEMENTED],
   ['transientStorePoolEnable', 'no off-heap write buffer pool'],
   ['warmMapedFileEnable', 'CommitLog files are not memory-mapped'],
-  ['osPageCacheBusyTimeOutMills', 'puts are not refused on a slow page cache'],
 ]);
 
 export const BROKER_SCHEMA: ConfigSchema<BrokerConfig> = { rules: BROKER_RULES, noEffect: BROKER_NO_EFFECT };

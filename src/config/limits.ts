@@ -114,6 +114,133 @@ export const LIMITS = {
       'Unsent reply bytes over all connections of the process. Past it, a connection that is itself above ' +
       'writeBufferHighWaterMark is closed when more is written to it; shown as remotingWriteBufferBytes in brokerStatus.',
   },
+  sendThreadPoolQueueCapacity: {
+    value: 10_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'SEND_MESSAGE(_V2), SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK waiting to run or to be stored, ' +
+      'as the Java broker\'s send pool queue (same key and default). Past it a send is answered SYSTEM_BUSY ' +
+      '"[OVERLOAD]system busy, start flow control for a while"; the Java producer then tries another broker.',
+  },
+  pullThreadPoolQueueCapacity: {
+    value: 100_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'PULL_MESSAGE and LITE_PULL_MESSAGE waiting to run (held long polls are bounded by heldPullRequestsMax ' +
+      'instead). Past it: SYSTEM_BUSY [OVERLOAD]. Java key and default.',
+  },
+  queryThreadPoolQueueCapacity: {
+    value: 20_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'QUERY_MESSAGE and VIEW_MESSAGE_BY_ID waiting to run. Past it: SYSTEM_BUSY [OVERLOAD]. Java key and default.',
+  },
+  heartbeatThreadPoolQueueCapacity: {
+    value: 50_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'HEART_BEAT waiting to run. Past it: SYSTEM_BUSY [OVERLOAD]. Java key and default.',
+  },
+  clientManagerThreadPoolQueueCapacity: {
+    value: 1_000_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'UNREGISTER_CLIENT and CHECK_CLIENT_CONFIG waiting to run. Past it: SYSTEM_BUSY [OVERLOAD]. Java key and default.',
+  },
+  consumerManagerThreadPoolQueueCapacity: {
+    value: 1_000_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'GET_CONSUMER_LIST_BY_GROUP and UPDATE/QUERY_CONSUMER_OFFSET waiting to run. Past it: SYSTEM_BUSY ' +
+      '[OVERLOAD]. Java key and default.',
+  },
+  endTransactionPoolQueueCapacity: {
+    value: 100_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'END_TRANSACTION waiting to run. Past it: SYSTEM_BUSY [OVERLOAD] (a one-way end gets no answer; the ' +
+      'check-back settles the transaction later). Java key and default.',
+  },
+  adminBrokerThreadPoolQueueCapacity: {
+    value: 10_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'Every other broker request code (admin, offsets, locks) waiting to run. Past it: SYSTEM_BUSY ' +
+      '[OVERLOAD]. The 5.x key and default (4.9 has the same bound without a key).',
+  },
+  defaultThreadPoolQueueCapacity: {
+    value: 10_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'NameServer requests other than route lookups waiting to run (5.x NamesrvConfig key and default). Past ' +
+      'it: SYSTEM_BUSY [OVERLOAD].',
+  },
+  clientRequestThreadPoolQueueCapacity: {
+    value: 50_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'NameServer GET_ROUTEINFO_BY_TOPIC requests waiting to run (5.x NamesrvConfig key and default). Past ' +
+      'it: SYSTEM_BUSY [OVERLOAD].',
+  },
+  waitTimeMillsInSendQueue: {
+    value: 200,
+    min: 1,
+    unit: 'milliseconds',
+    reason:
+      'A send that waited this long in its queue is answered SYSTEM_BUSY "[TIMEOUT_CLEAN_QUEUE]broker busy, ' +
+      'start flow control for a while, period in queue: Nms, size of queue: N" instead of being run, when ' +
+      'brokerFastFailureEnable (BrokerFastFailure; Java key and default). The client has mostly given up by then.',
+  },
+  waitTimeMillsInPullQueue: {
+    value: 5_000,
+    min: 1,
+    unit: 'milliseconds',
+    reason:
+      'The same for pulls (Java key and default).',
+  },
+  waitTimeMillsInHeartbeatQueue: {
+    value: 31_000,
+    min: 1,
+    unit: 'milliseconds',
+    reason:
+      'The same for heartbeats (Java key and default).',
+  },
+  waitTimeMillsInTransactionQueue: {
+    value: 3_000,
+    min: 1,
+    unit: 'milliseconds',
+    reason:
+      'The same for END_TRANSACTION (Java key and default).',
+  },
+  osPageCacheBusyTimeOutMills: {
+    value: 1_000,
+    min: 1,
+    unit: 'milliseconds',
+    reason:
+      'Appended records not yet handed to the OS for this long mean the store is stuck (the event loop ' +
+      'was held): new sends are refused SYSTEM_BUSY "[REJECTREQUEST]system busy, ..." at the door and ' +
+      '"[PC_SYNCHRONIZED]broker busy, ..." in the store, queued ones "[PCBUSY_CLEAN_QUEUE]...", until the ' +
+      'write runs. Java key and default (there: time a put holds the CommitLog lock).',
+  },
+  requestTurnBudgetMills: {
+    value: 20,
+    min: 1,
+    unit: 'milliseconds',
+    reason:
+      'Longest run of requests served back to back in one event-loop turn; later arrivals wait in their ' +
+      'family queue for the next turn, so a burst from one connection (or a request that works in slices) ' +
+      'cannot keep the loop from timers, writes and other sockets. Ours: Node has one thread, not pools.',
+  },
 } as const satisfies Record<string, Limit>;
 
 export type LimitKey = keyof typeof LIMITS;

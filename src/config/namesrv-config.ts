@@ -20,7 +20,8 @@ export const NAMESRV_CONFIG_DEFAULTS = {
   brokerChannelExpiredTime: 120_000,
   orderMessageEnable: false,
   serverChannelMaxIdleTimeSeconds: 120,
-  ...limitDefaults(['frameMaxLength', 'remotingHeaderMaxBytes', 'remotingHeaderMaxFields', 'frameReadTimeoutMills', 'pendingFrameBytesTotalMax', 'writeBufferHighWaterMark', 'writeBufferMaxBytes', 'writeBufferTotalMaxBytes']),
+  ...limitDefaults(['frameMaxLength', 'remotingHeaderMaxBytes', 'remotingHeaderMaxFields', 'frameReadTimeoutMills', 'pendingFrameBytesTotalMax', 'writeBufferHighWaterMark', 'writeBufferMaxBytes', 'writeBufferTotalMaxBytes',
+    'defaultThreadPoolQueueCapacity', 'clientRequestThreadPoolQueueCapacity', 'requestTurnBudgetMills']),
 };
 
 export type NamesrvConfig = { -readonly [K in keyof typeof NAMESRV_CONFIG_DEFAULTS]: (typeof NAMESRV_CONFIG_DEFAULTS)[K] };
@@ -35,7 +36,16 @@ const NAMESRV_RULES: Rules<NamesrvConfig> = {
   orderMessageEnable: BOOL,
   serverChannelMaxIdleTimeSeconds: intRule(0),
   frameMaxLength: intRule(LIMITS.frameMaxLength.min),
-  remotingHeaderMaxBytes: intRule(LIMITS.remotingHeaderMaxBytes.min), remotingHeaderMaxFields: intRule(LIMITS.remotingHeaderMaxFields.min), frameReadTimeoutMills: intRule(LIMITS.frameReadTimeoutMills.min), pendingFrameBytesTotalMax: intRule(LIMITS.pendingFrameBytesTotalMax.min), writeBufferHighWaterMark: intRule(LIMITS.writeBufferHighWaterMark.min), writeBufferMaxBytes: intRule(LIMITS.writeBufferMaxBytes.min), writeBufferTotalMaxBytes: intRule(LIMITS.writeBufferTotalMaxBytes.min),
+  defaultThreadPoolQueueCapacity: intRule(LIMITS.defaultThreadPoolQueueCapacity.min),
+  clientRequestThreadPoolQueueCapacity: intRule(LIMITS.clientRequestThreadPoolQueueCapacity.min),
+  requestTurnBudgetMills: intRule(LIMITS.requestTurnBudgetMills.min),
+  remotingHeaderMaxBytes: intRule(LIMITS.remotingHeaderMaxBytes.min),
+  remotingHeaderMaxFields: intRule(LIMITS.remotingHeaderMaxFields.min),
+  frameReadTimeoutMills: intRule(LIMITS.frameReadTimeoutMills.min),
+  pendingFrameBytesTotalMax: intRule(LIMITS.pendingFrameBytesTotalMax.min),
+  writeBufferHighWaterMark: intRule(LIMITS.writeBufferHighWaterMark.min),
+  writeBufferMaxBytes: intRule(LIMITS.writeBufferMaxBytes.min),
+  writeBufferTotalMaxBytes: intRule(LIMITS.writeBufferTotalMaxBytes.min),
 };
 
 const THREADS = 'Node serves requests on one event loop, without thread pools';

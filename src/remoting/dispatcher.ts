@@ -1,9 +1,21 @@
+import { performance } from 'node:perf_hooks';
 import { type RemotingCommand, createResponse, isOneway } from './command.js';
 import type { Connection } from './connection.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import { log } from '../logger.js';
 import { HeaderError } from './header-fields.js';
+import { FamilyQueue, QueueDrainer, turnHasBudget, type FamilySpec, type Queued, type Refusal } from './request-queues.js';
+
+/** NettyRemotingAbstract's and BrokerFastFailure's SYSTEM_BUSY remarks, word for word (clients and tools match on the tags). */
+export const BUSY_REMARK = {
+  overload: '[OVERLOAD]system busy, start flow control for a while',
+  reject: '[REJECTREQUEST]system busy, start flow control for a while',
+  timeout: (waitedMs: number, size: number) =>
+    `[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: ${waitedMs}ms, size of queue: ${size}`,
+  pcbusy: (waitedMs: number, size: number) =>
+    `[PCBUSY_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: ${waitedMs}ms, size of queue: ${size}`,
+} as const;
 
 export type ProcessorResult = RemotingCommand | null | Promise<RemotingCommand | null>;
 
@@ -34,6 +46,8 @@ export interface RequestEntry<Ctx> {
    * runs then, and it must answer (a held long-poll pull re-run once a message arrives or it times out).
    */
   resume?: Processor<Ctx>;
+  /** The queue (DispatcherOptions.families) the code waits in when the server is busy; default `defaultFamily`. */
+  family?: string;
 }
 
 export interface DispatcherOptions<Ctx> {
@@ -41,6 +55,22 @@ export interface DispatcherOptions<Ctx> {
   unknownCodeReply?: boolean;
   /** The refusal when the server lacks an entry's `permission`, or undefined to go on. */
   checkPermission?: (ctx: Ctx, need: PermissionNeed, request: RemotingCommand) => RemotingCommand | undefined;
+  /** Request families and their bounded queues (see request-queues.ts); none: every request runs at once. */
+  families?: Record<string, FamilySpec<Ctx>>;
+  /** The family of entries that name none. */
+  defaultFamily?: string;
+  /** requestTurnBudgetMills: the longest run of requests in one event-loop turn. */
+  turnBudgetMs?: (ctx: Ctx) => number;
+  /** brokerFastFailureEnable: whether queued requests past their family's wait time are refused. */
+  fastFailure?: (ctx: Ctx) => boolean;
+}
+
+/** A family's queue as GET_BROKER_RUNTIME_INFO shows it. */
+export interface QueueStat {
+  size: number;
+  headWaitMs: number;
+  capacity: number;
+  overloaded: number;
 }
 
 /**
@@ -50,6 +80,9 @@ export interface DispatcherOptions<Ctx> {
  */
 export class Dispatcher<Ctx> {
   private readonly table = new Map<number, RequestEntry<Ctx>>();
+  private readonly queueOf = new Map<number, FamilyQueue<Ctx, RequestEntry<Ctx>>>();
+  private readonly queues: Array<FamilyQueue<Ctx, RequestEntry<Ctx>>> = [];
+  private readonly drainer: QueueDrainer<Ctx, RequestEntry<Ctx>>;
 
   constructor(
     private readonly ctx: Ctx,
@@ -61,6 +94,35 @@ export class Dispatcher<Ctx> {
       if (e.permission && !options.checkPermission) throw new Error(`request code ${e.code} needs a permission check the server does not provide`);
       this.table.set(e.code, e);
     }
+    const byName = new Map<string, FamilyQueue<Ctx, RequestEntry<Ctx>>>();
+    for (const [name, spec] of Object.entries(options.families ?? {})) {
+      const q = new FamilyQueue<Ctx, RequestEntry<Ctx>>(name, spec);
+      byName.set(name, q);
+      this.queues.push(q);
+    }
+    for (const e of entries) {
+      const name = e.family ?? options.defaultFamily;
+      if (name === undefined) continue;
+      const q = byName.get(name);
+      if (!q) throw new Error(`request code ${e.code} names family ${name}, which the server does not define`);
+      this.queueOf.set(e.code, q);
+    }
+    this.drainer = new QueueDrainer(
+      ctx,
+      this.queues,
+      () => options.turnBudgetMs?.(ctx) ?? Infinity,
+      () => options.fastFailure?.(ctx) ?? false,
+      (q) => this.run(q.conn, q.request, q.entry, q.entry.processor),
+      (q, why) => this.refuseQueued(q, why),
+    );
+  }
+
+  /** Each family's queue now (size, the head's wait, capacity, refusals since start). */
+  queueStats(): Map<string, QueueStat> {
+    const now = performance.now();
+    return new Map(this.queues.map((q) => [q.name, {
+      size: q.size, headWaitMs: q.headWaitMs(now), capacity: q.spec.capacity(this.ctx), overloaded: q.overloaded,
+    }]));
   }
 
   has(code: number): boolean {
@@ -77,8 +139,36 @@ export class Dispatcher<Ctx> {
       }
       return;
     }
-    this.run(conn, request, entry, entry.processor);
+    const queue = this.queueOf.get(request.code);
+    if (!queue) {
+      this.run(conn, request, entry, entry.processor);
+      return;
+    }
+    if (queue.spec.busy?.(this.ctx)) {
+      log.client('request rejected', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${queue.name} is busy`);
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_BUSY, BUSY_REMARK.reject));
+      return;
+    }
+    const now = performance.now();
+    if (queue.size === 0 && turnHasBudget(now, this.options.turnBudgetMs?.(this.ctx) ?? Infinity)) {
+      this.run(conn, request, entry, entry.processor);
+      return;
+    }
+    if (queue.size >= queue.spec.capacity(this.ctx)) {
+      queue.overloaded++;
+      log.client('request overload', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${queue.name} queue full (${queue.size})`);
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_BUSY, BUSY_REMARK.overload));
+      return;
+    }
+    queue.push({ conn, request, entry, at: now });
+    this.drainer.schedule();
   };
+
+  private refuseQueued(q: Queued<RequestEntry<Ctx>>, why: Refusal): void {
+    const remark = why.kind === 'timeout' ? BUSY_REMARK.timeout(why.waitedMs, why.sizeAfter) : BUSY_REMARK.pcbusy(why.waitedMs, why.sizeAfter);
+    log.client('request expired in queue', `${requestCodeName(q.request.code)} from ${q.conn.remoteAddr}: ${remark}`);
+    this.reply(q.conn, q.request, createResponse(q.request, ResponseCode.SYSTEM_BUSY, remark));
+  }
 
   /**
    * Runs a held request again on a tick of its own (never inside the caller's, which is a producer's
@@ -142,10 +232,12 @@ export class Dispatcher<Ctx> {
     const err = e as Error;
     if (err instanceof HeaderError) {
       // A bad header is the client's mistake: answer with the reason, no stack in our log.
-      log.debug(`${requestCodeName(request.code)} from ${conn.remoteAddr}: ${err.message}`);
+      log.client('bad request header', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${err.message}`);
       this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, err.message));
       return;
     }
+    // Not the client's mistake as far as we know: our bug or our resource, so the stack is kept (the logger
+    // bounds how many stacks an interval prints when one request keeps failing).
     log.error(`processing ${requestCodeName(request.code)} from ${conn.remoteAddr} failed: ${err.stack ?? err}`);
     this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${err.name}: ${err.message}`));
   }

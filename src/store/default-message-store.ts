@@ -236,6 +236,15 @@ export class DefaultMessageStore implements MessageStore {
     return this.replication.syncMaster ? this.replication.afterPut(put, msgs[0].propertiesString) : put;
   }
 
+  lockTimeMills(): number {
+    return Math.round(this.writer.lockTimeMs());
+  }
+
+  /** DefaultMessageStore#isOSPageCacheBusy: appends have waited longer than osPageCacheBusyTimeOutMills for their write. */
+  isOSPageCacheBusy(): boolean {
+    return this.writer.lockTimeMs() > this.config.osPageCacheBusyTimeOutMills;
+  }
+
   private checkStoreStatus(): PutMessageResult | undefined {
     if (!this.started || this.shuttingDown) return { status: 'SERVICE_NOT_AVAILABLE', remark: 'message store is not running' };
     if (this.config.brokerRole === 'SLAVE') return { status: 'SERVICE_NOT_AVAILABLE', remark: 'broker role is slave' };
@@ -244,6 +253,7 @@ export class DefaultMessageStore implements MessageStore {
     if (full) return full;
     const ioError = this.flusher.ioError;
     if (ioError) return { status: 'SERVICE_NOT_AVAILABLE', remark: `store disk error: ${ioError}` };
+    if (this.isOSPageCacheBusy()) return { status: 'OS_PAGECACHE_BUSY' };
     return undefined;
   }
 

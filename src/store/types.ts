@@ -130,4 +130,11 @@ export interface MessageStore {
   updateHaMasterAddress(addr: string | undefined): void;
   /** DELETE_EXPIRED_COMMITLOG: delete expired CommitLog segments on the next retention runs, whatever the hour. */
   executeDeleteFilesManually(): void;
+  /**
+   * How long appended records have waited to be handed to the OS (0 when none wait): the Java store's
+   * time in the put lock (pageCacheLockTimeMills), here the time since the first unwritten append.
+   */
+  lockTimeMills(): number;
+  /** lockTimeMills() passed osPageCacheBusyTimeOutMills: puts are refused OS_PAGECACHE_BUSY meanwhile. */
+  isOSPageCacheBusy(): boolean;
 }

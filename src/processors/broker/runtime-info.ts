@@ -18,14 +18,6 @@ import { readStoreTimestamp } from '../../codec/message-record.js';
 /** StoreStatsService windows for the "10 s, 1 min, 10 min" TPS triples. */
 const TPS_WINDOWS_SEC = [10, 60, 600] as const;
 
-/** Node has no queues in front of send/pull/query the way the Java thread pools do: they are always 0. */
-const NO_QUEUE = '0';
-/**
- * BrokerConfig's default capacities of those pool queues (sendThreadPoolQueueCapacity, ...,
- * endTransactionPoolQueueCapacity). There is no such queue here to size, so the tools see the Java
- * defaults beside a size of 0: an idle pool, as on an idle Java broker.
- */
-const POOL_QUEUE_CAPACITY_JAVA = { send: 10_000, pull: 100_000, query: 20_000, EndTransaction: 100_000 } as const;
 /** TransientStorePool#availableBufferNums without a pool (transientStorePoolEnable=false, the only mode here): Integer.MAX_VALUE. */
 const NO_TRANSIENT_STORE_POOL = 2_147_483_647;
 
@@ -74,7 +66,7 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
     put(`scheduleMessageOffset_${level}`, `${offset},${store.getMaxOffsetInQueue(TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, Number(level) - 1)}`);
   }
   put('dispatchBehindBytes', 0);
-  put('pageCacheLockTimeMills', 0);
+  put('pageCacheLockTimeMills', store.lockTimeMills());
 
   // AdminBrokerProcessor
   put('brokerVersionDesc', CURRENT_VERSION_DESC);
@@ -85,13 +77,17 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   put('msgGetTotalYesterdayMorning', stats.getTotalYesterdayMorning);
   put('msgGetTotalTodayMorning', stats.getTotalTodayMorning);
   put('msgGetTotalTodayNow', stats.getTotal);
+  // The request families' queues (src/remoting/request-queues.ts), under the Java pools' names.
+  const queues = ctx.requestQueues?.() ?? new Map();
   for (const pool of ['send', 'pull', 'query'] as const) {
-    put(`${pool}ThreadPoolQueueSize`, NO_QUEUE);
-    put(`${pool}ThreadPoolQueueCapacity`, POOL_QUEUE_CAPACITY_JAVA[pool]);
-    put(`${pool}ThreadPoolQueueHeadWaitTimeMills`, NO_QUEUE);
+    const q = queues.get(pool);
+    put(`${pool}ThreadPoolQueueSize`, q?.size ?? 0);
+    put(`${pool}ThreadPoolQueueCapacity`, q?.capacity ?? 0);
+    put(`${pool}ThreadPoolQueueHeadWaitTimeMills`, q?.headWaitMs ?? 0);
   }
-  put('EndTransactionQueueSize', NO_QUEUE);
-  put('EndTransactionThreadPoolQueueCapacity', POOL_QUEUE_CAPACITY_JAVA.EndTransaction);
+  const endTx = queues.get('endTransaction');
+  put('EndTransactionQueueSize', endTx?.size ?? 0);
+  put('EndTransactionThreadPoolQueueCapacity', endTx?.capacity ?? 0);
   put('startAcceptSendRequestTimeStamp', 0);
   put('remainTransientStoreBufferNumbs', NO_TRANSIENT_STORE_POOL);
   // MappedFileQueue#remainHowManyDataToFlush: written but not yet flushed, as MixAll#humanReadableByteCount.

@@ -1,5 +1,6 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
 import type { PermissionNeed, RequestEntry } from '../../remoting/dispatcher.js';
+import type { FamilySpec } from '../../remoting/request-queues.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { RequestCode as C } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -46,22 +47,43 @@ export function checkBrokerPermission(ctx: BrokerContext, need: PermissionNeed, 
 }
 
 /**
+ * The broker's request families: which queue a code waits in when the broker is busy, with the Java
+ * broker's pool-queue capacities and fast-failure wait times (BrokerController#registerProcessor puts the
+ * same codes on the same executors). Codes that name no family are 'admin' (the default processor's pool).
+ */
+export const BROKER_FAMILIES: Record<string, FamilySpec<BrokerContext>> = {
+  send: {
+    capacity: (c) => c.config.sendThreadPoolQueueCapacity,
+    maxWaitMs: (c) => c.config.waitTimeMillsInSendQueue,
+    // SendMessageProcessor#rejectRequest, and BrokerFastFailure's cleaning of the send queue.
+    busy: (c) => c.store.isOSPageCacheBusy(),
+  },
+  pull: { capacity: (c) => c.config.pullThreadPoolQueueCapacity, maxWaitMs: (c) => c.config.waitTimeMillsInPullQueue },
+  query: { capacity: (c) => c.config.queryThreadPoolQueueCapacity },
+  heartbeat: { capacity: (c) => c.config.heartbeatThreadPoolQueueCapacity, maxWaitMs: (c) => c.config.waitTimeMillsInHeartbeatQueue },
+  clientManage: { capacity: (c) => c.config.clientManagerThreadPoolQueueCapacity },
+  consumerManage: { capacity: (c) => c.config.consumerManagerThreadPoolQueueCapacity },
+  endTransaction: { capacity: (c) => c.config.endTransactionPoolQueueCapacity, maxWaitMs: (c) => c.config.waitTimeMillsInTransactionQueue },
+  admin: { capacity: (c) => c.config.adminBrokerThreadPoolQueueCapacity },
+};
+
+/**
  * The broker's one request table: code → processor, the header fields the Java header class requires,
  * the permission checked first, whether Java clients send it one-way, and how a held request resumes.
  */
 export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
-  { code: C.SEND_MESSAGE, processor: sendMessage },
-  { code: C.SEND_MESSAGE_V2, processor: sendMessage },
-  { code: C.SEND_BATCH_MESSAGE, processor: sendMessage },
-  { code: C.PULL_MESSAGE, processor: pullMessage, required: PULL_REQUIRED, permission: 'read', resume: resumePull },
-  { code: C.LITE_PULL_MESSAGE, processor: pullMessage, required: PULL_REQUIRED, permission: 'read', resume: resumePull },
-  { code: C.HEART_BEAT, processor: heartBeat },
-  { code: C.UNREGISTER_CLIENT, processor: unregisterClient, required: ['clientID'] },
-  { code: C.CHECK_CLIENT_CONFIG, processor: checkClientConfig },
-  { code: C.GET_CONSUMER_LIST_BY_GROUP, processor: getConsumerListByGroup, required: ['consumerGroup'] },
-  { code: C.QUERY_CONSUMER_OFFSET, processor: queryConsumerOffset, required: GROUP_TOPIC_QUEUE },
+  { code: C.SEND_MESSAGE, family: 'send', processor: sendMessage },
+  { code: C.SEND_MESSAGE_V2, family: 'send', processor: sendMessage },
+  { code: C.SEND_BATCH_MESSAGE, family: 'send', processor: sendMessage },
+  { code: C.PULL_MESSAGE, family: 'pull', processor: pullMessage, required: PULL_REQUIRED, permission: 'read', resume: resumePull },
+  { code: C.LITE_PULL_MESSAGE, family: 'pull', processor: pullMessage, required: PULL_REQUIRED, permission: 'read', resume: resumePull },
+  { code: C.HEART_BEAT, family: 'heartbeat', processor: heartBeat },
+  { code: C.UNREGISTER_CLIENT, family: 'clientManage', processor: unregisterClient, required: ['clientID'] },
+  { code: C.CHECK_CLIENT_CONFIG, family: 'clientManage', processor: checkClientConfig },
+  { code: C.GET_CONSUMER_LIST_BY_GROUP, family: 'consumerManage', processor: getConsumerListByGroup, required: ['consumerGroup'] },
+  { code: C.QUERY_CONSUMER_OFFSET, family: 'consumerManage', processor: queryConsumerOffset, required: GROUP_TOPIC_QUEUE },
   // RemoteBrokerOffsetStore persists offsets one-way; admin tools ask for an answer.
-  { code: C.UPDATE_CONSUMER_OFFSET, processor: updateConsumerOffset, required: [...GROUP_TOPIC_QUEUE, 'commitOffset'], oneway: true },
+  { code: C.UPDATE_CONSUMER_OFFSET, family: 'consumerManage', processor: updateConsumerOffset, required: [...GROUP_TOPIC_QUEUE, 'commitOffset'], oneway: true },
   { code: C.GET_MAX_OFFSET, processor: getMaxOffset, required: TOPIC_QUEUE },
   { code: C.GET_MIN_OFFSET, processor: getMinOffset, required: TOPIC_QUEUE },
   { code: C.SEARCH_OFFSET_BY_TIMESTAMP, processor: searchOffsetByTimestamp, required: [...TOPIC_QUEUE, 'timestamp'] },
@@ -71,22 +93,22 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.UPDATE_AND_CREATE_TOPIC, processor: updateAndCreateTopic, required: ['topic', 'readQueueNums', 'writeQueueNums', 'perm'] },
   { code: C.DELETE_TOPIC_IN_BROKER, processor: deleteTopicInBroker, required: ['topic'] },
   { code: C.GET_ALL_TOPIC_CONFIG, processor: getAllTopicConfig },
-  { code: C.VIEW_MESSAGE_BY_ID, processor: viewMessageById, required: ['offset'] },
+  { code: C.VIEW_MESSAGE_BY_ID, family: 'query', processor: viewMessageById, required: ['offset'] },
   // replay
   { code: C.INVOKE_BROKER_TO_RESET_OFFSET, processor: invokeBrokerToResetOffset, required: ['topic', 'group', 'timestamp', 'isForce'] },
   { code: C.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, processor: invokeBrokerToGetConsumerStatus, required: ['topic', 'group'] },
   // delayed, retried, dead-lettered and transactional messages
-  { code: C.CONSUMER_SEND_MSG_BACK, processor: consumerSendMsgBack, required: ['offset', 'group', 'delayLevel'] },
+  { code: C.CONSUMER_SEND_MSG_BACK, family: 'send', processor: consumerSendMsgBack, required: ['offset', 'group', 'delayLevel'] },
   // Producers end transactions one-way (endTransactionOneway); an UNKNOWN state gets no answer at all.
   {
-    code: C.END_TRANSACTION, processor: endTransaction, oneway: true,
+    code: C.END_TRANSACTION, family: 'endTransaction', processor: endTransaction, oneway: true,
     required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'],
   },
   // Slaves copy these from their master every 10 s (SlaveSynchronize), with GET_ALL_TOPIC_CONFIG and GET_ALL_SUBSCRIPTIONGROUP_CONFIG.
   { code: C.GET_ALL_CONSUMER_OFFSET, processor: getAllConsumerOffset },
   { code: C.GET_ALL_DELAY_OFFSET, processor: getAllDelayOffset },
   // admin (mqadmin)
-  { code: C.QUERY_MESSAGE, processor: queryMessage, required: ['topic', 'key', 'maxNum', 'beginTimestamp', 'endTimestamp'] },
+  { code: C.QUERY_MESSAGE, family: 'query', processor: queryMessage, required: ['topic', 'key', 'maxNum', 'beginTimestamp', 'endTimestamp'] },
   { code: C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, processor: updateAndCreateSubscriptionGroup },
   { code: C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, processor: getAllSubscriptionGroup },
   { code: C.DELETE_SUBSCRIPTIONGROUP, processor: deleteSubscriptionGroup, required: ['groupName'] },

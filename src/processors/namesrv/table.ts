@@ -1,4 +1,5 @@
 import type { NamesrvContext } from '../../namesrv/namesrv-context.js';
+import type { FamilySpec } from '../../remoting/request-queues.js';
 import type { RequestEntry } from '../../remoting/dispatcher.js';
 import { RequestCode as C } from '../../protocol/request-code.js';
 import { registerBroker, unregisterBroker, queryDataVersion } from './broker-registration.js';
@@ -12,11 +13,20 @@ import { getNamesrvConfig, updateNamesrvConfig } from './namesrv-config.js';
 const BROKER_ID = ['brokerName', 'brokerAddr', 'clusterName', 'brokerId'] as const;
 
 /** The NameServer's one request table: code → processor and required header fields. */
+/**
+ * The NameServer's request families (5.x NamesrvController: route lookups on the client-request pool,
+ * everything else on the default pool), with the 5.x queue capacities.
+ */
+export const NAMESRV_FAMILIES: Record<string, FamilySpec<NamesrvContext>> = {
+  clientRequest: { capacity: (c) => c.config.clientRequestThreadPoolQueueCapacity },
+  default: { capacity: (c) => c.config.defaultThreadPoolQueueCapacity },
+};
+
 export const NAMESRV_REQUESTS: ReadonlyArray<RequestEntry<NamesrvContext>> = [
   { code: C.REGISTER_BROKER, processor: registerBroker, required: [...BROKER_ID, 'haServerAddr'] },
   { code: C.UNREGISTER_BROKER, processor: unregisterBroker, required: BROKER_ID },
   { code: C.QUERY_DATA_VERSION, processor: queryDataVersion, required: BROKER_ID },
-  { code: C.GET_ROUTEINFO_BY_TOPIC, processor: getRouteInfoByTopic, required: ['topic'] },
+  { code: C.GET_ROUTEINFO_BY_TOPIC, processor: getRouteInfoByTopic, required: ['topic'], family: 'clientRequest' },
   { code: C.GET_BROKER_CLUSTER_INFO, processor: getBrokerClusterInfo },
   { code: C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, processor: getAllTopicList },
   { code: C.GET_TOPICS_BY_CLUSTER, processor: getTopicsByCluster, required: ['cluster'] },
