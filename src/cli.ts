@@ -9,7 +9,7 @@ import { NamesrvController } from './server/namesrv-controller.js';
 import { BrokerController } from './server/broker-controller.js';
 import { DefaultMessageStore } from './store/default-message-store.js';
 import { StoreLock, StoreLockedError } from './store/store-lock.js';
-import { log } from './logger.js';
+import { LOG_FILE_MAX_BYTES_DEFAULT, log, logToFile, loggingToFile } from './logger.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
@@ -26,8 +26,32 @@ commands:
 options:
   -c, --config FILE      Java-style properties file
   -n, --namesrv ADDRS    NameServer addresses, ';'-separated (overrides namesrvAddr)
+  --log-file FILE        log to FILE instead of stderr (env ROCKETMQ_TS_LOG_FILE); appended, and
+                         rotated to FILE.1 .. FILE.3 when it would pass --log-file-max-bytes
+  --log-file-max-bytes N size cap of the log file, bytes or with K/M/G (env ROCKETMQ_TS_LOG_FILE_MAX_BYTES,
+                         default 64M)
   -h, --help             this text
 `;
+
+/** "67108864", "64M", "512k": a byte count for --log-file-max-bytes. */
+function parseByteSize(s: string): number | undefined {
+  const m = /^(\d+)([kmg]?)$/i.exec(s.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Takes the log over to a file before anything else logs, so config warnings land there too. */
+function setUpLogFile(file: string | undefined, maxBytesText: string | undefined): void {
+  if (!file) return;
+  const maxBytes = maxBytesText === undefined ? LOG_FILE_MAX_BYTES_DEFAULT : parseByteSize(maxBytesText);
+  if (maxBytes === undefined) throw new ConfigError(`--log-file-max-bytes ${maxBytesText} is not a size in bytes (e.g. 67108864 or 64M)`);
+  try {
+    logToFile(path.resolve(file), { maxBytes });
+  } catch (e) {
+    throw new ConfigError(`--log-file ${file}: ${(e as Error).message}`);
+  }
+}
 
 async function startBroker(cfg: BrokerConfig, configFile?: string, storeLock?: StoreLock): Promise<BrokerController> {
   const store = new DefaultMessageStore(cfg, { recentCacheBytes: cfg.commitLogRecentCacheBytes });
@@ -73,6 +97,8 @@ async function main(argv: string[]): Promise<void> {
       namesrv: { type: 'string', short: 'n' },
       'namesrv-port': { type: 'string' },
       data: { type: 'string' },
+      'log-file': { type: 'string' },
+      'log-file-max-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  setUpLogFile(values['log-file'] ?? process.env.ROCKETMQ_TS_LOG_FILE, values['log-file-max-bytes'] ?? process.env.ROCKETMQ_TS_LOG_FILE_MAX_BYTES);
   switch (command) {
     case 'standalone': {
       const data = path.resolve(values.data ?? 'data');
@@ -121,8 +148,12 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e) => {
   // An expected refusal gets one line, not a stack trace.
-  if (e instanceof StoreLockedError) log.error(`start failed: ${e.message} (${e.file} is locked by another process)`);
-  else if (e instanceof ConfigError) log.error(`start failed: ${e.message}`);
-  else log.error(`start failed: ${(e as Error).stack ?? e}`);
+  let line: string;
+  if (e instanceof StoreLockedError) line = `start failed: ${e.message} (${e.file} is locked by another process)`;
+  else if (e instanceof ConfigError) line = `start failed: ${e.message}`;
+  else line = `start failed: ${(e as Error).stack ?? e}`;
+  log.error(line);
+  // With --log-file the reason would otherwise be only in the file; whoever started the process sees it too.
+  if (loggingToFile()) process.stderr.write(`${line.split('\n')[0]}\n`);
   process.exit(1);
 });
