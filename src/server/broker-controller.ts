@@ -24,7 +24,7 @@ import { BrokerOuterAPI, type BrokerIdentity } from '../broker/out/broker-outer-
 import { SlaveSynchronize } from '../broker/slave/slave-synchronize.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClientChannelInfo } from '../broker/client/client-channel.js';
-import { BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
+import { BROKER_FAMILIES, BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
 import { log } from '../logger.js';
 
 /** How often expired producer/consumer channels are looked for (ClientHousekeepingService). */
@@ -108,7 +108,14 @@ export class BrokerController {
       registerBrokerAll: () => this.scheduleRegister(),
     };
     this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions];
-    this.dispatcher = new Dispatcher(this.ctx, BROKER_REQUESTS, { checkPermission: checkBrokerPermission });
+    this.dispatcher = new Dispatcher(this.ctx, BROKER_REQUESTS, {
+      checkPermission: checkBrokerPermission,
+      families: BROKER_FAMILIES,
+      defaultFamily: 'admin',
+      turnBudgetMs: (c) => c.config.requestTurnBudgetMills,
+      fastFailure: (c) => c.config.brokerFastFailureEnable,
+    });
+    this.ctx.requestQueues = () => this.dispatcher.queueStats();
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
     this.slaveSync = new SlaveSynchronize(this.ctx);
   }

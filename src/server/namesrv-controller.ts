@@ -3,7 +3,7 @@ import { Dispatcher } from '../remoting/dispatcher.js';
 import { RouteInfoManager } from '../namesrv/route-info-manager.js';
 import { KVConfigManager } from '../namesrv/kv-config-manager.js';
 import type { NamesrvContext } from '../namesrv/namesrv-context.js';
-import { NAMESRV_REQUESTS } from '../processors/namesrv/table.js';
+import { NAMESRV_FAMILIES, NAMESRV_REQUESTS } from '../processors/namesrv/table.js';
 import { NAMESRV_SCHEMA, type NamesrvConfig } from '../config/namesrv-config.js';
 import { validateConfig } from '../config/config-rules.js';
 import { log } from '../logger.js';
