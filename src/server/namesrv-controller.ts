@@ -30,7 +30,11 @@ export class NamesrvController {
     this.kv.load();
     const ctx: NamesrvContext = { config: this.config, routes: this.routes, kv: this.kv };
     // The 4.9.8 namesrv does not answer unknown codes at all; we answer REQUEST_CODE_NOT_SUPPORTED so clients fail fast.
-    const dispatcher = new Dispatcher(ctx, NAMESRV_REQUESTS);
+    const dispatcher = new Dispatcher(ctx, NAMESRV_REQUESTS, {
+      families: NAMESRV_FAMILIES,
+      defaultFamily: 'default',
+      turnBudgetMs: (c) => c.config.requestTurnBudgetMills,
+    });
     this.server = new RemotingServer(
       {
         host: this.config.listenHost,
