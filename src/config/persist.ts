@@ -37,6 +37,70 @@ export function writeFileAtomic(file: string, content: string): void {
 }
 
 /**
+ * writeFileAtomic with the same steps and the same guarantees, through fs.promises: the disk waits
+ * (write, fsync, rename, directory fsync) happen off the event loop, so clients are served meanwhile.
+ * Callers must not run two writes of one file at once (they share `<f>.tmp`); StateFile serializes them.
+ */
+export async function writeFileAtomicAsync(file: string, content: string): Promise<void> {
+  const fsp = fs.promises;
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  const data = Buffer.from(content, 'utf8');
+  try {
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await fh.write(data, done, data.length - done, done);
+        if (bytesWritten <= 0) throw new Error(`short write to ${tmp}: ${done} of ${data.length} bytes`);
+        done += bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  if (await exists(file)) await keepAsBackupAsync(file);
+  await fsp.rename(tmp, file);
+  await syncDirAsync(path.dirname(file));
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.promises.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** keepAsBackup, through fs.promises. */
+async function keepAsBackupAsync(file: string): Promise<void> {
+  const bak = `${file}.bak`;
+  await fs.promises.rm(bak, { force: true });
+  try {
+    await fs.promises.link(file, bak);
+  } catch {
+    await fs.promises.rename(file, bak);
+  }
+}
+
+async function syncDirAsync(dir: string): Promise<void> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // As syncDir: some filesystems refuse to fsync a directory.
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
  * Makes `<f>.bak` another name for the current `<f>` (a hard link: no data written, so it works on a full
  * disk) while `<f>` itself stays in place; the rename that follows then swaps the new content in at once.
  * A kill at any point leaves `<f>` complete, old or new, so a reader that does not know about `.bak` (a
@@ -100,17 +164,41 @@ export function loadStateFile<T>(file: string, decode: (text: string) => T): T |
 }
 
 /**
+ * How long writes may wait for the requests holding them (StateFile#hold): past it the file is written
+ * anyway, so clients whose requests overlap without end cannot keep a change off the disk.
+ */
+const MAX_HOLD_MS = 1_000;
+
+/**
  * One persisted state file of a manager (topics.json, consumerOffset.json, delayOffset.json, ...), with
  * ConfigManager#persist's contract: a failed write is logged, never thrown at the request that caused
  * it (the change stays in memory, and the previous file stays whole), and is retried by the next
- * `persistIfChanged`. The manager says how to render its table and when it changed; this class tracks
- * whether the file is behind, so no manager keeps its own dirty flag.
+ * `persistIfChanged` or `flush`. The manager says how to render its table and when it changed; this
+ * class tracks whether the file is behind, so no manager keeps its own dirty flag.
+ *
+ * Two ways to write, not to be mixed for one file: `persist` writes at once, on the caller's tick;
+ * `later` coalesces. Each file write renders and rewrites the whole table, so writing once per change
+ * costs O(changes × table), with an fsync each: one heartbeat naming 2,000 new groups took tens of
+ * seconds that way (test/broker/bounded-work.test.ts prints the time and the writes). With `later`,
+ * every change made before the write starts goes into that one write, which runs after the current
+ * tick with the disk waits off the event loop, and never overlaps another write of the file.
  */
 export class StateFile<T extends object> {
   /** Memory is ahead of the file: a change not written yet, or a write that failed. */
   private behind = false;
   /** The last write failed (logged once, and once more when a write succeeds again). */
   private failing = false;
+  /** The write that will take every change made until it starts, and how to settle its promise. */
+  private next?: { promise: Promise<boolean>; settle: (ok: boolean) => void; since: number };
+  /** The write on its way to the disk. */
+  private writing?: Promise<boolean>;
+  /** A start of `next` is queued on setImmediate. */
+  private armed = false;
+  /** Requests in progress that asked to have their changes written together (`hold`). */
+  private holds = 0;
+  private holdTimer?: NodeJS.Timeout;
+  /** `flush` wants `next` written without waiting for holds. */
+  private urgent = false;
 
   constructor(
     readonly file: string,
@@ -141,22 +229,125 @@ export class StateFile<T extends object> {
 
   /** Writes now; returns whether it reached the disk. */
   persist(): boolean {
+    if (this.writing || this.next) {
+      // A coalesced write owns `<f>.tmp` now; writing beside it could rename an older table over a newer one.
+      void this.later();
+      return false;
+    }
     try {
       writeFileAtomic(this.file, this.render());
-      if (this.failing) log.info(`config: ${this.file} written again`);
-      this.failing = false;
+      this.wrote();
       this.behind = false;
       return true;
     } catch (e) {
-      if (!this.failing) log.error(`config: persist file ${this.file} failed, will retry: ${(e as Error).message}`);
-      this.failing = true;
-      this.behind = true;
-      return false;
+      return this.failed(e);
     }
   }
 
   /** Writes if memory is ahead of the file (the periodic task, and shutdown). */
   persistIfChanged(): void {
     if (this.behind) this.persist();
+  }
+
+  /**
+   * The table changed: it is written after the current tick, together with every other change made
+   * before that write starts. Resolves true once on disk, false if that write failed (logged). Never rejects.
+   */
+  later(): Promise<boolean> {
+    this.behind = true;
+    if (!this.next) {
+      let settle!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((resolve) => (settle = resolve));
+      this.next = { promise, settle, since: Date.now() };
+    }
+    this.kick();
+    return this.next.promise;
+  }
+
+  /**
+   * Everything changed so far, on disk: a pending change is written now, without waiting for holds.
+   * What an admin request awaits before answering (Java persists those changes before it answers), and shutdown.
+   */
+  flush(): Promise<boolean> {
+    if (this.behind) {
+      this.urgent = true;
+      return this.later();
+    }
+    return this.writing ?? Promise.resolve(!this.failing);
+  }
+
+  /**
+   * A request that makes many changes over several ticks (a heartbeat naming many groups) holds the
+   * writes it would trigger until it calls the returned release, so they make one write, not one per
+   * slice. A hold delays a write by MAX_HOLD_MS at most, and `flush` does not wait for it.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0) this.kick();
+    };
+  }
+
+  private kick(): void {
+    if (this.armed || this.writing || !this.next) return;
+    this.armed = true;
+    setImmediate(() => this.start());
+  }
+
+  private start(): void {
+    this.armed = false;
+    const next = this.next;
+    if (this.writing || !next) return;
+    const heldFor = Date.now() - next.since;
+    if (this.holds > 0 && !this.urgent && heldFor < MAX_HOLD_MS) {
+      // The last release starts it; this timer only bounds how long holds can keep it back.
+      if (!this.holdTimer) {
+        this.holdTimer = setTimeout(() => {
+          this.holdTimer = undefined;
+          this.kick();
+        }, MAX_HOLD_MS - heldFor);
+        this.holdTimer.unref();
+      }
+      return;
+    }
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.next = undefined;
+    this.urgent = false;
+    let content: string;
+    try {
+      content = this.render();
+    } catch (e) {
+      next.settle(this.failed(e));
+      return;
+    }
+    // Changes from here on are not in `content`: they set `behind` again and make the next write.
+    this.behind = false;
+    this.writing = writeFileAtomicAsync(this.file, content)
+      .then(() => {
+        this.wrote();
+        return true;
+      }, (e: unknown) => this.failed(e))
+      .then((ok) => {
+        this.writing = undefined;
+        next.settle(ok);
+        this.kick();
+        return ok;
+      });
+  }
+
+  private wrote(): void {
+    if (this.failing) log.info(`config: ${this.file} written again`);
+    this.failing = false;
+  }
+
+  private failed(e: unknown): false {
+    if (!this.failing) log.error(`config: persist file ${this.file} failed, will retry: ${(e as Error).message}`);
+    this.failing = true;
+    this.behind = true;
+    return false;
   }
 }

@@ -41,10 +41,12 @@ const SYSTEM_GROUP_PREFIX = 'CID_RMQ_SYS_';
 export class SubscriptionGroupManager {
   readonly table = new Map<string, SubscriptionGroupConfig>();
   dataVersion: DataVersion = newDataVersion();
+  private readonly file: string;
   private readonly state: StateFile<{ dataVersion?: DataVersion; subscriptionGroupTable?: Record<string, SubscriptionGroupConfig> }>;
 
   constructor(private readonly config: BrokerConfig) {
     const file = path.join(config.storePathRootDir, 'config', 'subscriptionGroup.json');
+    this.file = file;
     this.state = new StateFile(file, () => toFastJsonPretty({ dataVersion: this.dataVersion, subscriptionGroupTable: this.table }), parseFastJson);
     for (const g of SYSTEM_GROUPS) {
       const sg = subscriptionGroupConfig(g);
@@ -56,13 +58,36 @@ export class SubscriptionGroupManager {
   load(): void {
     const obj = this.state.load();
     if (!obj) return;
-    for (const sg of Object.values(obj.subscriptionGroupTable ?? {})) this.table.set(sg.groupName, { ...subscriptionGroupConfig(sg.groupName), ...sg });
+    for (const sg of Object.values(obj.subscriptionGroupTable ?? {})) {
+      this.table.set(sg.groupName, this.bounded({ ...subscriptionGroupConfig(sg.groupName), ...sg }, this.file));
+    }
     if (obj.dataVersion) this.dataVersion = { counter: Number(obj.dataVersion.counter), timestamp: Number(obj.dataVersion.timestamp) };
   }
 
-  /** Every change is written at once; this writes subscriptionGroup.json again if that write failed (the broker's periodic task). */
-  persist(): void {
-    this.state.persistIfChanged();
+  /**
+   * Whatever changed and is not on disk yet, written now: the broker's periodic task (a write that
+   * failed is retried here), shutdown, and the admin requests, which answer once their change is on disk.
+   * Every change is also written by itself soon after it is made; many made together are written once.
+   */
+  persist(): Promise<boolean> {
+    return this.state.flush();
+  }
+
+  /** The changes made until the returned release are written together, once (StateFile#hold). */
+  holdWrites(): () => void {
+    return this.state.hold();
+  }
+
+  /**
+   * A retryQueueNums above maxTopicQueueNums, cut to it: it becomes the queue count of the group's
+   * %RETRY% topic, created by the next heartbeat. The admin request refuses it; a file or a master's
+   * table has no one to refuse to.
+   */
+  private bounded(sg: SubscriptionGroupConfig, source: string): SubscriptionGroupConfig {
+    const max = this.config.maxTopicQueueNums;
+    if (!(Number(sg.retryQueueNums) > max)) return sg;
+    log.warn(`broker: group ${sg.groupName} from ${source} has retryQueueNums=${sg.retryQueueNums}, more than maxTopicQueueNums=${max}: using ${max}`);
+    return { ...sg, retryQueueNums: max };
   }
 
   /** SubscriptionGroupManager#findSubscriptionGroupConfig: auto-creates when allowed. */
@@ -76,24 +101,26 @@ export class SubscriptionGroupManager {
     return sg;
   }
 
+  /** Adds or replaces a group; subscriptionGroup.json is written soon after (`persist` waits for it). */
   put(sg: SubscriptionGroupConfig): void {
-    this.table.set(sg.groupName, sg);
+    this.table.set(sg.groupName, this.bounded(sg, 'a request'));
     nextVersion(this.dataVersion);
-    this.state.persist();
+    void this.state.later();
   }
 
-  /** SlaveSynchronize#syncSubscriptionGroupConfig: a slave takes its master's whole table and data version. */
-  replaceAll(configs: Iterable<SubscriptionGroupConfig>, dataVersion: DataVersion): void {
+  /** SlaveSynchronize#syncSubscriptionGroupConfig: a slave takes its master's whole table and data version; resolves once written. */
+  replaceAll(configs: Iterable<SubscriptionGroupConfig>, dataVersion: DataVersion): Promise<boolean> {
     this.table.clear();
-    for (const sg of configs) this.table.set(sg.groupName, { ...subscriptionGroupConfig(sg.groupName), ...sg });
+    for (const sg of configs) this.table.set(sg.groupName, this.bounded({ ...subscriptionGroupConfig(sg.groupName), ...sg }, 'the master'));
     this.dataVersion = { ...dataVersion };
-    this.state.persist();
+    return this.state.later();
   }
 
+  /** Removes a group; subscriptionGroup.json is written soon after (`persist` waits for it). */
   delete(group: string): boolean {
     if (!this.table.delete(group)) return false;
     nextVersion(this.dataVersion);
-    this.state.persist();
+    void this.state.later();
     return true;
   }
 }

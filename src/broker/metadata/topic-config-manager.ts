@@ -58,7 +58,9 @@ export class TopicConfigManager {
     };
     sys(TopicValidator.RMQ_SYS_SELF_TEST_TOPIC, 1);
     if (c.autoCreateTopicEnable) {
-      sys(TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC, c.defaultTopicQueueNums, PermName.PERM_INHERIT | PermName.PERM_READ | PermName.PERM_WRITE);
+      // Every auto-created topic takes at most TBW102's queues, so this bound covers them all.
+      const queues = Math.min(c.defaultTopicQueueNums, c.maxTopicQueueNums);
+      sys(TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC, queues, PermName.PERM_INHERIT | PermName.PERM_READ | PermName.PERM_WRITE);
     }
     sys(TopicValidator.RMQ_SYS_BENCHMARK_TOPIC, 1024);
     sys(c.brokerClusterName, 16, PermName.PERM_INHERIT | (c.clusterTopicEnable ? PermName.PERM_READ | PermName.PERM_WRITE : 0));
@@ -73,7 +75,7 @@ export class TopicConfigManager {
     const obj = this.state.load();
     if (!obj) return;
     for (const tc of Object.values(obj.topicConfigTable ?? {})) {
-      this.table.set(tc.topicName, normalize(tc));
+      this.table.set(tc.topicName, this.bounded(normalize(tc), this.file));
     }
     if (obj.dataVersion) this.dataVersion = { counter: Number(obj.dataVersion.counter), timestamp: Number(obj.dataVersion.timestamp) };
     // Without auto-creation TBW102 must not hand out INHERIT (TopicConfigManager#load).
@@ -82,9 +84,33 @@ export class TopicConfigManager {
     log.info(`broker: loaded ${this.table.size} topic configs from ${this.file}`);
   }
 
-  /** Every change is written at once; this writes topics.json again if that write failed (the broker's periodic task). */
-  persist(): void {
-    this.state.persistIfChanged();
+  /**
+   * Whatever changed and is not on disk yet, written now: the broker's periodic task (a write that
+   * failed, on a full disk, is retried here) and shutdown. Every change is also written by itself soon
+   * after it is made; many changes made together are written once. Resolves false if the write failed.
+   */
+  persist(): Promise<boolean> {
+    return this.state.flush();
+  }
+
+  /** The changes made until the returned release are written together, once (StateFile#hold). */
+  holdWrites(): () => void {
+    return this.state.hold();
+  }
+
+  /**
+   * Queue counts above maxTopicQueueNums, cut to it. Every request that walks a topic's queues (stats,
+   * consume stats, offset reset) loops over them and builds an entry per queue: for 2^31-1 queues that
+   * holds the event loop for seconds and allocates gigabytes.
+   * The admin request refuses such counts; the other sources (topics.json, a master's table, a group's
+   * retryQueueNums) have no one to refuse to, so the count is cut with a warning.
+   */
+  private bounded(tc: TopicConfig, source: string): TopicConfig {
+    const max = this.config.maxTopicQueueNums;
+    if (!(tc.readQueueNums > max || tc.writeQueueNums > max)) return tc;
+    log.warn(`broker: topic ${tc.topicName} from ${source} has ${tc.readQueueNums} read and ${tc.writeQueueNums} write queues,`
+      + ` more than maxTopicQueueNums=${max}: using ${max} (raise maxTopicQueueNums to keep more)`);
+    return { ...tc, readQueueNums: Math.min(tc.readQueueNums, max), writeQueueNums: Math.min(tc.writeQueueNums, max) };
   }
 
   select(topic: string): TopicConfig | undefined {
@@ -111,7 +137,9 @@ export class TopicConfigManager {
       log.warn(`broker: default topic ${defaultTopic} has no inherit permission, cannot create ${topic} for ${remoteAddr}`);
       return undefined;
     }
-    const queueNums = Math.max(0, Math.min(clientDefaultTopicQueueNums, def.writeQueueNums));
+    // Java takes min(client's number, TBW102's write queues); TBW102 is bounded, and so is this in case
+    // maxTopicQueueNums was lowered since (UPDATE_BROKER_CONFIG).
+    const queueNums = Math.max(0, Math.min(clientDefaultTopicQueueNums, def.writeQueueNums, this.config.maxTopicQueueNums));
     const tc = topicConfig(topic, queueNums, def.perm & ~PermName.PERM_INHERIT);
     tc.topicSysFlag = topicSysFlag;
     log.info(`broker: auto-created topic ${topic} (${queueNums} queues) from ${defaultTopic} for ${remoteAddr}`);
@@ -123,36 +151,39 @@ export class TopicConfigManager {
   createIfAbsent(topic: string, queueNums: number, perm: number, topicSysFlag = 0): TopicConfig {
     const existing = this.table.get(topic);
     if (existing) return existing;
-    const tc = topicConfig(topic, queueNums, perm);
+    const tc = this.bounded(topicConfig(topic, queueNums, perm), 'a retry, DLQ or system topic');
     tc.topicSysFlag = topicSysFlag;
-    log.info(`broker: created topic ${topic} (${queueNums} queues)`);
+    log.info(`broker: created topic ${topic} (${tc.writeQueueNums} queues)`);
     this.put(tc);
     return tc;
   }
 
+  /** Adds or replaces a topic; topics.json is written soon after (`persist` waits for it). */
   put(tc: TopicConfig): void {
-    this.table.set(tc.topicName, tc);
+    const bounded = this.bounded(tc, 'a request');
+    this.table.set(bounded.topicName, bounded);
     nextVersion(this.dataVersion);
-    this.state.persist();
-    this.onChange(tc);
+    void this.state.later();
+    this.onChange(bounded);
   }
 
   /**
    * SlaveSynchronize#syncTopicConfig: a slave takes its master's whole table and data version and writes
    * topics.json. Like the Java slave it does not re-register at once: the NameServer learns the new
-   * topics at the next periodic registration.
+   * topics at the next periodic registration. Resolves once topics.json is written (false if that failed).
    */
-  replaceAll(configs: Iterable<TopicConfig>, dataVersion: DataVersion): void {
+  replaceAll(configs: Iterable<TopicConfig>, dataVersion: DataVersion): Promise<boolean> {
     this.table.clear();
-    for (const tc of configs) this.table.set(tc.topicName, normalize(tc));
+    for (const tc of configs) this.table.set(tc.topicName, this.bounded(normalize(tc), 'the master'));
     this.dataVersion = { ...dataVersion };
-    this.state.persist();
+    return this.state.later();
   }
 
+  /** Removes a topic; topics.json is written soon after (`persist` waits for it). */
   delete(topic: string): boolean {
     if (!this.table.delete(topic)) return false;
     nextVersion(this.dataVersion);
-    this.state.persist();
+    void this.state.later();
     this.onChange(undefined);
     return true;
   }

@@ -127,7 +127,7 @@ async function syncTopicConfig(ctx: BrokerContext, fetch: Fetch, master: string)
   const body = parseObject(await fetch(brokerVipChannel(master), RequestCode.GET_ALL_TOPIC_CONFIG), 'topic config');
   const dv = requireDataVersion(body, 'topic config');
   if (sameDataVersion(ctx.topics.dataVersion, dv)) return;
-  ctx.topics.replaceAll(namedEntries<TopicConfig>(body.topicConfigTable, 'topicName'), dv);
+  await ctx.topics.replaceAll(namedEntries<TopicConfig>(body.topicConfigTable, 'topicName'), dv);
   log.info(`slave sync: topic config updated from master ${master} (${ctx.topics.table.size} topics)`);
 }
 
@@ -151,6 +151,6 @@ async function syncSubscriptionGroupConfig(ctx: BrokerContext, fetch: Fetch, mas
   const body = parseObject(await fetch(master, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG), 'subscription group');
   const dv = requireDataVersion(body, 'subscription group');
   if (sameDataVersion(ctx.groups.dataVersion, dv)) return;
-  ctx.groups.replaceAll(namedEntries<SubscriptionGroupConfig>(body.subscriptionGroupTable, 'groupName'), dv);
+  await ctx.groups.replaceAll(namedEntries<SubscriptionGroupConfig>(body.subscriptionGroupTable, 'groupName'), dv);
   log.info(`slave sync: subscription groups updated from master ${master} (${ctx.groups.table.size} groups)`);
 }

@@ -7,19 +7,25 @@ import { toFastJson, JavaDouble } from '../../codec/fastjson.js';
 import { StatsName } from '../../broker/stats/broker-stats.js';
 import { SYSTEM_TOPICS } from '../../protocol/topic-validator.js';
 import type { MessageQueueKey } from './admin-group.js';
+import { Slices, jsonBodySliced } from './slices.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
 
 /**
  * GET_TOPIC_STATS_INFO (202): TopicStatsTable, one entry per write queue with min/max offset and
- * the store time of the newest message (topicStatus).
+ * the store time of the newest message (topicStatus). Up to maxTopicQueueNums queues, each a few store
+ * reads: done in slices (slices.ts).
  */
-export function getTopicStatsInfo(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+export async function getTopicStatsInfo(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const topic = str(req.extFields, 'topic');
   const tc = ctx.topics.select(topic);
   if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+  const s = new Slices();
   const offsetTable = new Map<MessageQueueKey, { lastUpdateTimestamp: number; maxOffset: number; minOffset: number }>();
-  for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+  // Read once: a change of the topic between slices does not change how many queues this answer has.
+  const queues = tc.writeQueueNums;
+  for (let queueId = 0; queueId < queues; queueId++) {
+    if (s.due()) await s.yield();
     const minOffset = Math.max(0, ctx.store.getMinOffsetInQueue(topic, queueId));
     const maxOffset = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, queueId));
     const lastUpdateTimestamp = maxOffset > 0 ? ctx.store.getMessageStoreTimeStamp(topic, queueId, maxOffset - 1) : 0;
@@ -27,17 +33,21 @@ export function getTopicStatsInfo(ctx: BrokerContext, req: RemotingCommand): Rem
   }
   // 5.x adds the topic's put rate over the last minute (printed by 5.x topicStatus); 4.9 tools ignore it.
   const topicPutTps = ctx.stats.sets.get(StatsName.TOPIC_PUT_NUMS)?.get(topic)?.inMinute().tps ?? 0;
-  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ offsetTable, topicPutTps: new JavaDouble(topicPutTps) }));
+  const body = await jsonBodySliced({ offsetTable, topicPutTps: new JavaDouble(topicPutTps) }, s);
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body);
 }
 
-/** QUERY_CONSUME_TIME_SPAN (303): QueryConsumeTimeSpanBody, per write queue. */
-export function queryConsumeTimeSpan(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+/** QUERY_CONSUME_TIME_SPAN (303): QueryConsumeTimeSpanBody, per write queue, in slices. */
+export async function queryConsumeTimeSpan(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const topic = str(req.extFields, 'topic');
   const group = str(req.extFields, 'group');
   const tc = ctx.topics.select(topic);
   if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+  const s = new Slices();
   const spans = [];
-  for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+  const queues = tc.writeQueueNums;
+  for (let queueId = 0; queueId < queues; queueId++) {
+    if (s.due()) await s.yield();
     const minTimeStamp = ctx.store.getEarliestMessageTime(topic, queueId);
     const max = ctx.store.getMaxOffsetInQueue(topic, queueId);
     const maxTimeStamp = ctx.store.getMessageStoreTimeStamp(topic, queueId, max - 1);
@@ -52,7 +62,7 @@ export function queryConsumeTimeSpan(ctx: BrokerContext, req: RemotingCommand): 
       minTimeStamp,
     });
   }
-  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ consumeTimeSpanSet: spans }));
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, await jsonBodySliced({ consumeTimeSpanSet: spans }, s));
 }
 
 /**

@@ -6,10 +6,11 @@ import { PermName } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { parseFastJson } from '../../codec/fastjson.js';
 import { retryTopic } from '../../protocol/topic-validator.js';
-import { subscriptionFromJson, isTagType } from '../../broker/filter/subscription-data.js';
+import { subscriptionFromJson, isTagType, type SubscriptionData } from '../../broker/filter/subscription-data.js';
 import { compileFilter } from '../../broker/filter/consumer-filter-manager.js';
 import { Sql92SyntaxError } from '../../filter/sql92.js';
 import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
+import { Slices } from './slices.js';
 
 interface ConsumerDataJson {
   groupName: string;
@@ -29,39 +30,67 @@ interface HeartbeatJson {
 /**
  * HEART_BEAT (34): registers producer and consumer channels, creates the group (if allowed) and
  * its %RETRY% topic, and tells the group when its membership or subscriptions changed.
+ *
+ * One heartbeat may name thousands of groups and subscriptions (a ~600 KB body names 2,000): it runs
+ * in slices (slices.ts), and the groups and retry topics it creates are written to
+ * subscriptionGroup.json and topics.json once, after it, not once per group (StateFile#hold). A
+ * connection that closes meanwhile has been dropped from every group by then; nothing more is
+ * registered for it.
  */
-export function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand {
+export async function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: Connection): Promise<RemotingCommand> {
   const body = requestBody(req);
   if (!body) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'heartbeat body is empty');
   const hb = parseFastJson(body.toString('utf8')) as HeartbeatJson;
   const now = Date.now();
   const info: ClientChannelInfo = { conn, clientId: String(hb.clientID), language: req.language, version: req.version, lastUpdateTimestamp: now };
-
-  for (const cd of asArray(hb.consumerDataSet)) {
-    const sg = ctx.groups.find(cd.groupName);
-    let notify = true;
-    if (sg) {
-      notify = sg.notifyConsumerIdsChangedEnable;
-      const sysFlag = cd.unitMode ? TopicSysFlag.FLAG_UNIT_SUB : 0;
-      const before = ctx.topics.select(retryTopic(cd.groupName));
-      ctx.topics.createIfAbsent(retryTopic(cd.groupName), sg.retryQueueNums, PermName.PERM_WRITE | PermName.PERM_READ, sysFlag);
-      if (!before) ctx.registerBrokerAll();
+  const s = new Slices();
+  const releases = [ctx.groups.holdWrites(), ctx.topics.holdWrites()];
+  try {
+    for (const cd of asArray(hb.consumerDataSet)) {
+      if (s.due()) await s.yield();
+      if (conn.closed) break;
+      await registerConsumer(ctx, cd, info, s);
     }
-    const subs = asArray(cd.subscriptionDataSet).map(subscriptionFromJson);
-    ctx.consumers.register(
-      cd.groupName,
-      { ...info },
-      cd.consumeType ?? 'CONSUME_PASSIVELY',
-      cd.messageModel ?? 'CLUSTERING',
-      cd.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
-      subs,
-      notify && ctx.config.notifyConsumerIdsChangedEnable,
-    );
-    // ConsumerGroupEvent.REGISTER on every heartbeat: SQL92 subscriptions get (re)compiled filter data.
-    ctx.filters.registerGroup(cd.groupName, subs);
+    for (const pd of asArray(hb.producerDataSet)) {
+      if (s.due()) await s.yield();
+      if (conn.closed) break;
+      ctx.producers.register(pd.groupName, { ...info });
+    }
+  } finally {
+    for (const release of releases) release();
   }
-  for (const pd of asArray(hb.producerDataSet)) ctx.producers.register(pd.groupName, { ...info });
   return createResponse(req, ResponseCode.SUCCESS);
+}
+
+/** One consumerData of a heartbeat: its group, retry topic, channel, subscriptions and filters. */
+async function registerConsumer(ctx: BrokerContext, cd: ConsumerDataJson, info: ClientChannelInfo, s: Slices): Promise<void> {
+  const subs: SubscriptionData[] = [];
+  for (const sub of asArray(cd.subscriptionDataSet)) {
+    if (s.due()) await s.yield();
+    subs.push(subscriptionFromJson(sub));
+  }
+  // Checked after the last yield: from here to the registration nothing else runs.
+  if (info.conn.closed) return;
+  const sg = ctx.groups.find(cd.groupName);
+  let notify = true;
+  if (sg) {
+    notify = sg.notifyConsumerIdsChangedEnable;
+    const sysFlag = cd.unitMode ? TopicSysFlag.FLAG_UNIT_SUB : 0;
+    const before = ctx.topics.select(retryTopic(cd.groupName));
+    ctx.topics.createIfAbsent(retryTopic(cd.groupName), sg.retryQueueNums, PermName.PERM_WRITE | PermName.PERM_READ, sysFlag);
+    if (!before) ctx.registerBrokerAll();
+  }
+  ctx.consumers.register(
+    cd.groupName,
+    { ...info },
+    cd.consumeType ?? 'CONSUME_PASSIVELY',
+    cd.messageModel ?? 'CLUSTERING',
+    cd.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
+    subs,
+    notify && ctx.config.notifyConsumerIdsChangedEnable,
+  );
+  // ConsumerGroupEvent.REGISTER on every heartbeat: SQL92 subscriptions get (re)compiled filter data.
+  ctx.filters.registerGroup(cd.groupName, subs);
 }
 
 function asArray<T>(v: T[] | Set<T> | undefined): T[] {

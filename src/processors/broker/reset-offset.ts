@@ -5,6 +5,7 @@ import { RequestCode } from '../../protocol/request-code.js';
 import { bool, long, str } from '../../remoting/header-fields.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
 import { log } from '../../logger.js';
+import { Slices } from './slices.js';
 
 /** MQVersion.Version.V3_0_7_SNAPSHOT.ordinal(): older clients cannot reset or report offsets. */
 const CLIENT_VERSION_MIN = 57;
@@ -28,8 +29,9 @@ const mq = (topic: string, brokerName: string, queueId: number): MessageQueueKey
  * RESET_CONSUMER_CLIENT_OFFSET (220); the members then seek and persist. Nobody online ⇒
  * CONSUMER_NOT_ONLINE and nothing changes (mqadmin then falls back to committing offsets itself with
  * UPDATE_CONSUMER_OFFSET). A CPP request gets and sends the C form of the body (a list, not a map).
+ * Each of up to maxTopicQueueNums queues is a search of its ConsumeQueue: done in slices (slices.ts).
  */
-export function invokeBrokerToResetOffset(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+export async function invokeBrokerToResetOffset(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const h = req.extFields;
   const topic = str(h, 'topic');
   const group = str(h, 'group');
@@ -40,8 +42,11 @@ export function invokeBrokerToResetOffset(ctx: BrokerContext, req: RemotingComma
 
   const tc = ctx.topics.select(topic);
   if (!tc) return fail(ResponseCode.SYSTEM_ERROR, `[reset-offset] reset offset failed, no topic in this broker. topic=${topic}`);
+  const s = new Slices();
   const offsets: Array<[MessageQueueKey, number]> = [];
-  for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+  const queues = tc.writeQueueNums;
+  for (let queueId = 0; queueId < queues; queueId++) {
+    if (s.due()) await s.yield();
     const committed = ctx.offsets.queryOffset(group, topic, queueId);
     if (committed === -1) return fail(ResponseCode.SYSTEM_ERROR, `THe consumer group <${group}> not exist`);
     let target = timestamp === -1 ? ctx.store.getMaxOffsetInQueue(topic, queueId) : ctx.store.getOffsetInQueueByTime(topic, queueId, timestamp);

@@ -2,7 +2,7 @@ import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { int, str, bool } from '../../remoting/header-fields.js';
-import { toFastJson } from '../../codec/fastjson.js';
+import { jsonBodySliced } from './slices.js';
 import { TOPIC_BLANK_REMARK, isSystemTopic, systemTopicConflict, validateTopic } from '../../protocol/topic-validator.js';
 import type { TopicConfig } from '../../broker/metadata/topic-config-manager.js';
 import { refuseOnSlave } from './slave-guard.js';
@@ -16,13 +16,16 @@ import { refuseOnSlave } from './slave-guard.js';
 
 const refuse = (req: RemotingCommand, remark: string): RemotingCommand => createResponse(req, ResponseCode.INVALID_PARAMETER, remark);
 
-/** The first reason to refuse a queue count; Java takes any int, we take 0 (a drained topic) to maxTopicQueueNums. */
-function badQueueNums(field: string, n: number, max: number): string | undefined {
+/**
+ * The first reason to refuse a queue count; Java takes any int, we take 0 (a drained topic) to
+ * maxTopicQueueNums. Also a group's retryQueueNums, which becomes its %RETRY% topic's queue count.
+ */
+export function badQueueNums(field: string, n: number, max: number): string | undefined {
   return n >= 0 && n <= max ? undefined : `${field} ${n} is out of range: 0 to ${max} (maxTopicQueueNums)`;
 }
 
-/** UPDATE_AND_CREATE_TOPIC (17): name, then system topic, then queue counts. */
-export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+/** UPDATE_AND_CREATE_TOPIC (17): name, then system topic, then queue counts; answered once topics.json has it. */
+export async function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const onSlave = refuseOnSlave(ctx, req);
   if (onSlave) return onSlave;
   const h = req.extFields;
@@ -48,6 +51,8 @@ export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): 
   };
   ctx.topics.put(tc);
   ctx.registerBrokerAll();
+  // As ConfigManager#persist: a failed write is logged and retried, and the change stands.
+  await ctx.topics.persist();
   return createResponse(req, ResponseCode.SUCCESS);
 }
 
@@ -56,7 +61,7 @@ export function updateAndCreateTopic(ctx: BrokerContext, req: RemotingCommand): 
  * topic are refused; other names go through unchecked (4.9.7 also ran validateTopic): a name no topic
  * can have deletes nothing, and the store never takes one as a path outside consumequeue/.
  */
-export function deleteTopicInBroker(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+export async function deleteTopicInBroker(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const onSlave = refuseOnSlave(ctx, req);
   if (onSlave) return onSlave;
   const topic = str(req.extFields, 'topic');
@@ -68,11 +73,16 @@ export function deleteTopicInBroker(ctx: BrokerContext, req: RemotingCommand): R
   ctx.offsets.removeTopic(topic);
   ctx.store.deleteTopics([topic]);
   ctx.registerBrokerAll();
+  await ctx.topics.persist();
   return createResponse(req, ResponseCode.SUCCESS);
 }
 
-/** GET_ALL_TOPIC_CONFIG (21): a TopicConfigSerializeWrapper. */
-export function getAllTopicConfig(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
-  const body = toFastJson({ dataVersion: ctx.topics.dataVersion, topicConfigTable: ctx.topics.table });
-  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, Buffer.from(body, 'utf8'));
+/**
+ * GET_ALL_TOPIC_CONFIG (21): a TopicConfigSerializeWrapper. Heartbeats grow the table by a retry topic
+ * per group, so it is encoded in slices, from a copy taken at once: a slave adopts the data version
+ * with the table, and the two must match.
+ */
+export async function getAllTopicConfig(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
+  const snapshot = { dataVersion: { ...ctx.topics.dataVersion }, topicConfigTable: new Map(ctx.topics.table) };
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, await jsonBodySliced(snapshot));
 }
