@@ -185,7 +185,7 @@ describe('queue counts never exceed maxTopicQueueNums', () => {
     }
     const huge = { ...topicConfig('HugeT', 4), readQueueNums: HUGE, writeQueueNums: HUGE };
 
-    it('topics.json: a topic with more queues is cut to maxTopicQueueNums at load, TBW102 included', () => {
+    it('topics.json: a topic with more queues is cut to maxTopicQueueNums at load, TBW102 included', async () => {
       const c = config();
       const tbw = { ...topicConfig('TBW102', HUGE), perm: 7 };
       fs.writeFileSync(path.join(c.storePathRootDir, 'config', 'topics.json'), toFastJson({ topicConfigTable: { HugeT: huge, TBW102: tbw } }));
@@ -194,14 +194,16 @@ describe('queue counts never exceed maxTopicQueueNums', () => {
       expect(m.select('HugeT')).toMatchObject({ readQueueNums: MAX, writeQueueNums: MAX });
       const auto = m.createTopicInSendMessageMethod('AutoT', 'TBW102', '127.0.0.1:1', HUGE, 0);
       expect(auto).toMatchObject({ readQueueNums: MAX, writeQueueNums: MAX });
+      // Written before the directory is removed.
+      await m.persist();
     });
 
-    it('slave sync: the master\'s table is cut the same way', () => {
+    it('slave sync: the master\'s table is cut the same way', async () => {
       const m = new TopicConfigManager(config());
-      void m.replaceAll([huge], { counter: 3, timestamp: 1 });
+      await m.replaceAll([huge], { counter: 3, timestamp: 1 });
       expect(m.select('HugeT')).toMatchObject({ readQueueNums: MAX, writeQueueNums: MAX });
       const g = new SubscriptionGroupManager(config());
-      void g.replaceAll([{ ...subscriptionGroupConfig('HugeG'), retryQueueNums: HUGE }], { counter: 3, timestamp: 1 });
+      await g.replaceAll([{ ...subscriptionGroupConfig('HugeG'), retryQueueNums: HUGE }], { counter: 3, timestamp: 1 });
       expect(g.table.get('HugeG')!.retryQueueNums).toBe(MAX);
     });
 
@@ -214,10 +216,11 @@ describe('queue counts never exceed maxTopicQueueNums', () => {
       expect(g.table.get('HugeG')!.retryQueueNums).toBe(MAX);
     });
 
-    it('a defaultTopicQueueNums above maxTopicQueueNums gives TBW102 maxTopicQueueNums queues; retry topics are bounded too', () => {
+    it('a defaultTopicQueueNums above maxTopicQueueNums gives TBW102 maxTopicQueueNums queues; retry topics are bounded too', async () => {
       const m = new TopicConfigManager(config({ defaultTopicQueueNums: HUGE }));
       expect(m.select('TBW102')).toMatchObject({ readQueueNums: MAX, writeQueueNums: MAX });
       expect(m.createIfAbsent('%RETRY%G', HUGE, 6)).toMatchObject({ readQueueNums: MAX, writeQueueNums: MAX });
+      await m.persist();
     });
   });
 });
