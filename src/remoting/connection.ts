@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { type RemotingCommand, ONEWAY_FLAG, isResponse } from './command.js';
-import { FrameDecoder, encodeFrame, FRAME_MAX_BYTES_DEFAULT } from './frame.js';
+import { FrameDecoder, FrameError, encodeFrame } from './frame.js';
+import { REMOTING_LIMIT_DEFAULTS, remotingTotals, type RemotingLimits } from './limits-state.js';
 import { log } from '../logger.js';
 
 export type RequestHandler = (conn: Connection, request: RemotingCommand) => void;
@@ -12,10 +13,16 @@ interface Pending {
 }
 
 let nextConnectionId = 1;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One socket speaking RemotingCommand frames in both directions: requests from the peer go to
  * `onRequest`; responses to our own requests are matched by opaque.
+ *
+ * Output back-pressure: when the reply bytes the kernel has not taken pass writeBufferHighWaterMark,
+ * the connection stops reading (and stops handing already decoded requests on) until they are all
+ * gone, so a peer that pipelines requests and never reads stalls only itself. Replies produced anyway
+ * (held pulls answered later) can pass writeBufferMaxBytes, and then the connection is closed.
  */
 export class Connection {
   readonly id = nextConnectionId++;
@@ -27,15 +34,23 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly closeListeners: Array<(conn: Connection) => void> = [];
   private readonly decoder: FrameDecoder;
+  /** This connection's share of remotingTotals.writeBufferBytes: its socket's unsent bytes when last looked at. */
+  private unsentCounted = 0;
+  private paused = false;
+  /** Requests decoded from the chunk being read when reading stopped, handed on when it resumes. */
+  private held: RemotingCommand[] = [];
+  private frameTimer?: NodeJS.Timeout;
+  private watchedSeq = 0;
+  private partialSinceMs = 0;
 
   constructor(
     readonly socket: Socket,
     private readonly onRequest: RequestHandler,
-    maxFrameBytes = FRAME_MAX_BYTES_DEFAULT,
+    private readonly limits: Readonly<RemotingLimits> = REMOTING_LIMIT_DEFAULTS,
   ) {
     this.remoteAddress = normalizeIp(socket.remoteAddress ?? '0.0.0.0');
     this.remoteAddr = `${this.remoteAddress}:${socket.remotePort ?? 0}`;
-    this.decoder = new FrameDecoder((cmd) => this.dispatch(cmd), maxFrameBytes);
+    this.decoder = new FrameDecoder((cmd) => this.dispatch(cmd), limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.lastActiveMs = Date.now();
@@ -43,9 +58,12 @@ export class Connection {
         this.decoder.push(chunk);
       } catch (e) {
         // A malformed frame poisons only this connection, as NettyDecoder closes the channel.
-        log.warn(`closing ${this.remoteAddr}: ${(e as Error).message}`);
+        if (e instanceof FrameError) log.client(e.kind, `${this.remoteAddr}: ${e.message}`);
+        else log.error(`closing ${this.remoteAddr}: ${(e as Error).stack ?? e}`);
         this.close();
+        return;
       }
+      if (this.decoder.hasPartial && this.decoder.partialSeq !== this.watchedSeq) this.watchFrame();
     });
     socket.on('error', (e) => log.debug(`socket ${this.remoteAddr}: ${e.message}`));
     socket.on('close', () => this.handleClose());
@@ -56,6 +74,7 @@ export class Connection {
     else this.closeListeners.push(listener);
   }
 
+  /** False when the connection is closed, or closes now because its peer does not read its replies. */
   send(cmd: RemotingCommand): boolean {
     if (this.closed || this.socket.destroyed) return false;
     const parts = encodeFrame(cmd);
@@ -67,13 +86,110 @@ export class Connection {
       process.nextTick(this.uncork);
     }
     for (const p of parts) this.socket.write(p);
-    return true;
+    const unsent = this.countUnsent();
+    if (unsent > this.limits.writeBufferHighWaterMark) this.overHighWater(unsent);
+    return !this.closed;
   }
 
   private corked = false;
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
+    if (this.closed) return;
+    // The kernel usually takes the whole batch here; what it leaves is watched until it has gone.
+    if (this.countUnsent() > 0) this.watchFlush();
+    else if (this.paused) this.resumeReading();
+  };
+
+  /** Brings this connection's share of the process total up to date; returns its unsent bytes. */
+  private countUnsent(): number {
+    const unsent = this.socket.writableLength;
+    if (unsent !== this.unsentCounted) {
+      remotingTotals.writeBufferBytes += unsent - this.unsentCounted;
+      this.unsentCounted = unsent;
+    }
+    return unsent;
+  }
+
+  /**
+   * Unsent bytes leave later without notice ('drain' comes only after a write() returned false, and
+   * a callback on every write would cost every send): one empty write queued behind them calls back
+   * once everything written before it has gone.
+   */
+  private watchFlush(): void {
+    if (this.flushWatched) return;
+    this.flushWatched = true;
+    this.socket.write(EMPTY, this.afterFlush);
+  }
+
+  private flushWatched = false;
+  private readonly afterFlush = (): void => {
+    this.flushWatched = false;
+    if (this.closed) return;
+    if (this.countUnsent() > 0) this.watchFlush();
+    else if (this.paused) this.resumeReading();
+  };
+
+  private overHighWater(unsent: number): void {
+    const total = remotingTotals.writeBufferBytes;
+    if (unsent > this.limits.writeBufferMaxBytes || total > this.limits.writeBufferTotalMaxBytes) {
+      log.client('slow reader closed', `${this.remoteAddr}: ${unsent} reply bytes unsent (writeBufferMaxBytes ${this.limits.writeBufferMaxBytes}), ` +
+        `${total} over all connections (writeBufferTotalMaxBytes ${this.limits.writeBufferTotalMaxBytes})`);
+      this.close();
+      return;
+    }
+    if (this.paused) return;
+    this.paused = true;
+    remotingTotals.pausedConnections++;
+    this.socket.pause();
+  }
+
+  /** Everything sent has gone: the held requests are handed on, then reading starts again. */
+  private resumeReading(): void {
+    this.paused = false;
+    remotingTotals.pausedConnections--;
+    let i = 0;
+    try {
+      while (i < this.held.length && !this.paused && !this.closed) this.onRequest(this, this.held[i++]);
+    } catch (e) {
+      // Outside the data handler here, so a handler's throw is caught as it would be there.
+      log.error(`closing ${this.remoteAddr}: ${(e as Error).stack ?? e}`);
+      this.close();
+      return;
+    }
+    this.held.splice(0, i);
+    if (!this.paused && !this.closed) this.socket.resume();
+  }
+
+  /**
+   * A frame stayed unfinished at the end of a read: it must be whole within frameReadTimeoutMills. One
+   * timer per connection at most, armed when a frame is left unfinished and none is armed; it checks the
+   * frame's start when it fires and re-arms for what is left of a later frame's time.
+   */
+  private watchFrame(): void {
+    this.watchedSeq = this.decoder.partialSeq;
+    this.partialSinceMs = this.lastActiveMs;
+    if (!this.frameTimer) this.armFrameTimer(this.limits.frameReadTimeoutMills);
+  }
+
+  private armFrameTimer(ms: number): void {
+    this.frameTimer = setTimeout(this.onFrameTimer, ms);
+    this.frameTimer.unref();
+  }
+
+  private readonly onFrameTimer = (): void => {
+    this.frameTimer = undefined;
+    if (this.closed || !this.decoder.hasPartial || this.decoder.partialSeq !== this.watchedSeq) return;
+    const timeout = this.limits.frameReadTimeoutMills;
+    // While reading is stopped for back-pressure the frame cannot arrive: its time starts again then.
+    if (this.paused) this.partialSinceMs = Date.now();
+    const left = this.partialSinceMs + timeout - Date.now();
+    if (left > 0) {
+      this.armFrameTimer(left);
+      return;
+    }
+    log.client('frame timeout', `${this.remoteAddr}: frame unfinished after ${timeout} ms (frameReadTimeoutMills), ${this.decoder.heldBytes} bytes held`);
+    this.close();
   };
 
   invoke(request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
@@ -99,6 +215,7 @@ export class Connection {
   }
 
   private dispatch(cmd: RemotingCommand): void {
+    if (this.closed) return;
     if (isResponse(cmd)) {
       const p = this.pending.get(cmd.opaque);
       if (!p) return; // late or unsolicited response: nothing waits for it
@@ -107,12 +224,21 @@ export class Connection {
       p.resolve(cmd);
       return;
     }
-    this.onRequest(this, cmd);
+    if (this.paused) this.held.push(cmd);
+    else this.onRequest(this, cmd);
   }
 
   private handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    // Its shares of the process totals go with it.
+    remotingTotals.writeBufferBytes -= this.unsentCounted;
+    this.unsentCounted = 0;
+    if (this.paused) remotingTotals.pausedConnections--;
+    this.paused = false;
+    this.held = [];
+    this.decoder.release();
+    clearTimeout(this.frameTimer);
     for (const [opaque, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new Error(`connection to ${this.remoteAddr} closed`));

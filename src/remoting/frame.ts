@@ -1,11 +1,20 @@
 import { type RemotingCommand, SerializeType, bodyLength } from './command.js';
 import { decodeJsonHeader, encodeJsonHeader } from './header-json.js';
 import { decodeBinaryHeader, encodeBinaryHeaderAt } from './header-binary.js';
+import { REMOTING_LIMIT_DEFAULTS, remotingTotals, type RemotingLimits } from './limits-state.js';
 
 /** NettyDecoder's default maxFrameLength (system property com.rocketmq.remoting.frameMaxLength). */
-export const FRAME_MAX_BYTES_DEFAULT = 16 * 1024 * 1024;
+export const FRAME_MAX_BYTES_DEFAULT = REMOTING_LIMIT_DEFAULTS.frameMaxLength;
 
-export class FrameError extends Error {}
+/**
+ * A peer sent something that ends its connection. `kind` is the short category the client-problem log
+ * counts it under; the message says what was wrong.
+ */
+export class FrameError extends Error {
+  constructor(message: string, readonly kind = 'bad frame') {
+    super(message);
+  }
+}
 
 /**
  * Encodes one command as [length][serializeType|headerLength][header][body...].
@@ -42,70 +51,202 @@ export function encodeFrameToBuffer(cmd: RemotingCommand): Buffer {
   return Buffer.concat(encodeFrame(cmd));
 }
 
-/** Decodes the bytes after the length field: header type+length, header, body. */
-export function decodeFrameContent(frame: Buffer): RemotingCommand {
+
+/**
+ * Decodes the bytes after the length field: header type+length, header, body. A header longer than
+ * `headerMaxBytes` is refused before it is parsed, and one with more than `headerMaxFields` extFields
+ * while it is, so one frame cannot hold the event loop in a huge parse.
+ */
+export function decodeFrameContent(
+  frame: Buffer,
+  headerMaxBytes: number = REMOTING_LIMIT_DEFAULTS.remotingHeaderMaxBytes,
+  headerMaxFields: number = REMOTING_LIMIT_DEFAULTS.remotingHeaderMaxFields,
+): RemotingCommand {
   if (frame.length < 4) throw new FrameError('frame shorter than its header length field');
   const mark = frame.readUInt32BE(0);
   const type = mark >>> 24;
   const headerLength = mark & 0xffffff;
+  checkHeaderLength(headerLength, headerMaxBytes);
   if (4 + headerLength > frame.length) throw new FrameError(`header length ${headerLength} exceeds frame of ${frame.length}`);
   const headerBuf = frame.subarray(4, 4 + headerLength);
   // A frame's body is a view of the received bytes, not a copy.
   const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
   try {
-    if (type === SerializeType.JSON) return decodeJsonHeader(headerBuf, SerializeType.JSON, body);
-    if (type === SerializeType.ROCKETMQ) return decodeBinaryHeader(headerBuf, SerializeType.ROCKETMQ, body);
+    if (type === SerializeType.JSON) return decodeJsonHeader(headerBuf, SerializeType.JSON, body, headerMaxFields);
+    if (type === SerializeType.ROCKETMQ) return decodeBinaryHeader(headerBuf, SerializeType.ROCKETMQ, body, headerMaxFields);
   } catch (e) {
     throw new FrameError(`bad header: ${(e as Error).message}`);
   }
   throw new FrameError(`bad header: unknown serialize type ${type}`);
 }
 
+function checkHeaderLength(headerLength: number, headerMaxBytes: number): void {
+  if (headerLength > headerMaxBytes) {
+    throw new FrameError(`header of ${headerLength} bytes exceeds remotingHeaderMaxBytes ${headerMaxBytes}`, 'header too large');
+  }
+}
+
+/** First allocation for a frame that did not arrive whole: small, so a length prefix alone costs little. */
+const PARTIAL_MIN_BYTES = 4096;
+
+export type DecoderLimits = Pick<RemotingLimits, 'frameMaxLength' | 'remotingHeaderMaxBytes' | 'remotingHeaderMaxFields' | 'pendingFrameBytesTotalMax'>;
+
 /**
- * Splits a byte stream into frames. Feed it chunks as they arrive; it calls `onCommand`
- * for each whole frame and throws FrameError on a malformed or oversized one.
+ * Splits a byte stream into frames. Feed it chunks as they arrive; it calls `onCommand` for each whole
+ * frame and throws FrameError on a malformed or oversized one (the caller then closes the connection,
+ * and must call `release`).
+ *
+ * Frames that lie whole inside a chunk are decoded from views of it, with no copy (normal traffic). A
+ * frame split across chunks is copied, once its length is known, into one buffer of its own that grows
+ * by doubling up to that length: each byte is copied once from its chunk and the regrowths copy less than
+ * the frame's size again, however finely it is split; the buffer's size follows what has arrived rather
+ * than what the prefix claims; and no socket chunk is referenced after `push` returns, except by views of
+ * the whole frames it held.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** Bytes of a length prefix split across chunks (the frame's buffer is not allocated until it is whole). */
+  private readonly prefix = Buffer.alloc(4);
+  private prefixFill = 0;
+  /** The unfinished frame, without its length prefix; `filled` bytes of it have arrived. */
+  private frame?: Buffer;
+  private frameLength = 0;
+  private filled = 0;
+  private headerChecked = false;
+  private released = false;
+  /** Counts frames that stayed unfinished at the end of a push, so a watcher can tell a new one from an old. */
+  partialSeq = 0;
+  private readonly limits: DecoderLimits;
 
   constructor(
     private readonly onCommand: (cmd: RemotingCommand) => void,
-    private readonly maxFrameBytes = FRAME_MAX_BYTES_DEFAULT,
-  ) {}
+    limits: number | Partial<DecoderLimits> = {},
+  ) {
+    const given = typeof limits === 'number' ? { frameMaxLength: limits } : limits;
+    this.limits = { ...REMOTING_LIMIT_DEFAULTS, ...given };
+  }
+
+  /** A frame has started and is not whole (its length prefix included). */
+  get hasPartial(): boolean {
+    return this.prefixFill > 0 || this.frame !== undefined;
+  }
+
+  /** Bytes allocated for the unfinished frame (counted in remotingTotals.pendingFrameBytes). */
+  get heldBytes(): number {
+    return this.frame ? this.frame.length : 0;
+  }
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (this.buffered >= 4) {
-      const length = this.peekLength();
-      if (length < 4 || length + 4 > this.maxFrameBytes) {
-        throw new FrameError(`frame length ${length} outside [4, ${this.maxFrameBytes - 4}]`);
+    if (this.released) return;
+    let p = this.hasPartial ? this.continuePartial(chunk) : 0;
+    const n = chunk.length;
+    while (n - p >= 4 && !this.released && !this.hasPartial) {
+      const length = chunk.readInt32BE(p);
+      this.checkLength(length);
+      const end = p + 4 + length;
+      if (end > n) {
+        this.beginFrame(length, chunk, p + 4);
+        this.partialSeq++;
+        return;
       }
-      if (this.buffered < 4 + length) return;
-      const frame = this.take(4 + length).subarray(4);
-      this.onCommand(decodeFrameContent(frame));
+      this.emit(chunk.subarray(p + 4, end));
+      p = end;
+    }
+    if (p < n && !this.released) {
+      chunk.copy(this.prefix, 0, p, n);
+      this.prefixFill = n - p;
+      this.partialSeq++;
     }
   }
 
-  private peekLength(): number {
-    const first = this.chunks[0];
-    if (first.length >= 4) return first.readInt32BE(0);
-    return this.flatten().readInt32BE(0);
+  /** Drops the unfinished frame and its share of the process total; the decoder takes nothing after this. */
+  release(): void {
+    this.released = true;
+    this.dropFrame();
+    this.prefixFill = 0;
   }
 
-  private flatten(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-    return this.chunks[0];
+  /** Feeds the unfinished frame from the start of `chunk`; returns how many bytes of it were used. */
+  private continuePartial(chunk: Buffer): number {
+    let p = 0;
+    if (!this.frame) {
+      p = Math.min(4 - this.prefixFill, chunk.length);
+      chunk.copy(this.prefix, this.prefixFill, 0, p);
+      this.prefixFill += p;
+      if (this.prefixFill < 4) return p;
+      this.prefixFill = 0;
+      const length = this.prefix.readInt32BE(0);
+      this.checkLength(length);
+      if (chunk.length - p >= length) {
+        // Only the prefix was split: the rest is whole in this chunk and decodes from a view of it.
+        this.emit(chunk.subarray(p, p + length));
+        return p + length;
+      }
+      this.beginFrame(length, chunk, p);
+      return chunk.length;
+    }
+    const take = Math.min(this.frameLength - this.filled, chunk.length);
+    this.append(chunk, 0, take);
+    if (this.filled < this.frameLength) return take;
+    const whole = this.frame;
+    this.dropFrame();
+    this.emit(whole);
+    return take;
   }
 
-  private take(n: number): Buffer {
-    let first = this.chunks[0];
-    if (first.length < n) first = this.flatten();
-    const out = first.subarray(0, n);
-    if (first.length === n) this.chunks.shift();
-    else this.chunks[0] = first.subarray(n);
-    this.buffered -= n;
-    return out;
+  /** Starts an unfinished frame of `length` bytes with what `chunk` holds of it from `from`. */
+  private beginFrame(length: number, chunk: Buffer, from: number): void {
+    this.frameLength = length;
+    this.filled = 0;
+    this.headerChecked = false;
+    this.frame = this.allocate(Math.min(length, Math.max(PARTIAL_MIN_BYTES, chunk.length - from)), 0);
+    this.append(chunk, from, chunk.length);
+  }
+
+  private append(chunk: Buffer, from: number, to: number): void {
+    const need = this.filled + (to - from);
+    let frame = this.frame!;
+    if (need > frame.length) {
+      const grown = this.allocate(Math.min(this.frameLength, Math.max(need, frame.length * 2)), frame.length);
+      frame.copy(grown, 0, 0, this.filled);
+      this.frame = frame = grown;
+    }
+    chunk.copy(frame, this.filled, from, to);
+    this.filled = need;
+    if (!this.headerChecked && this.filled >= 4) {
+      // The header's length is known from the frame's first 4 bytes: refuse an oversized one now,
+      // before the rest of the frame is waited for and held.
+      this.headerChecked = true;
+      checkHeaderLength(frame.readUInt32BE(0) & 0xffffff, this.limits.remotingHeaderMaxBytes);
+    }
+  }
+
+  /** A buffer of `size` bytes replacing one of `previous`, counted in the process total of unfinished frames. */
+  private allocate(size: number, previous: number): Buffer {
+    const total = remotingTotals.pendingFrameBytes + size - previous;
+    if (total > this.limits.pendingFrameBytesTotalMax) {
+      throw new FrameError(
+        `unfinished frames of all connections would hold ${total} bytes, over pendingFrameBytesTotalMax ${this.limits.pendingFrameBytesTotalMax}`,
+        'unfinished frames over total',
+      );
+    }
+    remotingTotals.pendingFrameBytes = total;
+    // Uninitialised is safe: the frame is handed on only once all of it is written (it never grows past
+    // the frame's length, so a whole frame fills it exactly).
+    return Buffer.allocUnsafe(size);
+  }
+
+  private dropFrame(): void {
+    if (!this.frame) return;
+    remotingTotals.pendingFrameBytes -= this.frame.length;
+    this.frame = undefined;
+  }
+
+  private checkLength(length: number): void {
+    const max = this.limits.frameMaxLength;
+    if (length < 4 || length + 4 > max) throw new FrameError(`frame length ${length} outside [4, ${max - 4}]`);
+  }
+
+  private emit(frame: Buffer): void {
+    this.onCommand(decodeFrameContent(frame, this.limits.remotingHeaderMaxBytes, this.limits.remotingHeaderMaxFields));
   }
 }

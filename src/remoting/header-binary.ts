@@ -70,7 +70,8 @@ function readString(buf: FastBuffer, start: number, end: number): string {
   return buf.utf8Slice(start, end);
 }
 
-export function decodeBinaryHeader(input: Buffer, serializeType: SerializeType, body?: Buffer): RemotingCommand {
+/** `maxFields` bounds the extFields entries read: decoding stops with an error at the first one past it. */
+export function decodeBinaryHeader(input: Buffer, serializeType: SerializeType, body?: Buffer, maxFields = Infinity): RemotingCommand {
   const buf = input as FastBuffer;
   if (buf.length < FIXED_BYTES) throw new Error(`binary header of ${buf.length} bytes is shorter than ${FIXED_BYTES}`);
   let p = 0;
@@ -90,7 +91,9 @@ export function decodeBinaryHeader(input: Buffer, serializeType: SerializeType, 
   if (extLen > 0) {
     extFields = {};
     const end = p + extLen;
+    let fields = 0;
     while (p < end) {
+      if (++fields > maxFields) throw new Error(`more than ${maxFields} extFields (remotingHeaderMaxFields)`);
       if (p + 2 > end) throw new Error('binary header extFields entry truncated');
       const kl = buf.readInt16BE(p); p += 2;
       if (kl < 0 || p + kl + 4 > end) throw new Error('binary header extFields key out of range');

@@ -13,14 +13,20 @@ export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
   return Buffer.from(s, 'utf8');
 }
 
-/** Accepts any key order, missing fields, and non-string extFields values (turned into their literal text, as fastjson does). */
-export function decodeJsonHeader(buf: Buffer, serializeType: SerializeType, body?: Buffer): RemotingCommand {
+/**
+ * Accepts any key order, missing fields, and non-string extFields values (turned into their literal text, as
+ * fastjson does). More than `maxFields` extFields is an error, found before any of them is copied (the
+ * parse itself is bounded by the header's size, checked before this is called).
+ */
+export function decodeJsonHeader(buf: Buffer, serializeType: SerializeType, body?: Buffer, maxFields = Infinity): RemotingCommand {
   const obj = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('JSON header is not an object');
   let extFields: ExtFields | undefined;
   const raw = obj.extFields;
   if (raw != null) {
     if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('extFields is not an object');
+    let fields = 0;
+    for (const _ in raw) if (++fields > maxFields) throw new Error(`more than ${maxFields} extFields (remotingHeaderMaxFields)`);
     extFields = {};
     for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
       if (v == null) continue;

@@ -1,13 +1,17 @@
 import net from 'node:net';
 import { Connection, type RequestHandler } from './connection.js';
-import { FRAME_MAX_BYTES_DEFAULT } from './frame.js';
+import { remotingLimits, type RemotingLimits } from './limits-state.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   /** NettyServerConfig.serverChannelMaxIdleTimeSeconds: an all-idle channel is closed after this. */
   channelMaxIdleMs?: number;
-  maxFrameBytes?: number;
+  /**
+   * Frame, header and buffer bounds for every connection (config/limits.ts); a broker or namesrv config
+   * can be given whole, only these keys are read. Missing keys take the defaults.
+   */
+  limits?: Partial<RemotingLimits>;
 }
 
 /** A TCP listener whose every connection speaks RemotingCommand frames to one handler. */
@@ -16,11 +20,14 @@ export class RemotingServer {
   private server?: net.Server;
   private readonly connectListeners: Array<(c: Connection) => void> = [];
   private readonly closeListeners: Array<(c: Connection) => void> = [];
+  private readonly limits: Readonly<RemotingLimits>;
 
   constructor(
     private readonly options: ServerOptions,
     private readonly handler: RequestHandler,
-  ) {}
+  ) {
+    this.limits = remotingLimits(options.limits);
+  }
 
   onConnect(l: (c: Connection) => void): void {
     this.connectListeners.push(l);
@@ -37,7 +44,7 @@ export class RemotingServer {
 
   listen(): Promise<void> {
     const server = net.createServer((socket) => {
-      const conn = new Connection(socket, this.handler, this.options.maxFrameBytes ?? FRAME_MAX_BYTES_DEFAULT);
+      const conn = new Connection(socket, this.handler, this.limits);
       this.connections.add(conn);
       socket.setTimeout(this.options.channelMaxIdleMs ?? 120_000, () => conn.close());
       conn.onClose((c) => {

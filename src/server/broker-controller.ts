@@ -143,7 +143,7 @@ export class BrokerController {
     // figures (brokerStatus, clusterList #InTPS) follow the master's.
     if (config.brokerRole === 'SLAVE') this.store.onArrival((topic, _q, _o, _t, _s, size) => ctx.stats.incPut(topic, 1, size));
     const { dispatcher } = this;
-    const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, maxFrameBytes: config.frameMaxLength };
+    const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, limits: config };
     const main = new RemotingServer({ ...listen, port: config.listenPort }, dispatcher.handle);
     main.onDisconnect((c) => this.onConnectionClosed(c));
     await main.listen();

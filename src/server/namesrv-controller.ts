@@ -40,7 +40,7 @@ export class NamesrvController {
         host: this.config.listenHost,
         port: this.config.listenPort,
         channelMaxIdleMs: this.config.serverChannelMaxIdleTimeSeconds * 1000,
-        maxFrameBytes: this.config.frameMaxLength,
+        limits: this.config,
       },
       dispatcher.handle,
     );
