@@ -143,7 +143,10 @@ describe('page cache busy ([PC_SYNCHRONIZED], [REJECTREQUEST])', () => {
     expect(responses[0].remark).toBe(BUSY_REMARK.reject);
     // Once the write ran the store takes sends again.
     expect(store.isOSPageCacheBusy()).toBe(false);
-    expect(brokerRuntimeInfo(s.broker['ctx']).get('pageCacheLockTimeMills')).toBe('0');
+    const info = brokerRuntimeInfo(s.broker['ctx']);
+    expect(info.get('pageCacheLockTimeMills')).toBe('0');
+    for (const k of ['remotingWriteBufferBytes', 'remotingPausedConnections', 'remotingPendingFrameBytes']) expect(Number(info.get(k))).toBeGreaterThanOrEqual(0);
+    expect(info.get('sendThreadPoolQueueCapacity')).toBe('10000');
     sock.write(encodeFrameToBuffer(sendV2('BusyTopic', 'after')));
     await expect.poll(() => responses.length).toBe(2);
     expect(responses[1].code).toBe(ResponseCode.SUCCESS);

@@ -14,6 +14,7 @@ import { CURRENT_VERSION, CURRENT_VERSION_DESC } from '../../protocol/version.js
 import { formatJavaDouble, parseFastJson } from '../../codec/fastjson.js';
 import { TopicValidator } from '../../protocol/topic-validator.js';
 import { readStoreTimestamp } from '../../codec/message-record.js';
+import { remotingMemoryStats } from '../../remoting/limits-state.js';
 
 /** StoreStatsService windows for the "10 s, 1 min, 10 min" TPS triples. */
 const TPS_WINDOWS_SEC = [10, 60, 600] as const;
@@ -67,6 +68,12 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   }
   put('dispatchBehindBytes', 0);
   put('pageCacheLockTimeMills', store.lockTimeMills());
+  // Remoting memory of the whole process (ours; the Java broker reports none): unsent replies held for
+  // slow readers, connections paused for them, bytes held in unfinished frames (src/config/limits.ts).
+  const remoting = remotingMemoryStats();
+  put('remotingWriteBufferBytes', remoting.writeBufferBytes);
+  put('remotingPausedConnections', remoting.pausedConnections);
+  put('remotingPendingFrameBytes', remoting.pendingFrameBytes);
 
   // AdminBrokerProcessor
   put('brokerVersionDesc', CURRENT_VERSION_DESC);
