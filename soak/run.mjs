@@ -19,8 +19,9 @@
  *   SOAK_KILL_EVERY_MINUTES=10  SIGKILL + restart period; kills at 10, 20, ... strictly before the end
  *   SOAK_RATE=300               target messages/s over all senders (60% normal, 15% delay, 25% transactions)
  *   SOAK_DRAIN_SEC=120          longest wait for the consumers to catch up after producing stops
- *   SOAK_WARMUP_SEC=120         per server start, RSS samples this young are left out of the slope
- *                               (capped at half a segment, so short runs still have samples)
+ *   SOAK_WARMUP_SEC=240         per server start, RSS samples this young are left out of the slope
+ *                               (capped at half a segment, so short runs still have samples; at 300 msg/s
+ *                               RSS climbs for 2.5-4 min after a start, then stays flat within GC noise)
  *   SOAK_RSS_EVERY_SEC=10       RSS sampling period
  *   SOAK_KEEP=1                 keep the server's store and the run's acked.log even when the run passes
  * e.g. a short try: SOAK_MINUTES=6 SOAK_KILL_EVERY_MINUTES=2 npm run soak
@@ -55,7 +56,7 @@ const CFG = {
   killEveryMinutes: envNum('SOAK_KILL_EVERY_MINUTES', 10),
   rate: envNum('SOAK_RATE', 300),
   drainSec: envNum('SOAK_DRAIN_SEC', 120),
-  warmupSec: envNum('SOAK_WARMUP_SEC', 120),
+  warmupSec: envNum('SOAK_WARMUP_SEC', 240),
   rssEverySec: envNum('SOAK_RSS_EVERY_SEC', 10),
   keep: process.env.SOAK_KEEP === '1',
 };
@@ -435,10 +436,12 @@ function consoleSummary(r) {
   lines.push(`  client log          ${r.clientWarnings.count} WARN/ERROR lines; most frequent:`,
     ...r.clientWarnings.top.slice(0, 6).map((w) => `    ${String(w.n).padStart(6)}  ${w.line.slice(0, 140)}`));
   const R = r.rss;
+  const se = (x) => (x === null ? '' : ` ± ${x.toFixed(1)}`);
   lines.push(
-    `  RSS                 slope ${slope(R.slopeMiBPerHour)} (within segments after ${R.warmupSec}s warm-up, ${R.usedSamples} of ${R.samples} samples; ` +
-      `RssAnon ${slope(R.anonSlopeMiBPerHour)}); min ${mib(R.minMiB)}, max ${mib(R.maxMiB)}`,
-    `                      per segment: ${R.perSegment.map((s) => `#${s.segment} ${slope(s.slopeMiBPerHour)} [${mib(s.minMiB)}..${mib(s.maxMiB)}]`).join(', ')}`,
+    `  RSS                 slope ${slope(R.slopeMiBPerHour)}${se(R.slopeStdErrMiBPerHour)} (std err; within segments after ${R.warmupSec}s warm-up, ` +
+      `${R.usedSamples} of ${R.samples} samples; RssAnon ${slope(R.anonSlopeMiBPerHour)}); min ${mib(R.minMiB)}, max ${mib(R.maxMiB)}`,
+    `                      per segment (slope, median after warm-up, range): ${R.perSegment.map((s) => `#${s.segment} ${slope(s.slopeMiBPerHour)} ` +
+      `${mib(s.medianAfterWarmupMiB)} [${mib(s.minMiB)}..${mib(s.maxMiB)}]`).join(', ')}; medians across segments ${slope(R.acrossSegmentsMiBPerHour)}`,
     `  server              ${r.serverWarnings.count} WARN/ERROR lines; final stop ${JSON.stringify(r.serverStop)}`,
     `  ${r.passed ? 'PASS' : 'FAIL'}${r.problems.length ? `: ${r.problems.join('; ')}` : ''}`,
   );

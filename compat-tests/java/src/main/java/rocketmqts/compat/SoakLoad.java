@@ -23,6 +23,7 @@ import org.apache.rocketmq.client.QueryResult;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.LocalTransactionState;
@@ -37,6 +38,7 @@ import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.common.protocol.ResponseCode;
 
 /**
  * The load side of the soak (soak/run.mjs, `npm run soak`): one JVM with the official 4.9.8 client that
@@ -973,7 +975,11 @@ public final class SoakLoad {
             r.put("sendOutages", new ArrayList<>(outages));
         }
         r.put("groups", lags);
-        r.put("lostListed", lostDetail(missing, lags));
+        try {
+            r.put("lostListed", lostDetail(missing, lags));
+        } catch (Exception e) {
+            r.put("lostListed", List.of("diagnosis failed: " + firstLine(e)));
+        }
         return r;
     }
 
@@ -1011,12 +1017,15 @@ public final class SoakLoad {
             if (e.getValue() != null) {
                 String[] f = e.getValue().split(" ");
                 sb.append(" (t=").append((Long.parseLong(f[2]) - startedMs) / 1000.0).append("s)");
-                try {
-                    MessageExt m = admin.viewMessage(f[7]);
-                    sb.append("; record at offsetMsgId: ").append(m.getTopic()).append(" queue ").append(m.getQueueId())
-                        .append(" offset ").append(m.getQueueOffset());
-                } catch (Exception x) {
-                    sb.append("; record at offsetMsgId not found: ").append(firstLine(x));
+                // A TransactionSendResult (4.9.8) carries no offsetMsgId; its queue offset is the half queue's.
+                if (!"null".equals(f[7])) {
+                    try {
+                        MessageExt m = admin.viewMessage(f[7]);
+                        sb.append("; record at offsetMsgId: ").append(m.getTopic()).append(" queue ").append(m.getQueueId())
+                            .append(" offset ").append(m.getQueueOffset());
+                    } catch (Exception x) {
+                        sb.append("; record at offsetMsgId not found: ").append(firstLine(x));
+                    }
                 }
             }
             List<String> where = new ArrayList<>();
@@ -1032,6 +1041,10 @@ public final class SoakLoad {
                         sb.append(" [queue ").append(m.getQueueId()).append(" offset ").append(m.getQueueOffset())
                             .append(" reconsumeTimes ").append(m.getReconsumeTimes()).append(']');
                     }
+                } catch (MQClientException x) {
+                    // The client reports "nothing found" as an exception with NO_MESSAGE (208).
+                    sb.append("; index on ").append(topic).append(": ")
+                        .append(x.getResponseCode() == ResponseCode.NO_MESSAGE ? "0 found" : firstLine(x));
                 } catch (Exception x) {
                     sb.append("; index on ").append(topic).append(": ").append(firstLine(x));
                 }
