@@ -69,11 +69,11 @@ describe('connections that hold resources', () => {
       const prefix = framePrefix(length);
       const chunk = Buffer.alloc(MIB, 0x20);
       const sendBytes = length + 4 - 1024;
-      const sockets: Array<{ s: net.Socket; lastByteAt?: number; closedAt?: number; sent: number }> = [];
+      const sockets: Array<{ s: net.Socket; port: 'broker' | 'namesrv'; lastByteAt?: number; closedAt?: number; sent: number }> = [];
       await Promise.all(Array.from({ length: UNFINISHED_CONNECTIONS }, async (_, i) => {
-        const addr = i % 5 === 4 ? h.server.namesrvAddr : h.server.brokerAddr;
-        const s = await connectRaw(addr);
-        const e: (typeof sockets)[number] = { s, sent: 0 };
+        const port = i % 5 === 4 ? 'namesrv' as const : 'broker' as const;
+        const s = await connectRaw(port === 'namesrv' ? h.server.namesrvAddr : h.server.brokerAddr);
+        const e: (typeof sockets)[number] = { s, port, sent: 0 };
         sockets.push(e);
         s.once('close', () => (e.closedAt = Date.now()));
         s.on('data', () => {});
@@ -95,10 +95,11 @@ describe('connections that hold resources', () => {
       const late = sockets.filter((e) => e.closedAt !== undefined && e.closedAt - (e.lastByteAt ?? e.closedAt) > FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS);
       const early = sockets.filter((e) => e.closedAt !== undefined && e.sent < sendBytes);
       const sentMiB = sockets.reduce((n, e) => n + e.sent, 0) / MIB;
+      const byPort = (xs: typeof sockets) => `${xs.filter((e) => e.port === 'broker').length} broker, ${xs.filter((e) => e.port === 'namesrv').length} NameServer`;
       notes.push(`${sentMiB.toFixed(0)} MiB sent; ${early.length} connections closed before their frame was nearly whole ` +
-        `(unfinished-frame bound), ${sockets.length - open.length - early.length} after it stalled, ${open.length} still open ` +
+        `(unfinished-frame bound), ${sockets.length - open.length - early.length} after it stalled, ${open.length} (${byPort(open)}) still open ` +
         `${FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS} ms after their last byte, ${late.length} closed late`);
-      if (open.length) lines.push(`${open.length} connections still open ${FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS} ms after their last byte`);
+      if (open.length) lines.push(`${open.length} connections (${byPort(open)}) still open ${FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS} ms after their last byte`);
       if (late.length) lines.push(`${late.length} connections closed more than ${FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS} ms after their last byte`);
       for (const e of sockets) e.s.destroy();
     });
@@ -125,6 +126,7 @@ describe('connections that hold resources', () => {
       const deadline = Date.now() + IDLE_HOLD_MS;
       const closeDelays: number[] = [];
       let overdue = 0; // still open at the end, though older than the bound
+      const overdueByPort = { broker: 0, namesrv: 0 };
       let young = 0; // still open at the end, younger than the bound
       let connections = 0;
       const loris = async (i: number) => {
@@ -141,7 +143,10 @@ describe('connections that hold resources', () => {
             await sleep(SLOWLORIS_BYTE_EVERY_MS);
           }
           if (closedAt !== undefined) closeDelays.push(closedAt - firstByteAt);
-          else if (Date.now() - firstByteAt > FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS) overdue++;
+          else if (Date.now() - firstByteAt > FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS) {
+            overdue++;
+            overdueByPort[i % 5 === 4 ? 'namesrv' : 'broker']++;
+          }
           else young++;
           s.destroy();
         }
@@ -155,7 +160,9 @@ describe('connections that hold resources', () => {
         `${FRAME_READ_TIMEOUT_MS + CLOSE_MARGIN_MS} ms, ${young} younger; ` +
         `idle connections closed by the server meanwhile: ${idleClosed}`);
       // Every slowloris connection older than the bound must have been closed by the server, within it.
-      if (overdue) problems.push(`${overdue} slowloris connections still open more than ${bound} ms after their first byte`);
+      if (overdue) {
+        problems.push(`${overdue} slowloris connections (${overdueByPort.broker} broker, ${overdueByPort.namesrv} NameServer) still open more than ${bound} ms after their first byte`);
+      }
       if (late) problems.push(`${late} slowloris connections closed more than ${bound} ms after their first byte`);
       for (const s of idle) s.destroy();
     });

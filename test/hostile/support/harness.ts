@@ -343,7 +343,8 @@ export async function measureAttack(h: Hostile, label: string, attack: (notes: s
   // or the window ends; checkBounds reads the first sample under its own allowance.
   const recovery: Array<[number, number]> = [];
   let afterMiB = rssMiB(pid) ?? NaN;
-  while (Date.now() - ended < RECOVERY_WINDOW_MS) {
+  // At least one sample, even when the forced GC itself took the whole window (a server still busy).
+  while (recovery.length === 0 || Date.now() - ended < RECOVERY_WINDOW_MS) {
     afterMiB = rssMiB(pid) ?? NaN;
     recovery.push([Date.now() - ended, afterMiB]);
     if (afterMiB <= baselineMiB + RECOVERY_SLACK_MIB && !process.env.HOSTILE_RECOVERY_MS) break;
