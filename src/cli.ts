@@ -10,6 +10,7 @@ import { BrokerController } from './server/broker-controller.js';
 import { DefaultMessageStore } from './store/default-message-store.js';
 import { StoreLock, StoreLockedError } from './store/store-lock.js';
 import { LOG_FILE_MAX_BYTES_DEFAULT, log, logToFile, loggingToFile } from './logger.js';
+import { remotingLimits } from './remoting/limits-state.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
@@ -113,8 +114,13 @@ async function main(argv: string[]): Promise<void> {
       const data = path.resolve(values.data ?? 'data');
       const namesrvPort = values['namesrv-port'] === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(values['namesrv-port']);
       if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${values['namesrv-port']} is not a port number`);
-      const namesrvCfg = loadNamesrvConfig(undefined, { listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json') });
       const cfg = loadBrokerConfig(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
+      // One process, one memory: the NameServer's connections take the remoting bounds and the turn
+      // budget of the broker.conf given (the README's limits are broker.conf keys).
+      const namesrvCfg = loadNamesrvConfig(undefined, {
+        listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json'),
+        ...remotingLimits(cfg), requestTurnBudgetMills: cfg.requestTurnBudgetMills,
+      });
       // The store's lock first: a second standalone on a store in use exits before its NameServer
       // binds a port or reads the kvConfig beside the store.
       const storeLock = StoreLock.acquire(cfg.storePathRootDir);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import { parseFastJson, toFastJson } from './fastjson.js';
 import type { DataVersion } from '../protocol/data-version.js';
@@ -16,7 +17,7 @@ export interface RegisterBrokerBody {
 export function decodeRegisterBrokerBody(body: Buffer | undefined, compressed: boolean, wrapperOnly: boolean): RegisterBrokerBody {
   if (!body || body.length === 0) return { topicConfigs: [], filterServerList: [] };
   if (compressed) return decodeCompressed(zlib.inflateSync(body));
-  const obj = parseFastJson(body.toString('utf8')) as Record<string, unknown>;
+  const obj = parseRegisterJson(body.toString('utf8'));
   // Brokers older than V3_0_11 send the TopicConfigSerializeWrapper itself.
   const wrapper = (wrapperOnly ? obj : obj.topicConfigSerializeWrapper) as Record<string, unknown> | undefined;
   const table = (wrapper?.topicConfigTable ?? {}) as Record<string, Record<string, unknown>> | Map<unknown, Record<string, unknown>>;
@@ -72,6 +73,47 @@ function toTopicConfig(o: Record<string, unknown>): TopicConfigView {
     order: o.order === true,
     topicFilterType: typeof o.topicFilterType === 'string' ? o.topicFilterType : 'SINGLE_TAG',
   };
+}
+
+/**
+ * A registration body is plain JSON from our broker and from Java's (names, small numbers, booleans), and
+ * the engine's JSON.parse reads it several times faster than the fastjson-dialect parser: 6,000 topics held
+ * the NameServer's loop ~100 ms with the latter. Anything it refuses goes to the dialect parser.
+ */
+function parseRegisterJson(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v && typeof v === 'object') return v as Record<string, unknown>;
+  } catch {
+    // not strict JSON: the fastjson dialect below
+  }
+  return parseFastJson(text) as Record<string, unknown>;
+}
+
+/** Longest stretch of encoding before the sliced encoder lets other work run. */
+const ENCODE_SLICE_MS = 5;
+
+/**
+ * The same bytes as encodeRegisterBrokerBody, built a slice at a time so a broker with thousands of topics
+ * does not hold the event loop (and every client) for the whole encode: 6,000 topics took ~100 ms in one
+ * go. The table is copied first, so the body is the table as it was when called, with that data version.
+ */
+export async function encodeRegisterBrokerBodySliced(dataVersion: DataVersion, topicConfigTable: Map<string, object>): Promise<Buffer> {
+  const entries = [...topicConfigTable];
+  // fastjson writes a bean's fields in name order: filterServerList, topicConfigSerializeWrapper; then
+  // dataVersion, topicConfigTable; the table's keys in the Map's order.
+  const parts: string[] = [`{"filterServerList":[],"topicConfigSerializeWrapper":{"dataVersion":${toFastJson(dataVersion)},"topicConfigTable":{`];
+  let start = performance.now();
+  for (let i = 0; i < entries.length; i++) {
+    const [name, config] = entries[i];
+    parts.push(`${i ? ',' : ''}${toFastJson(name)}:${toFastJson(config)}`);
+    if ((i & 63) === 63 && performance.now() - start > ENCODE_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      start = performance.now();
+    }
+  }
+  parts.push('}}}');
+  return Buffer.from(parts.join(''), 'utf8');
 }
 
 /** The uncompressed JSON form our broker sends (RegisterBrokerBody.encode()). */

@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import { log } from '../logger.js';
-import { HeaderError } from './header-fields.js';
+import { HeaderError, RequestBodyError } from './header-fields.js';
 import { FamilyQueue, QueueDrainer, turnHasBudget, type FamilySpec, type Queued, type Refusal } from './request-queues.js';
 
 /** NettyRemotingAbstract's and BrokerFastFailure's SYSTEM_BUSY remarks, word for word (clients and tools match on the tags). */
@@ -230,9 +230,9 @@ export class Dispatcher<Ctx> {
 
   private fail(conn: Connection, request: RemotingCommand, e: unknown): void {
     const err = e as Error;
-    if (err instanceof HeaderError) {
-      // A bad header is the client's mistake: answer with the reason, no stack in our log.
-      log.client('bad request header', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${err.message}`);
+    if (err instanceof HeaderError || err instanceof RequestBodyError) {
+      // A bad header or body is the client's mistake: answer with the reason, no stack in our log.
+      log.client(err instanceof HeaderError ? 'bad request header' : 'bad request body', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${err.message}`);
       this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, err.message));
       return;
     }

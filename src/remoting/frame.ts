@@ -101,7 +101,10 @@ export type DecoderLimits = Pick<RemotingLimits, 'frameMaxLength' | 'remotingHea
  * by doubling up to that length: each byte is copied once from its chunk and the regrowths copy less than
  * the frame's size again, however finely it is split; the buffer's size follows what has arrived rather
  * than what the prefix claims; and no socket chunk is referenced after `push` returns, except by views of
- * the whole frames it held.
+ * the whole frames it held. Every buffer allocated for the unfinished frame counts against
+ * pendingFrameBytesTotalMax until the frame is done, the ones a regrowth replaced too: they are garbage
+ * only once V8 collects them, so counting them keeps the cap a bound on memory actually held, not just on
+ * the live buffer (the live one is at most twice what has arrived, all of them together at most twice that).
  */
 export class FrameDecoder {
   /** Bytes of a length prefix split across chunks (the frame's buffer is not allocated until it is whole). */
@@ -111,6 +114,8 @@ export class FrameDecoder {
   private frame?: Buffer;
   private frameLength = 0;
   private filled = 0;
+  /** Sum of the buffers allocated for the unfinished frame (the live one and those regrowths replaced). */
+  private allocated = 0;
   private headerChecked = false;
   private released = false;
   /** Counts frames that stayed unfinished at the end of a push, so a watcher can tell a new one from an old. */
@@ -132,7 +137,7 @@ export class FrameDecoder {
 
   /** Bytes allocated for the unfinished frame (counted in remotingTotals.pendingFrameBytes). */
   get heldBytes(): number {
-    return this.frame ? this.frame.length : 0;
+    return this.frame ? this.allocated : 0;
   }
 
   push(chunk: Buffer): void {
@@ -198,7 +203,8 @@ export class FrameDecoder {
     this.frameLength = length;
     this.filled = 0;
     this.headerChecked = false;
-    this.frame = this.allocate(Math.min(length, Math.max(PARTIAL_MIN_BYTES, chunk.length - from)), 0);
+    this.allocated = 0;
+    this.frame = this.allocate(Math.min(length, Math.max(PARTIAL_MIN_BYTES, chunk.length - from)));
     this.append(chunk, from, chunk.length);
   }
 
@@ -206,7 +212,7 @@ export class FrameDecoder {
     const need = this.filled + (to - from);
     let frame = this.frame!;
     if (need > frame.length) {
-      const grown = this.allocate(Math.min(this.frameLength, Math.max(need, frame.length * 2)), frame.length);
+      const grown = this.allocate(Math.min(this.frameLength, Math.max(need, frame.length * 2)));
       frame.copy(grown, 0, 0, this.filled);
       this.frame = frame = grown;
     }
@@ -220,9 +226,9 @@ export class FrameDecoder {
     }
   }
 
-  /** A buffer of `size` bytes replacing one of `previous`, counted in the process total of unfinished frames. */
-  private allocate(size: number, previous: number): Buffer {
-    const total = remotingTotals.pendingFrameBytes + size - previous;
+  /** A buffer of `size` bytes for the unfinished frame, counted in the process total of unfinished frames. */
+  private allocate(size: number): Buffer {
+    const total = remotingTotals.pendingFrameBytes + size;
     if (total > this.limits.pendingFrameBytesTotalMax) {
       throw new FrameError(
         `unfinished frames of all connections would hold ${total} bytes, over pendingFrameBytesTotalMax ${this.limits.pendingFrameBytesTotalMax}`,
@@ -230,6 +236,7 @@ export class FrameDecoder {
       );
     }
     remotingTotals.pendingFrameBytes = total;
+    this.allocated += size;
     // Uninitialised is safe: the frame is handed on only once all of it is written (it never grows past
     // the frame's length, so a whole frame fills it exactly).
     return Buffer.allocUnsafe(size);
@@ -237,7 +244,8 @@ export class FrameDecoder {
 
   private dropFrame(): void {
     if (!this.frame) return;
-    remotingTotals.pendingFrameBytes -= this.frame.length;
+    remotingTotals.pendingFrameBytes -= this.allocated;
+    this.allocated = 0;
     this.frame = undefined;
   }
 

@@ -11,6 +11,13 @@ import { clampToSafe, numberFormatExceptionText, parseJavaInt, parseJavaLong } f
 export class HeaderError extends Error {}
 
 /**
+ * A request whose body the client got wrong (empty where one is needed, not the JSON the code takes, not
+ * an object): answered SYSTEM_ERROR with the reason, as the Java broker answers its decoder's exception,
+ * and logged as a client fault, without a stack.
+ */
+export class RequestBodyError extends Error {}
+
+/**
  * The Java broker's header decoder lets the NumberFormatException out, and NettyRemotingAbstract#
  * processRequestCommand answers any exception with SYSTEM_ERROR and its text: the dispatcher does the same
  * with a HeaderError.

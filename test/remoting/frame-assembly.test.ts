@@ -62,7 +62,8 @@ describe('frame assembly', () => {
     }
     expect(out).toHaveLength(1);
     expect((out[0].body as Buffer).equals(body)).toBe(true);
-    expect(maxHeld).toBeLessThanOrEqual(stream.length);
+    // Counted: the live buffer and those regrowths replaced (garbage until collected), under twice the frame.
+    expect(maxHeld).toBeLessThanOrEqual(2 * stream.length);
     expect(maxHeld).toBeGreaterThan(body.length / 2);
     expect(d.heldBytes).toBe(0);
   });

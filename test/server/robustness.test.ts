@@ -69,6 +69,25 @@ describe('bad input is answered, never fatal', () => {
     expect(res.remark).toContain('x1');
   });
 
+  test('a body that is not the JSON object the code takes gets SYSTEM_ERROR saying so, and the server goes on', async () => {
+    const cases: Array<[number, string, string]> = [
+      [RequestCode.HEART_BEAT, 'null', 'heartbeat body is not a JSON object'],
+      [RequestCode.HEART_BEAT, '{"clientID":', 'heartbeat body is not valid JSON'],
+      [RequestCode.LOCK_BATCH_MQ, '[1,2]', 'lock request body is not a JSON object'],
+      [RequestCode.UNLOCK_BATCH_MQ, '', 'lock request body is empty'],
+      [RequestCode.LOCK_BATCH_MQ, '{"consumerGroup":"g","clientId":"c","mqSet":7}', 'mqSet is not a list'],
+      [RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, '"text"', 'subscription group config body is not a JSON object'],
+    ];
+    for (const [code, body, remark] of cases) {
+      const res = await client.invoke(srv.brokerAddr, createRequest(code, undefined, body ? Buffer.from(body) : undefined), 3000);
+      expect(res.code, `${code} ${body}`).toBe(ResponseCode.SYSTEM_ERROR);
+      expect(res.remark, `${code} ${body}`).toContain(remark);
+    }
+    const dv = await client.invoke(srv.namesrvAddr, createRequest(RequestCode.QUERY_DATA_VERSION, { brokerAddr: '127.0.0.1:1', brokerName: 'b', clusterName: 'c', brokerId: '0' }, Buffer.from('7')), 3000);
+    expect(dv.code).toBe(ResponseCode.SYSTEM_ERROR);
+    expect(dv.remark).toContain('data version body is not a JSON object');
+  });
+
   test('a one-way request gets no response', async () => {
     const conn = await client.connect(srv.brokerAddr);
     let answered = false;

@@ -3,7 +3,7 @@ import { createRequest } from '../../remoting/command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { crc32 } from '../../codec/crc32.js';
-import { encodeRegisterBrokerBody } from '../../codec/register-broker-body.js';
+import { encodeRegisterBrokerBodySliced } from '../../codec/register-broker-body.js';
 import type { DataVersion } from '../../protocol/data-version.js';
 import { log } from '../../logger.js';
 
@@ -32,7 +32,7 @@ export class BrokerOuterAPI {
    * many accepted, and the first answer's master addresses (a slave learns its master from them).
    */
   async registerBrokerAll(namesrvAddrs: string[], id: BrokerIdentity, dataVersion: DataVersion, topicConfigTable: Map<string, object>): Promise<RegisterResult> {
-    const body = encodeRegisterBrokerBody(dataVersion, topicConfigTable);
+    const body = await encodeRegisterBrokerBodySliced(dataVersion, topicConfigTable);
     const results = await Promise.all(
       namesrvAddrs.map(async (addr) => {
         const req = createRequest(

@@ -4,16 +4,17 @@
  * (for example ConsumeStats, whose map keys are MessageQueue objects written as JSON).
  */
 import type { BrokerContext } from '../../broker/broker-context.js';
-import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
+import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { str, bool } from '../../remoting/header-fields.js';
-import { toFastJson, parseFastJson, JavaDouble } from '../../codec/fastjson.js';
+import { toFastJson, JavaDouble } from '../../codec/fastjson.js';
 import { subscriptionGroupConfig, type SubscriptionGroupConfig } from '../../broker/metadata/subscription-group-manager.js';
 import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
 import type { Connection } from '../../remoting/connection.js';
 import { refuseOnSlave } from './slave-guard.js';
 import { badQueueNums } from './topic-admin.js';
 import { Slices, jsonBodySliced } from './slices.js';
+import { jsonObjectBody } from '../request-body.js';
 
 const json = (v: unknown): Buffer => Buffer.from(toFastJson(v), 'utf8');
 
@@ -33,9 +34,8 @@ export interface MessageQueueKey {
 export async function updateAndCreateSubscriptionGroup(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const onSlave = refuseOnSlave(ctx, req);
   if (onSlave) return onSlave;
-  const body = requestBody(req);
-  if (!body || body.length === 0) return createResponse(req, ResponseCode.SUCCESS);
-  const o = parseFastJson(body.toString('utf8')) as Partial<Record<keyof SubscriptionGroupConfig, unknown>>;
+  const o = jsonObjectBody<Partial<Record<keyof SubscriptionGroupConfig, unknown>>>(req, 'subscription group config', false);
+  if (!o) return createResponse(req, ResponseCode.SUCCESS);
   if (typeof o.groupName !== 'string' || o.groupName === '') {
     return createResponse(req, ResponseCode.SYSTEM_ERROR, 'the subscription group config has no groupName');
   }

@@ -4,13 +4,13 @@ import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
-import { parseFastJson } from '../../codec/fastjson.js';
 import { retryTopic } from '../../protocol/topic-validator.js';
 import { subscriptionFromJson, isTagType, type SubscriptionData } from '../../broker/filter/subscription-data.js';
 import { compileFilter } from '../../broker/filter/consumer-filter-manager.js';
 import { Sql92SyntaxError } from '../../filter/sql92.js';
 import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
 import { Slices } from './slices.js';
+import { jsonObjectBody } from '../request-body.js';
 
 interface ConsumerDataJson {
   groupName: string;
@@ -40,7 +40,7 @@ interface HeartbeatJson {
 export async function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: Connection): Promise<RemotingCommand> {
   const body = requestBody(req);
   if (!body) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'heartbeat body is empty');
-  const hb = parseFastJson(body.toString('utf8')) as HeartbeatJson;
+  const hb = jsonObjectBody<HeartbeatJson>(req, 'heartbeat', true);
   const now = Date.now();
   const info: ClientChannelInfo = { conn, clientId: String(hb.clientID), language: req.language, version: req.version, lastUpdateTimestamp: now };
   const s = new Slices();
@@ -111,9 +111,8 @@ export function unregisterClient(ctx: BrokerContext, req: RemotingCommand, conn:
 
 /** CHECK_CLIENT_CONFIG (46): a consumer with a non-TAG subscription asks whether we can filter it. */
 export function checkClientConfig(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
-  const body = requestBody(req);
-  if (!body) return createResponse(req, ResponseCode.SUCCESS);
-  const cr = parseFastJson(body.toString('utf8')) as { group?: string; subscriptionData?: Record<string, unknown> };
+  const cr = jsonObjectBody<{ group?: string; subscriptionData?: Record<string, unknown> }>(req, 'check client config', false);
+  if (!cr) return createResponse(req, ResponseCode.SUCCESS);
   if (!cr.subscriptionData) return createResponse(req, ResponseCode.SUCCESS);
   const sub = subscriptionFromJson(cr.subscriptionData);
   if (isTagType(sub.expressionType)) return createResponse(req, ResponseCode.SUCCESS);

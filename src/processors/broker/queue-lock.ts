@@ -1,9 +1,10 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
-import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
+import { type RemotingCommand, createResponse } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { parseFastJson } from '../../codec/fastjson.js';
 import type { MessageQueueKey } from '../../broker/client/rebalance-lock-manager.js';
 import { Slices, jsonBodySliced } from './slices.js';
+import { jsonObjectBody } from '../request-body.js';
+import { RequestBodyError } from '../../remoting/header-fields.js';
 
 /**
  * Queues locked or unlocked between two yield checks. The set's size is the client's choice (a frame
@@ -19,9 +20,7 @@ interface LockBatchBody {
 }
 
 function parseLockBody(req: RemotingCommand): LockBatchBody {
-  const body = requestBody(req);
-  if (!body) throw new Error('lock request body is empty');
-  return parseFastJson(body.toString('utf8')) as LockBatchBody;
+  return jsonObjectBody<LockBatchBody>(req, 'lock request', true);
 }
 
 /**
@@ -31,7 +30,7 @@ function parseLockBody(req: RemotingCommand): LockBatchBody {
  */
 async function inChunks(mqSet: MessageQueueKey[] | undefined, s: Slices, chunk: (mqs: MessageQueueKey[]) => void): Promise<void> {
   const given = mqSet ?? [];
-  if (!Array.isArray(given)) throw new TypeError('mqSet is not a list');
+  if (!Array.isArray(given)) throw new RequestBodyError('mqSet is not a list');
   const all: MessageQueueKey[] = [];
   for (const mq of given) {
     if (s.due()) await s.yield();

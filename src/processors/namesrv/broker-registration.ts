@@ -5,9 +5,10 @@ import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { Version } from '../../protocol/version.js';
 import { decodeRegisterBrokerBody } from '../../codec/register-broker-body.js';
-import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
+import { toFastJson } from '../../codec/fastjson.js';
 import { crc32 } from '../../codec/crc32.js';
 import { bool, int, long } from '../../remoting/header-fields.js';
+import { jsonObjectBody } from '../request-body.js';
 
 /** REGISTER_BROKER (103): DefaultRequestProcessor#registerBroker(WithFilterServer). */
 export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, conn: Connection): RemotingCommand {
@@ -56,8 +57,7 @@ export function queryDataVersion(ctx: NamesrvContext, req: RemotingCommand): Rem
   const h = req.extFields!;
   // QueryDataVersionRequestHeader declares brokerId a Long: refused when unparsable, though only the address is used.
   long(h, 'brokerId');
-  const body = requestBody(req);
-  const dv = body ? (parseFastJson(body.toString('utf8')) as { counter: number; timestamp: number }) : { counter: 0, timestamp: 0 };
+  const dv = jsonObjectBody<{ counter?: number; timestamp?: number }>(req, 'data version', false) ?? { counter: 0, timestamp: 0 };
   const changed = ctx.routes.isBrokerTopicConfigChanged(h.brokerAddr, { counter: Number(dv.counter), timestamp: Number(dv.timestamp) });
   if (!changed) ctx.routes.touchBroker(h.brokerAddr);
   const current = ctx.routes.brokerDataVersion(h.brokerAddr);
