@@ -35,9 +35,12 @@ const ADMIN_ANSWER_BOUND_MS = 5000;
 const HEADER_RSS_GROWTH_BOUND_MIB = 64;
 /**
  * Growth allowed while frames just under frameMaxLength (15 MiB sends, refused as larger than
- * maxMessageSize) arrive four at a time: 4 x 15 MiB held while they arrive, plus 64 MiB of slack.
+ * maxMessageSize) arrive four at a time, each split across many reads: a split frame's buffer grows by
+ * doubling, and the buffers a regrowth replaced stay allocated until V8 collects them (the decoder counts
+ * them against pendingFrameBytesTotalMax for that reason), so up to 2 x 15 MiB per frame in flight, plus
+ * 64 MiB of slack. The amplification this guards against was per segment: +203 MiB for one 2 MiB frame.
  */
-const BIG_FRAMES_RSS_GROWTH_BOUND_MIB = 4 * 15 + 64;
+const BIG_FRAMES_RSS_GROWTH_BOUND_MIB = 4 * 2 * 15 + 64;
 /** Growth allowed around the huge-queue-count topic: nothing should scale with the count it names. */
 const QUEUES_RSS_GROWTH_BOUND_MIB = 64;
 /** A handful of refusals is worth a handful of lines. */

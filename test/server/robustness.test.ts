@@ -73,6 +73,9 @@ describe('bad input is answered, never fatal', () => {
     const cases: Array<[number, string, string]> = [
       [RequestCode.HEART_BEAT, 'null', 'heartbeat body is not a JSON object'],
       [RequestCode.HEART_BEAT, '{"clientID":', 'heartbeat body is not valid JSON'],
+      [RequestCode.HEART_BEAT, '{"clientID":"c","consumerDataSet":5}', 'consumerDataSet is not a list'],
+      [RequestCode.HEART_BEAT, '{"clientID":"c","consumerDataSet":[null]}', 'consumerDataSet holds null, not an object'],
+      [RequestCode.HEART_BEAT, '{"clientID":"c","consumerDataSet":[{"groupName":"g","subscriptionDataSet":"x"}]}', 'subscriptionDataSet is not a list'],
       [RequestCode.LOCK_BATCH_MQ, '[1,2]', 'lock request body is not a JSON object'],
       [RequestCode.UNLOCK_BATCH_MQ, '', 'lock request body is empty'],
       [RequestCode.LOCK_BATCH_MQ, '{"consumerGroup":"g","clientId":"c","mqSet":7}', 'mqSet is not a list'],

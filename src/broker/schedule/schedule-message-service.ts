@@ -256,7 +256,11 @@ export class ScheduleMessageService {
         log.error(`schedule: discarding level ${level} offset ${parked[i].queueOffset}: ${p}`);
       } else {
         const res = await p;
-        if (res.status !== 'PUT_OK') {
+        if (res.status === 'MESSAGE_ILLEGAL') {
+          // The store will never take it (a real topic too long or illegal, crafted by a client): retrying
+          // would hold every later message of the level behind it forever, so it is discarded, once.
+          log.error(`schedule: discarding level ${level} offset ${parked[i].queueOffset}: the store refuses it (${res.remark ?? res.status})`);
+        } else if (res.status !== 'PUT_OK') {
           log.error(`schedule: level ${level} offset ${parked[i].queueOffset} put failed (${res.status} ${res.remark ?? ''}); retrying in ${RETRY_AFTER_FAILURE_MS} ms`);
           this.wakeAtMs.set(level, this.now() + RETRY_AFTER_FAILURE_MS);
           this.setOffset(level, next);

@@ -11,6 +11,7 @@ import { Sql92SyntaxError } from '../../filter/sql92.js';
 import type { ClientChannelInfo } from '../../broker/client/client-channel.js';
 import { Slices } from './slices.js';
 import { jsonObjectBody } from '../request-body.js';
+import { RequestBodyError } from '../../remoting/header-fields.js';
 
 interface ConsumerDataJson {
   groupName: string;
@@ -43,15 +44,23 @@ export async function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: 
   const hb = jsonObjectBody<HeartbeatJson>(req, 'heartbeat', true);
   const now = Date.now();
   const info: ClientChannelInfo = { conn, clientId: String(hb.clientID), language: req.language, version: req.version, lastUpdateTimestamp: now };
+  // The whole body is checked before anything is registered: a bad entry refuses the heartbeat, not half of it.
+  const consumers = listOf<ConsumerDataJson>(hb.consumerDataSet, 'consumerDataSet');
+  for (const cd of consumers) {
+    if (typeof cd.groupName !== 'string') throw new RequestBodyError('a consumerData has no groupName');
+    listOf(cd.subscriptionDataSet, 'subscriptionDataSet');
+  }
+  const producers = listOf<{ groupName: string }>(hb.producerDataSet, 'producerDataSet');
+  for (const pd of producers) if (typeof pd.groupName !== 'string') throw new RequestBodyError('a producerData has no groupName');
   const s = new Slices();
   const releases = [ctx.groups.holdWrites(), ctx.topics.holdWrites()];
   try {
-    for (const cd of asArray(hb.consumerDataSet)) {
+    for (const cd of consumers) {
       if (s.due()) await s.yield();
       if (conn.closed) break;
       await registerConsumer(ctx, cd, info, s);
     }
-    for (const pd of asArray(hb.producerDataSet)) {
+    for (const pd of producers) {
       if (s.due()) await s.yield();
       if (conn.closed) break;
       ctx.producers.register(pd.groupName, { ...info });
@@ -65,7 +74,7 @@ export async function heartBeat(ctx: BrokerContext, req: RemotingCommand, conn: 
 /** One consumerData of a heartbeat: its group, retry topic, channel, subscriptions and filters. */
 async function registerConsumer(ctx: BrokerContext, cd: ConsumerDataJson, info: ClientChannelInfo, s: Slices): Promise<void> {
   const subs: SubscriptionData[] = [];
-  for (const sub of asArray(cd.subscriptionDataSet)) {
+  for (const sub of listOf<Record<string, unknown>>(cd.subscriptionDataSet, 'subscriptionDataSet')) {
     if (s.due()) await s.yield();
     subs.push(subscriptionFromJson(sub));
   }
@@ -93,9 +102,15 @@ async function registerConsumer(ctx: BrokerContext, cd: ConsumerDataJson, info: 
   ctx.filters.registerGroup(cd.groupName, subs);
 }
 
-function asArray<T>(v: T[] | Set<T> | undefined): T[] {
-  if (!v) return [];
-  return Array.isArray(v) ? v : [...v];
+/** A list field of the body (a JSON array; a Set when the dialect parser made one): absent is empty, entries objects. */
+function listOf<T>(v: unknown, what: string): T[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : v instanceof Set ? [...v] : undefined;
+  if (!list) throw new RequestBodyError(`${what} is not a list`);
+  for (const x of list) {
+    if (!x || typeof x !== 'object') throw new RequestBodyError(`${what} holds ${x === null ? 'null' : `a ${typeof x}`}, not an object`);
+  }
+  return list as T[];
 }
 
 /** UNREGISTER_CLIENT (35): a client shutting down leaves its groups. */

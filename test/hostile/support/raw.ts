@@ -6,7 +6,7 @@ import { sleep } from './harness.js';
 export interface RawOutcome {
   /** The server closed the connection (FIN or reset) before we gave up. */
   closedByServer: boolean;
-  /** From the last byte written to the close. */
+  /** From the last byte written to the close; 0 when the server closed before all of it was written. */
   closedAfterMs: number | undefined;
   bytesReceived: number;
 }
@@ -44,5 +44,5 @@ export async function writeAndWatch(addr: string, bytes: Buffer | Buffer[], wait
   await Promise.race([closed, sleep(waitMs)]);
   const closedByServer = closedAt !== undefined;
   s.destroy();
-  return { closedByServer, closedAfterMs: closedAt === undefined ? undefined : closedAt - wroteAt, bytesReceived: received };
+  return { closedByServer, closedAfterMs: closedAt === undefined ? undefined : Math.max(0, closedAt - wroteAt), bytesReceived: received };
 }
