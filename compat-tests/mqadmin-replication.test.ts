@@ -49,6 +49,8 @@ const OURS_ONLY_COMMON = [
   // DefaultMessageStore#getRuntimeInfo of ours: store shape, flush and recovery state
   'commitLogSegments', 'consumeQueues', 'indexFiles', 'diskFull', 'ioError', 'flushDiskType', 'flushedOffset',
   'lastRecoveryAbnormal', 'lastRecoveryMs', 'lastRecoveryRecords', 'lastRecoveryScannedBytes',
+  // remoting memory held for slow readers and unfinished frames (the README's limits section)
+  'remotingPausedConnections', 'remotingPendingFrameBytes', 'remotingWriteBufferBytes',
 ];
 /** Replication state (runtime-info.ts replicationInfo): neither 4.9.7 nor 5.3.3 has HA keys in this table. */
 const OURS_ONLY: Record<Role, string[]> = {
