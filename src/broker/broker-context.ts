@@ -14,6 +14,8 @@ import type { ScheduleMessageService } from './schedule/schedule-message-service
 import type { TimerMessageService } from './schedule/timer-message-service.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import type { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
+import type { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
+import type { AuthManager } from '../auth/v2/auth-manager.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
 export interface BrokerContext {
@@ -34,6 +36,10 @@ export interface BrokerContext {
   timer: TimerMessageService;
   transactions: TransactionalMessageService;
   /** brokerIP1:listenPort, stamped into every stored record. */
+  /** ACL 1.0 accounts, when aclEnable. */
+  plainAcl?: PlainAclManager;
+  /** ACL 2.0 users and policies, when authenticationEnabled or authorizationEnabled. */
+  auth?: AuthManager;
   storeHost: HostAddress;
   brokerAddr: string;
   /** Where UPDATE_BROKER_CONFIG persists settings: the -c file, if the broker was started with one. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseJavaInt } from '../protocol/java-number.js';
 import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
+import { ACL_CONFIG_DEFAULTS, ACL_RULES, AUTH_CLASS_KEYS, TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
@@ -130,6 +131,9 @@ export const BROKER_CONFIG_DEFAULTS = {
     'waitTimeMillsInTransactionQueue', 'osPageCacheBusyTimeOutMills', 'requestTurnBudgetMills']),
   /** BrokerFastFailure: answer sends (pulls, ...) that waited too long in their queue with SYSTEM_BUSY. */
   brokerFastFailureEnable: true,
+  // ACL 1.0 / 2.0 and TLS (config/security.ts)
+  ...ACL_CONFIG_DEFAULTS,
+  ...TLS_CONFIG_DEFAULTS,
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -203,6 +207,8 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   frameReadTimeoutMills: limit('frameReadTimeoutMills'), pendingFrameBytesTotalMax: limit('pendingFrameBytesTotalMax'),
   writeBufferHighWaterMark: limit('writeBufferHighWaterMark'), writeBufferMaxBytes: limit('writeBufferMaxBytes'),
   writeBufferTotalMaxBytes: limit('writeBufferTotalMaxBytes'),
+  ...ACL_RULES,
+  ...TLS_RULES,
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';
@@ -217,7 +223,6 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['compressedRegister', 'registrations are sent uncompressed'],
   ['flushCommitLogTimed', 'the CommitLog is flushed by its own interval or at once with SYNC_FLUSH'],
   ['flushLeastPagesWhenSyncFlushTimeout', 'a timed flush writes everything pending'],
-  ['rocketmqHome', 'nothing is read from a RocketMQ installation'],
   ['kvConfigPath', 'a NameServer key'],
   ['configStorePath', 'this file is the one UPDATE_BROKER_CONFIG writes'],
   ['fetchNamesrvAddrByAddressServer', NOT_IMPLEMENTED],
@@ -226,7 +231,7 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['useReentrantLockWhenPutMessage', THREADS],
   ['storePathConsumeQueue', 'ConsumeQueues live under storePathRootDir/consumequeue'],
   ['storePathIndex', 'index files live under storePathRootDir/index'],
-  ['aclEnable', 'ACL is not implemented: every client is allowed'],
+  ...AUTH_CLASS_KEYS.map((k): [string, string] => [k, 'the built-in authentication and authorization are used']),
   ['rejectTransactionMessage', NOT_IMPLEMENTED],
   ['transientStorePoolEnable', 'no off-heap write buffer pool'],
   ['warmMapedFileEnable', 'CommitLog files are not memory-mapped'],
@@ -256,6 +261,7 @@ export function loadBrokerConfig(file?: string, base: Partial<BrokerConfig> = {}
   const cfg: BrokerConfig = { ...BROKER_CONFIG_DEFAULTS, ...base };
   if (file) applyProperties(cfg, BROKER_SCHEMA, readPropertiesFile(file), file);
   cfg.storePathRootDir = path.resolve(cfg.storePathRootDir);
+  if (!cfg.rocketmqHome) cfg.rocketmqHome = process.env.ROCKETMQ_HOME ?? '';
   if (!cfg.storePathCommitLog) cfg.storePathCommitLog = path.join(cfg.storePathRootDir, 'commitlog');
   // BrokerStartup: the HA port is listenPort + 1 unless set.
   if (cfg.haListenPort === BROKER_CONFIG_DEFAULTS.haListenPort) cfg.haListenPort = cfg.listenPort + 1;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
+import { TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
 import { BOOL, NON_EMPTY, applyProperties, intRule, validateConfig, type ConfigSchema, type Rules } from './config-rules.js';
 
 /** NamesrvConfig + NettyServerConfig keys as a Java namesrv.conf spells them. */
@@ -22,6 +23,8 @@ export const NAMESRV_CONFIG_DEFAULTS = {
   serverChannelMaxIdleTimeSeconds: 120,
   ...limitDefaults(['frameMaxLength', 'remotingHeaderMaxBytes', 'remotingHeaderMaxFields', 'frameReadTimeoutMills', 'pendingFrameBytesTotalMax', 'writeBufferHighWaterMark', 'writeBufferMaxBytes', 'writeBufferTotalMaxBytes',
     'defaultThreadPoolQueueCapacity', 'clientRequestThreadPoolQueueCapacity', 'requestTurnBudgetMills']),
+  // TLS (config/security.ts); the Java namesrv has no ACL.
+  ...TLS_CONFIG_DEFAULTS,
 };
 
 export type NamesrvConfig = { -readonly [K in keyof typeof NAMESRV_CONFIG_DEFAULTS]: (typeof NAMESRV_CONFIG_DEFAULTS)[K] };
@@ -46,6 +49,7 @@ const NAMESRV_RULES: Rules<NamesrvConfig> = {
   writeBufferHighWaterMark: intRule(LIMITS.writeBufferHighWaterMark.min),
   writeBufferMaxBytes: intRule(LIMITS.writeBufferMaxBytes.min),
   writeBufferTotalMaxBytes: intRule(LIMITS.writeBufferTotalMaxBytes.min),
+  ...TLS_RULES,
 };
 
 const THREADS = 'Node serves requests on one event loop, without thread pools';

@@ -35,6 +35,8 @@ export const RequestCode = {
   DELETE_ACL_CONFIG: 51,
   GET_BROKER_CLUSTER_ACL_INFO: 52,
   UPDATE_GLOBAL_WHITE_ADDRS_CONFIG: 53,
+  /** 4.9 only (getAclConfig / clusterAclConfigVersion of the 4.9.x tools). */
+  GET_BROKER_CLUSTER_ACL_CONFIG: 54,
   PUT_KV_CONFIG: 100,
   GET_KV_CONFIG: 101,
   DELETE_KV_CONFIG: 102,
@@ -99,6 +101,17 @@ export const RequestCode = {
   GET_TOPIC_CONFIG: 351,
   // 5.x: DefaultLitePullConsumer pulls with this code; handled like PULL_MESSAGE.
   LITE_PULL_MESSAGE: 361,
+  // 5.3 ACL 2.0 (mqadmin createUser … listAcl).
+  AUTH_CREATE_USER: 3001,
+  AUTH_UPDATE_USER: 3002,
+  AUTH_DELETE_USER: 3003,
+  AUTH_GET_USER: 3004,
+  AUTH_LIST_USER: 3005,
+  AUTH_CREATE_ACL: 3006,
+  AUTH_UPDATE_ACL: 3007,
+  AUTH_DELETE_ACL: 3008,
+  AUTH_GET_ACL: 3009,
+  AUTH_LIST_ACL: 3010,
 } as const;
 
 const NAME_BY_CODE = new Map<number, string>(Object.entries(RequestCode).map(([k, v]) => [v, k]));

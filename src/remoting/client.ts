@@ -4,20 +4,30 @@ import type { RemotingCommand } from './command.js';
 
 const CONNECT_TIMEOUT_MS = 3000;
 
+export interface RemotingClientOptions {
+  /** Runs on every outgoing request just before it is sent (the RPC hook: ACL signing). */
+  beforeRequest?: (request: RemotingCommand) => void;
+}
+
 /** Outbound connections (broker → namesrv), one per address, reconnected on demand. */
 export class RemotingClient {
   private readonly conns = new Map<string, Promise<Connection>>();
   private closed = false;
 
-  constructor(private readonly onRequest: RequestHandler = () => {}) {}
+  constructor(
+    private readonly onRequest: RequestHandler = () => {},
+    private readonly options: RemotingClientOptions = {},
+  ) {}
 
   async invoke(addr: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     const conn = await this.connect(addr);
+    this.options.beforeRequest?.(request);
     return conn.invoke(request, timeoutMs);
   }
 
   async invokeOneway(addr: string, request: RemotingCommand): Promise<void> {
     const conn = await this.connect(addr);
+    this.options.beforeRequest?.(request);
     conn.invokeOneway(request);
   }
 

@@ -50,7 +50,18 @@ export interface RequestEntry<Ctx> {
   family?: string;
 }
 
+/** A check every request passes before anything else (the ACL hook; auth/access.ts implements it). */
+export interface RequestGate {
+  check(remoteIp: string, request: RemotingCommand): { code: number; remark: string } | undefined;
+}
+
 export interface DispatcherOptions<Ctx> {
+  /**
+   * Runs first for every request, known code or not, as the Java broker's RPC hook runs before its
+   * processors (its default processor takes unknown codes). A refusal is answered with the gate's code
+   * and remark; a one-way request gets no answer.
+   */
+  gate?: RequestGate;
   /** Answer unknown codes with REQUEST_CODE_NOT_SUPPORTED (otherwise they are dropped). Default true. */
   unknownCodeReply?: boolean;
   /** The refusal when the server lacks an entry's `permission`, or undefined to go on. */
@@ -130,6 +141,15 @@ export class Dispatcher<Ctx> {
   }
 
   readonly handle = (conn: Connection, request: RemotingCommand): void => {
+    const gate = this.options.gate;
+    if (gate) {
+      const refusal = gate.check(conn.remoteAddress, request);
+      if (refusal) {
+        log.client('request refused', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${refusal.remark}`);
+        this.reply(conn, request, createResponse(request, refusal.code, refusal.remark));
+        return;
+      }
+    }
     const entry = this.table.get(request.code);
     if (!entry) {
       log.debug(`unsupported request code ${request.code} from ${conn.remoteAddr}`);

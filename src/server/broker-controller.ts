@@ -2,6 +2,9 @@ import { BROKER_SCHEMA, type BrokerConfig } from '../config/broker-config.js';
 import { validateConfig } from '../config/config-rules.js';
 import { RemotingServer } from '../remoting/server.js';
 import { Dispatcher } from '../remoting/dispatcher.js';
+import { type AccessGate, chainGates } from '../auth/access.js';
+import { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
+import { AuthManager } from '../auth/v2/auth-manager.js';
 import { createRequest, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { RequestCode } from '../protocol/request-code.js';
@@ -108,7 +111,14 @@ export class BrokerController {
       registerBrokerAll: () => this.scheduleRegister(),
     };
     this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions];
+    // ACL 1.0 then ACL 2.0, as one gate every request passes on the main and the VIP port.
+    const gates: AccessGate[] = [];
+    if (config.aclEnable) gates.push((this.ctx.plainAcl = new PlainAclManager(config)).gate);
+    if (config.authenticationEnabled || config.authorizationEnabled) {
+      gates.push((this.ctx.auth = new AuthManager(config, config.storePathRootDir)).gate);
+    }
     this.dispatcher = new Dispatcher(this.ctx, BROKER_REQUESTS, {
+      gate: gates.length > 0 ? chainGates(gates) : undefined,
       checkPermission: checkBrokerPermission,
       families: BROKER_FAMILIES,
       defaultFamily: 'admin',
@@ -276,6 +286,8 @@ export class BrokerController {
     if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
     this.outer.close();
     for (const s of this.servers) await step('close listener', () => s.close());
+    ctx.plainAcl?.close();
+    ctx.auth?.close();
     await step('persist consumer offsets', () => ctx.offsets.persist());
     await step('persist consumer filters', () => ctx.filters.persist());
     await step('persist topics', () => ctx.topics.persist());

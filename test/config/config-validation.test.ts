@@ -83,12 +83,12 @@ describe('broker config values', () => {
 
   it('warns about unknown keys and about keys accepted without effect, and applies the rest', () => {
     const warn = vi.spyOn(log, 'warn').mockImplementation(() => {});
-    const f = conf('brokerName=broker-x\nbrokerNmae=typo\naclEnable=true\ncompressedRegister=true\n');
+    const f = conf('brokerName=broker-x\nbrokerNmae=typo\nauthenticationProvider=org.example.P\ncompressedRegister=true\n');
     const cfg = loadBrokerConfig(f, base);
     expect(cfg.brokerName).toBe('broker-x');
     const lines = warn.mock.calls.map((c) => c[0]);
     expect(lines).toContain(`${f}: unknown config key "brokerNmae" ignored`);
-    expect(lines.find((l) => l.startsWith(`${f}: config key "aclEnable" is accepted but has no effect here`))).toBeDefined();
+    expect(lines.find((l) => l.startsWith(`${f}: config key "authenticationProvider" is accepted but has no effect here`))).toBeDefined();
     expect(lines.find((l) => l.startsWith(`${f}: config key "compressedRegister" is accepted but has no effect here`))).toBeDefined();
     expect(lines).toHaveLength(3);
   });

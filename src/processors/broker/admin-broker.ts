@@ -12,6 +12,7 @@ import { toFastJson, JavaDouble } from '../../codec/fastjson.js';
 import { brokerRuntimeInfo } from './runtime-info.js';
 import { BROKER_CONFIG_DEFAULTS, applyConfig, type BrokerConfig } from '../../config/broker-config.js';
 import { parseProperties, propertiesToString } from '../../config/properties.js';
+import { SECURITY_RESTART_ONLY, isHiddenConfigKey } from '../../config/security.js';
 import { writeFileAtomic } from '../../config/persist.js';
 import { newDataVersion, nextVersion } from '../../protocol/data-version.js';
 import type { DataVersion } from '../../protocol/data-version.js';
@@ -40,7 +41,7 @@ export function getBrokerConfig(ctx: BrokerContext, req: RemotingCommand): Remot
   // MixAll#properties2String leaves out.
   const entries = Object.keys(BROKER_CONFIG_DEFAULTS)
     .map((k) => [k, ctx.config[k as keyof BrokerConfig]] as [string, unknown])
-    .filter(([, v]) => v !== '');
+    .filter(([k, v]) => v !== '' && !isHiddenConfigKey(k));
   const body = Buffer.from(propertiesToString(entries), 'utf8');
   return createResponse(req, ResponseCode.SUCCESS, undefined, { version: toFastJson(configVersion(ctx.config)) }, body);
 }
@@ -55,6 +56,7 @@ const RESTART_ONLY = new Set<string>([
   'brokerClusterName', 'brokerName', 'brokerId', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'namesrvAddr',
   'storePathRootDir', 'storePathCommitLog', 'mappedFileSizeCommitLog', 'mappedFileSizeConsumeQueue', 'brokerRole',
   'flushDiskType', 'serverChannelMaxIdleTimeSeconds', 'messageDelayLevel', 'maxHashSlotNum', 'maxIndexNum',
+  ...SECURITY_RESTART_ONLY,
 ]);
 
 /**

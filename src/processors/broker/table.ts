@@ -6,6 +6,8 @@ import { RequestCode as C } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { isReadable } from '../../protocol/perm-name.js';
 import { sendMessage } from './send-message.js';
+import { ACL_V1_REQUESTS } from './acl-table.js';
+import { AUTH_V2_REQUESTS } from './auth-table.js';
 import { pullMessage, resumePull } from './pull-message.js';
 import { heartBeat, unregisterClient, checkClientConfig } from './client-manage.js';
 import { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset, getAllConsumerOffset } from './consumer-manage.js';
@@ -130,4 +132,7 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.DELETE_EXPIRED_COMMITLOG, processor: deleteExpiredCommitLog },
   { code: C.GET_CONSUMER_RUNNING_INFO, processor: getConsumerRunningInfo, required: ['consumerGroup', 'clientId'] },
   { code: C.CONSUME_MESSAGE_DIRECTLY, processor: consumeMessageDirectly, required: ['consumerGroup'] },
+  // ACL administration (processors/broker/acl-*.ts, auth-*.ts)
+  ...ACL_V1_REQUESTS,
+  ...AUTH_V2_REQUESTS,
 ];
