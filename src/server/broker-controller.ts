@@ -5,6 +5,7 @@ import { Dispatcher } from '../remoting/dispatcher.js';
 import { type AccessGate, chainGates } from '../auth/access.js';
 import { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
 import { AuthManager } from '../auth/v2/auth-manager.js';
+import { brokerClientOptions } from '../broker/out/client-options.js';
 import { createRequest, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { RequestCode } from '../protocol/request-code.js';
@@ -126,8 +127,9 @@ export class BrokerController {
       fastFailure: (c) => c.config.brokerFastFailureEnable,
     });
     this.ctx.requestQueues = () => this.dispatcher.queueStats();
-    this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills);
-    this.slaveSync = new SlaveSynchronize(this.ctx);
+    const clientOptions = brokerClientOptions(config);
+    this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills, clientOptions);
+    this.slaveSync = new SlaveSynchronize(this.ctx, clientOptions);
   }
 
   get brokerAddr(): string {

@@ -1,4 +1,4 @@
-import { RemotingClient } from '../../remoting/client.js';
+import { RemotingClient, type RemotingClientOptions } from '../../remoting/client.js';
 import { createRequest } from '../../remoting/command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -23,9 +23,14 @@ export interface RegisterResult {
 
 /** Broker → NameServer calls (broker/out/BrokerOuterAPI.java). */
 export class BrokerOuterAPI {
-  private readonly client = new RemotingClient();
+  private readonly client: RemotingClient;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    options: RemotingClientOptions = {},
+  ) {
+    this.client = new RemotingClient(undefined, options);
+  }
 
   /**
    * REGISTER_BROKER to every namesrv in parallel; failures are logged, the next period retries. Returns how

@@ -8,7 +8,7 @@
  * refuses one request (or is down) is logged, and the other steps still run.
  */
 import type { BrokerContext } from '../broker-context.js';
-import { RemotingClient, splitAddr } from '../../remoting/client.js';
+import { RemotingClient, splitAddr, type RemotingClientOptions } from '../../remoting/client.js';
 import { createRequest, requestBody } from '../../remoting/command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -40,13 +40,18 @@ const SYNC_STEPS: ReadonlyArray<[string, SyncStep]> = [
 export class SlaveSynchronize {
   /** The master's broker address (ip:listenPort), from the NameServer's answer to our registration. */
   masterAddr: string | undefined;
-  private readonly client = new RemotingClient();
+  private readonly client: RemotingClient;
   private firstRun?: NodeJS.Timeout;
   private period?: NodeJS.Timeout;
   /** The run in progress: a run that waits out its timeouts can outlast the period, and runs never overlap. */
   private running?: Promise<void>;
 
-  constructor(private readonly ctx: BrokerContext) {}
+  constructor(
+    private readonly ctx: BrokerContext,
+    options: RemotingClientOptions = {},
+  ) {
+    this.client = new RemotingClient(undefined, options);
+  }
 
   /** Starts the periodic sync; a master has nothing to copy, so this does nothing unless brokerRole=SLAVE. */
   start(): void {
