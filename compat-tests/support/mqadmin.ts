@@ -35,7 +35,7 @@ process.on('exit', () => {
 });
 
 /** One JVM reading commands on stdin; output accumulates and is matched by the caller. */
-class LineDrivenJvm {
+export class LineDrivenJvm {
   private readonly child: ChildProcessWithoutNullStreams;
   private out = '';
   private listeners: Array<() => void> = [];
@@ -123,14 +123,18 @@ export class MqadminSession {
     readonly namesrvAddr: string,
   ) {}
 
-  /** Starts the batch JVM; `workDir` receives the files some commands write (consumerStatus). */
-  static async start(version: MqadminVersion, namesrvAddr: string, workDir: string): Promise<MqadminSession> {
+  /**
+   * Starts the batch JVM; `workDir` receives the files some commands write (consumerStatus). `homeDir` is
+   * its rocketmq.home.dir (default compat-tests/mqadmin): mqadmin signs every request with the accessKey and
+   * secretKey of <homeDir>/conf/tools.yml when that file has them.
+   */
+  static async start(version: MqadminVersion, namesrvAddr: string, workDir: string, homeDir = MQADMIN_DIR): Promise<MqadminSession> {
     const cp = await mqadminClasspath(version);
     const s = new MqadminSession(version, namesrvAddr);
     s.jvm = new LineDrivenJvm(`mqadmin ${version}`, [
       '-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1',
       `-Duser.home=${workDir}`,
-      `-Drocketmq.home.dir=${MQADMIN_DIR}`,
+      `-Drocketmq.home.dir=${homeDir}`,
       // 5.3.3 configures its logging from this property; 4.9.8 reads ${rocketmq.home.dir}/conf/logback_tools.xml.
       `-Drmq.logback.configurationFile=${path.join(MQADMIN_DIR, 'conf', 'logback_tools.xml')}`,
       '-Duser.language=en',
