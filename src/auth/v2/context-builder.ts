@@ -118,7 +118,7 @@ function byAnnotation(request: RemotingCommand, clusterName: string, add: (r: Re
   }
   let named = false;
   for (const [field, type, splitter] of spec.fields) {
-    const value = fields[field];
+    const value = fields[field] ?? spec.defaults?.[field];
     if (value === undefined || value === null) continue;
     for (const name of splitter ? splitAny(value, splitter) : [value]) {
       named = true;

@@ -15,6 +15,8 @@ export interface HeaderAction {
   resource?: ResourceType;
   actions: readonly Action[];
   fields: ReadonlyArray<readonly [field: string, type: ResourceType, splitter?: string]>;
+  /** Field initializers: a field absent from extFields keeps this value (ElectMasterRequestHeader#clusterName = ""). */
+  defaults?: Readonly<Record<string, string>>;
 }
 
 export const HEADER_ACTIONS: ReadonlyMap<number, HeaderAction> = new Map<number, HeaderAction>([
@@ -90,7 +92,7 @@ export const HEADER_ACTIONS: ReadonlyMap<number, HeaderAction> = new Map<number,
   [906, { header: 'ExchangeHAInfoRequestHeader', resource: 'Cluster', actions: ['Update'], fields: [] }], // EXCHANGE_BROKER_HA_INFO
   [908, { header: 'ResetMasterFlushOffsetHeader', resource: 'Cluster', actions: ['Update'], fields: [] }], // RESET_MASTER_FLUSH_OFFSET
   [1001, { header: 'AlterSyncStateSetRequestHeader', resource: 'Cluster', actions: ['Update'], fields: [] }], // CONTROLLER_ALTER_SYNC_STATE_SET
-  [1002, { header: 'ElectMasterRequestHeader', resource: 'Cluster', actions: ['Update'], fields: [['clusterName', 'Cluster']] }], // CONTROLLER_ELECT_MASTER
+  [1002, { header: 'ElectMasterRequestHeader', resource: 'Cluster', actions: ['Update'], fields: [['clusterName', 'Cluster']], defaults: { clusterName: '' } }], // CONTROLLER_ELECT_MASTER
   [1003, { header: 'RegisterBrokerToControllerRequestHeader', resource: 'Cluster', actions: ['Update'], fields: [['clusterName', 'Cluster']] }], // CONTROLLER_REGISTER_BROKER
   [1004, { header: 'GetReplicaInfoRequestHeader', resource: 'Cluster', actions: ['Get'], fields: [] }], // CONTROLLER_GET_REPLICA_INFO
   [1008, { header: 'NotifyBrokerRoleChangedRequestHeader', resource: 'Cluster', actions: ['Update'], fields: [] }], // NOTIFY_BROKER_ROLE_CHANGED
