@@ -28,6 +28,11 @@ export class AclStore {
     return acl && copy(acl);
   }
 
+  /** The stored ACL itself, for the per-request check (no copy on the hot path); callers must not change it. */
+  peek(subjectKey: string): Readonly<Acl> | undefined {
+    return this.acls.get(subjectKey);
+  }
+
   /** Every ACL, in subject-key byte order (the RocksDB iteration order). */
   list(): Acl[] {
     return [...this.acls.values()].sort((a, b) => byteOrder(a.subject, b.subject)).map(copy);

@@ -14,6 +14,7 @@ import { authorize } from './authorization.js';
 import { buildContexts } from './context-builder.js';
 import { AuthenticationError, isAuthError } from './errors.js';
 import { javaHostAddress } from './ip-range.js';
+import { migrateFromV1 } from './migrate-v1.js';
 
 /** AbstractAuthenticationStrategy / AbstractAuthorizationStrategy: the whitelists are request codes, comma-separated. */
 function codeList(text: string): Set<string> {
@@ -46,7 +47,7 @@ export class AuthManager {
     this.authzWhitelist = codeList(config.authorizationWhitelist);
     this.clusterName = config.brokerClusterName ?? '';
     this.initUsers();
-    if (config.migrateAuthFromV1Enabled) log.warn('migrateAuthFromV1Enabled: importing plain_acl.yml accounts is not supported yet; ignored');
+    if (config.migrateAuthFromV1Enabled) migrateFromV1(config, this.users, this.acls);
     const check = (ip: string, req: RemotingCommand): AccessRefusal | undefined => {
       try {
         if (config.authenticationEnabled && !this.authnWhitelist.has(String(req.code))) authenticate(req, userStore);

@@ -15,7 +15,7 @@ export function authenticate(request: RemotingCommand, users: UserStore): void {
     const fields = request.extFields ?? {};
     const username = ACCESS_KEY in fields ? fields[ACCESS_KEY] : undefined;
     if (username === undefined || username === '') throw new AuthenticationError('username cannot be null.');
-    const user = users.get(username);
+    const user = users.peek(username);
     if (!user) throw new AuthenticationError(`User:${username} is not found.`);
     if (user.userStatus === 'disable') throw new AuthenticationError(`User:${username} is disabled.`);
     // A user without a password cannot sign: Java's signer fails (the generic message below).

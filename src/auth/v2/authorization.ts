@@ -15,10 +15,10 @@ import type { AclStore } from './acl-store.js';
 export function authorize(ctx: AuthzContext, users: UserStore, acls: AclStore): void {
   try {
     if (ctx.username === undefined) throw new TypeError('no subject');
-    const user = users.get(ctx.username);
+    const user = users.peek(ctx.username);
     if (!user) throw new AuthorizationError(`User:${ctx.username} not found.`);
     if (user.userType === 'Super') return;
-    const acl = acls.get(userSubjectKey(ctx.username));
+    const acl = acls.peek(userSubjectKey(ctx.username));
     if (!acl) deny(ctx, 'no matched policies.');
     const entry = decidingEntry(ctx, acl);
     if (!entry) deny(ctx, 'no matched policies.');
@@ -36,7 +36,7 @@ function deny(ctx: AuthzContext, detail: string): never {
 }
 
 /** The entry that decides for `ctx` (exported for the tests that hold it to 5.3.3's choice). */
-export function decidingEntry(ctx: AuthzContext, acl: Acl): PolicyEntry | undefined {
+export function decidingEntry(ctx: AuthzContext, acl: Readonly<Acl>): PolicyEntry | undefined {
   let matched = matching(ctx, acl.policies.find((p) => p.policyType === 'Custom')?.entries);
   if (matched.length === 0) matched = matching(ctx, acl.policies.find((p) => p.policyType === 'Default')?.entries);
   if (matched.length === 0) return undefined;
@@ -44,7 +44,7 @@ export function decidingEntry(ctx: AuthzContext, acl: Acl): PolicyEntry | undefi
   return matched[0];
 }
 
-function matching(ctx: AuthzContext, entries: PolicyEntry[] | undefined): PolicyEntry[] {
+function matching(ctx: AuthzContext, entries: readonly PolicyEntry[] | undefined): PolicyEntry[] {
   return (entries ?? []).filter((e) => resourceMatches(e.resource, ctx.resource) && actionMatches(e, ctx) && ipMatches(e, ctx));
 }
 

@@ -28,6 +28,11 @@ export class UserStore {
     return u && { ...u };
   }
 
+  /** The stored user itself, for the per-request checks (no copy on the hot path); callers must not change it. */
+  peek(username: string): Readonly<User> | undefined {
+    return this.users.get(username);
+  }
+
   /** LocalAuthenticationMetadataProvider#listUser: names containing `filter` (all when blank), in key order. */
   list(filter?: string): User[] {
     const blank = !filter || filter.trim() === '';
