@@ -37,6 +37,9 @@ var scenarios = map[string]scenario{
 	"failover": failover,
 	// replread <controlDir> <topic> <group> <sleepMs> (replication read-failover test).
 	"replread": replread,
+	// ACL 1.0: acl-send-consume <ak> <sk> <topic> <group>, acl-send-refused <ak> <sk> <topic> (acl.go).
+	"acl-send-consume": aclSendConsume,
+	"acl-send-refused": aclSendRefused,
 }
 
 // scenarioArgs are the command-line arguments after <namesrvAddr>.

@@ -155,8 +155,8 @@ export async function ourBroker(brokerName: string, namesrvAddr: string, conf: R
   return n;
 }
 
-function apacheJava(dir: string, cp: string): string[] {
-  return [`-Drocketmq.home.dir=${APACHE_PROJECT_DIR}`, `-Duser.home=${dir}`, '-Duser.language=en', '-cp', cp];
+function apacheJava(dir: string, cp: string, home = APACHE_PROJECT_DIR): string[] {
+  return [`-Drocketmq.home.dir=${home}`, `-Duser.home=${dir}`, '-Duser.language=en', '-cp', cp];
 }
 
 /** The Apache RocketMQ 4.9.7 NameServer alone. */
@@ -196,8 +196,13 @@ function apacheBrokerConf(brokerName: string, namesrvAddr: string, port: number,
   };
 }
 
-/** The Apache RocketMQ 4.9.7 broker alone, registered with namesrvAddr (ours or Apache's). */
-export async function apacheBroker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {}): Promise<Node> {
+/**
+ * The Apache RocketMQ 4.9.7 broker alone, registered with namesrvAddr (ours or Apache's). rocketmqHome
+ * (default compat-tests/apache) is its rocketmq.home.dir: conf/logback_broker.xml must be there, and with
+ * aclEnable the broker reads conf/plain_acl.yml and conf/acl/ under it.
+ */
+export async function apacheBroker(brokerName: string, namesrvAddr: string, conf: Record<string, string | number | boolean> = {},
+  rocketmqHome = APACHE_PROJECT_DIR): Promise<Node> {
   const cp = await apacheClasspath();
   const dir = makeTempDir(`rocketmq-ts-apache-${brokerName}`);
   const port = await brokerPort();
@@ -205,7 +210,7 @@ export async function apacheBroker(brokerName: string, namesrvAddr: string, conf
   fs.writeFileSync(file, toProperties(apacheBrokerConf(brokerName, namesrvAddr, port, dir, conf)));
   const n = node(`Apache 4.9.7 ${brokerName}`, `127.0.0.1:${port}`, dir,
     () => startTracked(`apache ${brokerName}`, 'java',
-      [...APACHE_BROKER_JVM, ...JDK17_OPENS, ...apacheJava(dir, cp), 'org.apache.rocketmq.broker.BrokerStartup', '-c', file, '-n', namesrvAddr],
+      [...APACHE_BROKER_JVM, ...JDK17_OPENS, ...apacheJava(dir, cp, rocketmqHome), 'org.apache.rocketmq.broker.BrokerStartup', '-c', file, '-n', namesrvAddr],
       { cwd: dir }),
     new RegExp(`The broker\\[${brokerName}, 127\\.0\\.0\\.1:${port}\\] boot success`), path.join(dir, 'logs', 'broker.log'));
   await n.start();
