@@ -67,6 +67,31 @@ describe('reload on change', () => {
   });
 });
 
+describe('admin updates and the files', () => {
+  it('an update goes to the file that defines the key; a new key to plain_acl.yml; versions move per file', () => {
+    const { home, acl } = start();
+    const team = path.join(home, 'conf', 'acl', 'team.yml');
+    fs.writeFileSync(team, 'accounts:\n- accessKey: teamUser01\n  secretKey: teamSecret1\n  defaultTopicPerm: SUB\n  defaultGroupPerm: SUB\n');
+    acl.checkFiles();
+    const base = { secretKey: null, whiteRemoteAddress: null, admin: false, defaultTopicPerm: 'PUB', defaultGroupPerm: null, topicPerms: null, groupPerms: null };
+    // Java checks both keys on every update: a secret is always needed.
+    expect(() => acl.updateAccessConfig({ ...base, accessKey: 'teamUser01' })).toThrowError('The accessKey=teamUser01 and secretKey=null cannot be null');
+    expect(acl.updateAccessConfig({ ...base, accessKey: 'teamUser01', secretKey: 'teamSecret2' })).toBe(true);
+    expect(fs.readFileSync(team, 'utf8')).toContain('defaultTopicPerm: PUB');
+    expect(fs.readFileSync(team, 'utf8')).toContain('defaultGroupPerm: SUB');
+    expect(ask(acl, { ak: 'teamUser01', sk: 'teamSecret2' })).toBeUndefined();
+    expect(acl.updateAccessConfig({ ...base, accessKey: 'brandNew01', secretKey: 'brandSecret1' })).toBe(true);
+    expect(fs.readFileSync(path.join(home, 'conf', 'plain_acl.yml'), 'utf8')).toContain('accessKey: brandNew01');
+    const versions = JSON.parse(acl.allAclFileVersionJson());
+    expect(versions[team].counter).toBe(1);
+    expect(versions[path.join(home, 'conf', 'plain_acl.yml')].counter).toBe(1);
+    // The deprecated single version follows plain_acl.yml only when the watcher reloads it.
+    expect(JSON.parse(acl.aclConfigVersionJson()).counter).toBe(0);
+    acl.checkFiles();
+    expect(JSON.parse(acl.aclConfigVersionJson()).counter).toBe(1);
+  });
+});
+
 describe('files', () => {
   it('conf/acl/ is read recursively (.yml and .yaml), before plain_acl.yml: the first definition of a key wins', () => {
     const home = makeHome();

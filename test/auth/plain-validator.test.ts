@@ -75,6 +75,11 @@ describe('refusals, in the Java order, with the 4.9.7 remarks', () => {
     expect(remark(r, '10.10.103.7')).toBe(REMARK.parse('Cannot read the array length because "bytes" is null'));
     const n = createRequest(34, { AccessKey: USER.ak }, Buffer.from('null'));
     expect(remark(n)).toBe(REMARK.parse('Cannot invoke "org.apache.rocketmq.common.protocol.heartbeat.HeartbeatData.getConsumerDataSet()" because "heartbeatData" is null'));
+    // These texts were read off the Apache 4.9.7 broker on JDK 17.
+    const setNull = signed(34, {}, USER, Buffer.from('{"clientID":"c","consumerDataSet":null}'));
+    expect(remark(setNull)).toBe(REMARK.parse('Cannot invoke "java.util.Set.iterator()" because the return value of "org.apache.rocketmq.common.protocol.heartbeat.HeartbeatData.getConsumerDataSet()" is null'));
+    const subNull = signed(34, {}, USER, Buffer.from('{"clientID":"c","consumerDataSet":[{"groupName":"groupB","subscriptionDataSet":null}]}'));
+    expect(remark(subNull)).toBe(REMARK.parse('Cannot invoke "java.util.Set.iterator()" because the return value of "org.apache.rocketmq.common.protocol.heartbeat.ConsumerData.getSubscriptionDataSet()" is null'));
   });
 });
 

@@ -8,6 +8,7 @@
  *     full load; otherwise the new ones are added and earlier ones stay until the next full load.
  * Unlike Java, a file that fails to load leaves every table as it was (Java may apply part of it).
  */
+import fs from 'node:fs';
 import { log } from '../../logger.js';
 import { JavaError } from './java-text.js';
 import { addressMatcher, type AddressMatcher } from './address-strategy.js';
@@ -34,6 +35,9 @@ export function dataVersionOf(data: YamlMap): DataVersion {
   return { counter: num(first?.counter, 0), timestamp: num(first?.timestamp, Date.now()) };
 }
 
+/** Bound on remembered client IPs (a broker sees few distinct ones; the bound stops a scan from growing it). */
+const WHITE_SEEN_MAX = 4096;
+
 interface WhiteEntry {
   pattern: string | null;
   match: AddressMatcher;
@@ -56,6 +60,14 @@ function accountsOf(data: YamlMap): Account[] {
   return list.map((e) => buildAccount(accountConfigOf(e)));
 }
 
+function ensureFile(file: string): void {
+  try {
+    fs.writeFileSync(file, '', { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new JavaError(`cannot create ${file}: ${(e as Error).message}`);
+  }
+}
+
 export class AclTables {
   /** aclPlainAccessResourceMap: file -> access key -> account. */
   fileAccounts = new Map<string, Map<string, Account>>();
@@ -71,17 +83,34 @@ export class AclTables {
   defaultVersion: DataVersion = newDataVersion();
   /** The files found by the last full load. */
   files: string[] = [];
+  /** Client IP -> whether a global white pattern covers it; emptied whenever the patterns change. */
+  private whiteSeen = new Map<string, boolean>();
 
   constructor(readonly aclDir: string, readonly defaultFile: string) {}
 
   isGlobalWhite(ip: string): boolean {
+    let white = this.whiteSeen.get(ip);
+    if (white === undefined) {
+      white = this.matchWhite(ip);
+      if (this.whiteSeen.size >= WHITE_SEEN_MAX) this.whiteSeen.clear();
+      this.whiteSeen.set(ip, white);
+    }
+    return white;
+  }
+
+  private matchWhite(ip: string): boolean {
     for (const list of this.whiteByFile.values()) for (const w of list) if (w.match(ip)) return true;
     for (const w of this.whiteKept.values()) if (w.match(ip)) return true;
     return false;
   }
 
-  /** PlainPermissionManager.load(): every file from scratch. Throws (tables untouched) if one is bad. */
+  /**
+   * PlainPermissionManager.load(): every file from scratch. Throws (tables untouched) if one is bad.
+   * Like Java (assureAclConfigFilesExist) it first creates plain_acl.yml, empty, when it is missing (its
+   * folder is not created: Java fails there too).
+   */
   loadAll(): void {
+    ensureFile(this.defaultFile);
     const files = aclFileList(this.aclDir, this.defaultFile);
     const fileAccounts = new Map<string, Map<string, Account>>();
     const keyFile = new Map<string, string>();
@@ -114,11 +143,16 @@ export class AclTables {
     this.keyFile = keyFile;
     this.whiteByFile = whiteByFile;
     this.whiteKept = new Map();
+    this.whiteSeen = new Map();
     this.versions = versions;
   }
 
-  /** PlainPermissionManager.load(file): one changed file. Throws (tables untouched) if it is bad. */
-  loadFile(file: string): void {
+  /**
+   * PlainPermissionManager.load(file): one changed file. Throws (tables untouched) if it is bad.
+   * `keepDefaultVersion`: an admin code's own write; Java's deprecated single version follows plain_acl.yml
+   * only when the watcher reloads it, a poll later.
+   */
+  loadFile(file: string, keepDefaultVersion = false): void {
     const data = this.read(file);
     if (!data) {
       log.warn(`ACL: no data in ${file}, skip it`);
@@ -129,6 +163,7 @@ export class AclTables {
     const version = dataVersionOf(data);
     if (this.whiteByFile.has(file)) this.whiteByFile.set(file, white);
     else for (const w of white) this.whiteKept.set(w.pattern, w);
+    this.whiteSeen = new Map();
     const accounts = new Map<string, Account>();
     for (const a of built) {
       const owner = this.keyFile.get(a.accessKey);
@@ -139,7 +174,7 @@ export class AclTables {
     }
     this.fileAccounts.set(file, accounts);
     this.versions.set(file, version);
-    if (file === this.defaultFile) this.defaultVersion = { ...version };
+    if (file === this.defaultFile && !keepDefaultVersion) this.defaultVersion = { ...version };
   }
 
   private read(file: string): YamlMap | null {

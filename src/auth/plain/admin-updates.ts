@@ -2,7 +2,9 @@
  * The ACL admin codes' changes to the files (PlainPermissionManager.updateAccessConfig, deleteAccessConfig,
  * updateGlobalWhiteAddrsConfig, getAllAclConfig, 4.9.7): read the file that holds the account (a new
  * account goes to plain_acl.yml), change it, bump its dataVersion ({counter + 1, now}) and write it back.
- * The tables then reload that file at once, as the file watcher would a few seconds later in Java.
+ * The tables then reload that file at once (in Java the request's account is put in memory at once and the
+ * watcher reloads the file a poll later; the result is the same, except that plain_acl.yml's deprecated
+ * single version still moves only with the watcher's reload, as in Java).
  * A JavaError's message is what the admin reply's remark carries.
  */
 import fs from 'node:fs';
@@ -24,7 +26,7 @@ function bumpVersion(tables: AclTables, file: string, data: YamlMap): void {
 function writeAndReload(tables: AclTables, file: string, data: YamlMap): void {
   bumpVersion(tables, file, data);
   writeAclYaml(file, data);
-  tables.loadFile(file);
+  tables.loadFile(file, true);
 }
 
 /** createAclAccessConfigMap: the request's fields over an account entry (absent or empty ones leave it). */
@@ -130,7 +132,7 @@ export function updateGlobalWhite(tables: AclTables, home: string, addrs: string
   bumpVersion(tables, file, data);
   writeAclYaml(file, data);
   try {
-    tables.loadFile(file);
+    tables.loadFile(file, true);
   } catch {
     // Java's watcher logs the failed reload and keeps the accounts in force; so does the manager's watcher.
   }

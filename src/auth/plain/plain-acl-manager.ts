@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { AclConfig } from '../../config/security.js';
 import type { AccessGate } from '../access.js';
@@ -36,7 +35,6 @@ export class PlainAclManager {
     this.home = path.resolve(config.rocketmqHome);
     const defaultFile = path.join(this.home, config['rocketmq.acl.plain.file'] || 'conf/plain_acl.yml');
     this.tables = new AclTables(path.join(this.home, 'conf', 'acl'), defaultFile);
-    this.ensureDefaultFile(defaultFile);
     try {
       this.tables.loadAll();
     } catch (e) {
@@ -53,20 +51,6 @@ export class PlainAclManager {
       check: (ip, request) => validateRequest(tables, ip, request),
       close: () => this.close(),
     };
-  }
-
-  /**
-   * PlainPermissionManager.assureAclConfigFilesExist: an empty plain_acl.yml is created when missing (its
-   * folder is not: Java fails there too).
-   */
-  private ensureDefaultFile(file: string): void {
-    if (fs.existsSync(file)) return;
-    try {
-      fs.writeFileSync(file, '', { flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
-      throw new Error(`ACL 1.0 (aclEnable=true): cannot create ${file}: ${(e as Error).message}`);
-    }
   }
 
   private reload(load: () => void, what: string): void {

@@ -86,12 +86,13 @@ export function getBrokerClusterAclInfo(ctx: BrokerContext, req: RemotingCommand
     log.error('Failed to generate a proper getBrokerAclConfigVersion response: ACL 1.0 is not enabled (aclEnable=false)');
     return null;
   }
+  // Keys in the order the Java broker's extFields HashMap writes them.
   return createResponse(req, ResponseCode.SUCCESS, undefined, {
-    version: acl.aclConfigVersionJson(),
     allAclFileVersion: acl.allAclFileVersionJson(),
-    brokerName: ctx.config.brokerName,
-    brokerAddr: ctx.brokerAddr,
     clusterName: ctx.config.brokerClusterName,
+    brokerAddr: ctx.brokerAddr,
+    brokerName: ctx.config.brokerName,
+    version: acl.aclConfigVersionJson(),
   });
 }
 
@@ -110,5 +111,6 @@ export function getBrokerClusterAclConfig(ctx: BrokerContext, req: RemotingComma
     log.error(`Failed to generate a proper getBrokerClusterAclConfig response: ${(e as Error).message}`);
     return null;
   }
-  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body);
+  // The response header class has only a List field, which is not sent: the extFields are there and empty.
+  return createResponse(req, ResponseCode.SUCCESS, undefined, {}, body);
 }
