@@ -69,3 +69,18 @@ describe('AUTH_CODE_NEEDS', () => {
     expect(AUTH_CODE_NEEDS.get(3001)).toContain('Cluster:<cluster> Update');
   });
 });
+
+describe('auth admin codes without ACL 2.0', () => {
+  it('still judges the username, then fails inside the managers as Java without a metadata provider does', async () => {
+    const { authCreateUser, authGetUser, authListAcl } = await import('../../src/processors/broker/auth-admin.js');
+    const { createRequest } = await import('../../src/remoting/command.js');
+    const ctx = {} as Parameters<typeof authCreateUser>[0];
+    const blank = authCreateUser(ctx, createRequest(3001, {}, Buffer.from('{}')));
+    expect([blank.code, blank.remark]).toEqual([29, 'The username is blank']);
+    for (const r of [authCreateUser(ctx, createRequest(3001, { username: 'a' }, Buffer.from('{"password":"p"}'))), authGetUser(ctx, createRequest(3004, { username: 'a' })), authListAcl(ctx, createRequest(3010, {}))]) {
+      expect([r.code, r.remark]).toEqual([1, 'An system error occurred, please try again later.']);
+    }
+    const noBody = authCreateUser(ctx, createRequest(3001, { username: 'a' }));
+    expect([noBody.code, noBody.remark]).toEqual([1, 'java.lang.NullPointerException, org.apache.rocketmq.broker.processor.AdminBrokerProcessor.createUser(AdminBrokerProcessor.java:3014)']);
+  });
+});

@@ -34,14 +34,24 @@ function managerFailure(req: RemotingCommand, e: unknown): RemotingCommand {
   return createResponse(req, ResponseCode.SYSTEM_ERROR, SYSTEM_ERROR_REMARK);
 }
 
+/** What the processors use of the AuthManager. */
+type AuthAdmin = Pick<AuthManager, 'users' | 'acls'>;
+
 /**
- * Runs an admin step with Java's three kinds of failure. Without ACL 2.0 configured the Java broker has
- * no metadata provider, and every call fails inside the manager (a system error).
+ * Without ACL 2.0 configured the Java broker has no metadata provider: its admin steps run as usual (a
+ * blank username is still INVALID_PARAMETER) and every call into the managers fails, a system error.
  */
-function withAuth(ctx: BrokerContext, req: RemotingCommand, step: (auth: AuthManager) => RemotingCommand): RemotingCommand {
-  if (!ctx.auth) return createResponse(req, ResponseCode.SYSTEM_ERROR, SYSTEM_ERROR_REMARK);
+const unconfigured = new Proxy({}, {
+  get: () => () => {
+    throw new Error('The authenticationMetadataProvider is not configured');
+  },
+});
+const NO_AUTH = { users: unconfigured, acls: unconfigured } as unknown as AuthAdmin;
+
+/** Runs an admin step with Java's three kinds of failure. */
+function withAuth(ctx: BrokerContext, req: RemotingCommand, step: (auth: AuthAdmin) => RemotingCommand): RemotingCommand {
   try {
-    return step(ctx.auth);
+    return step(ctx.auth ?? NO_AUTH);
   } catch (e) {
     return managerFailure(req, e);
   }
@@ -68,7 +78,7 @@ function requiredBean(req: RemotingCommand, method: string, line: number): Recor
  * off). An unknown AccessKey throws; `direct` says whether Java meets it outside the future chain, where
  * it escapes the processor as a CompletionException instead of becoming NO_PERMISSION.
  */
-function notSuperLogin(auth: AuthManager, req: RemotingCommand, direct: boolean): boolean {
+function notSuperLogin(auth: AuthAdmin, req: RemotingCommand, direct: boolean): boolean {
   const ak = req.extFields?.[ACCESS_KEY];
   if (ak === undefined || ak === '') return false;
   try {
