@@ -134,7 +134,9 @@ describe('files', () => {
   });
 
   it('YAML 1.1 values as SnakeYAML reads them: numbers as text, yes as true', () => {
-    const { acl } = start('accounts:\n- accessKey: 12345678\n  secretKey: 87654321\n  admin: yes\n');
+    const { acl } = start('accounts:\n- accessKey: 12345678\n  secretKey: 87654321\n  admin: yes\n- accessKey: 12345678901234567890123\n  secretKey: abcdefgh\n');
     expect(acl.gate.check(IP, signed(17, { topic: 'x' }, { ak: '12345678', sk: '87654321' }))).toBeUndefined();
+    const long = { ak: '12345678901234567890123', sk: 'abcdefgh' };
+    expect(acl.gate.check(IP, signed(17, { topic: 'x' }, long))?.remark).toBe(REMARK.admin(17, long.ak));
   });
 });

@@ -75,7 +75,7 @@ export function textListOf(v: unknown, key: string): string[] | null {
 export function boolOf(v: unknown, key: string): boolean {
   if (v === undefined || v === null) return false;
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v === 1;
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v) === 1;
   if (typeof v === 'string') {
     const s = v.trim();
     if (/^(true|1|Y|T)$/i.test(s)) return true;

@@ -55,7 +55,8 @@ export function readAclYaml(file: string): YamlMap | null {
   } catch {
     return null;
   }
-  const doc = YAML.parseDocument(text, { version: '1.1', uniqueKeys: false, merge: true });
+  // intAsBigInt: a long numeric key or secret keeps every digit, as SnakeYAML's BigInteger does.
+  const doc = YAML.parseDocument(text, { version: '1.1', uniqueKeys: false, merge: true, intAsBigInt: true });
   if (doc.errors.length > 0) throw new JavaError(doc.errors[0]!.message);
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
   if (value === null || value === undefined) return null;

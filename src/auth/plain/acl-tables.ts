@@ -29,7 +29,7 @@ export function dataVersionOf(data: YamlMap): DataVersion {
   if (!Array.isArray(list) || list.length === 0) return newDataVersion();
   const first = list[0] as Record<string, unknown> | null;
   const num = (v: unknown, fallback: number): number => {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
     return Number.isFinite(n) ? n : fallback;
   };
   return { counter: num(first?.counter, 0), timestamp: num(first?.timestamp, Date.now()) };

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { log } from '../../logger.js';
 import { JavaError } from './java-text.js';
 import { KEY_MIN_LENGTH, accountConfigOf, buildAccount, checkKeys, textOf, type AccountConfig } from './account.js';
 import { checkResourcePerms } from './permission.js';
@@ -23,10 +24,18 @@ function bumpVersion(tables: AclTables, file: string, data: YamlMap): void {
   tables.versions.set(file, next);
 }
 
+/**
+ * Writes the changed file and loads it. The write is the admin code's success (Java answers once the file
+ * is written); a file that then fails to load keeps the accounts in force, as a failed watcher reload does.
+ */
 function writeAndReload(tables: AclTables, file: string, data: YamlMap): void {
   bumpVersion(tables, file, data);
   writeAclYaml(file, data);
-  tables.loadFile(file, true);
+  try {
+    tables.loadFile(file, true);
+  } catch (e) {
+    log.warn(`ACL 1.0: reloading ${file} after an admin update failed, the accounts in force stay: ${(e as Error).message}`);
+  }
 }
 
 /** createAclAccessConfigMap: the request's fields over an account entry (absent or empty ones leave it). */
@@ -85,9 +94,6 @@ export function updateAccount(tables: AclTables, c: AccountConfig): boolean {
   accounts.push(mergeEntry({}, c));
   data.accounts = accounts;
   writeAndReload(tables, file, data);
-  // A key the file already defined for another reading (an edit the watcher has not loaded yet) is
-  // now this file's, as Java's accessKeyTable.put makes it.
-  tables.keyFile.set(ak, file);
   return true;
 }
 
@@ -129,13 +135,7 @@ export function updateGlobalWhite(tables: AclTables, home: string, addrs: string
   if (file.endsWith('.yaml')) return false;
   const data = readAclYaml(file) ?? {};
   data.globalWhiteRemoteAddresses = [...addrs];
-  bumpVersion(tables, file, data);
-  writeAclYaml(file, data);
-  try {
-    tables.loadFile(file, true);
-  } catch {
-    // Java's watcher logs the failed reload and keeps the accounts in force; so does the manager's watcher.
-  }
+  writeAndReload(tables, file, data);
   return true;
 }
 
