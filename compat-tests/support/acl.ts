@@ -11,7 +11,7 @@ import { APACHE_PROJECT_DIR } from './apache.js';
 import { apacheBroker, ourBroker, type Node } from './cluster.js';
 import { baseJvmArgs, javaClasspath } from './java.js';
 import { LineDrivenJvm, MQADMIN_DIR } from './mqadmin.js';
-import { makeTempDir } from '../../test/support/server.js';
+import { makeTempDir, removeDir } from '../../test/support/server.js';
 
 /** One entry of plain_acl.yml `accounts` (acl/src/main/java/org/apache/rocketmq/acl/common/AclConstants.java names). */
 export interface PlainAclAccount {
@@ -126,14 +126,24 @@ const PROBE_OP_TIMEOUT_MS = 60_000;
 export class AclProbe {
   private n = 0;
 
-  private constructor(private readonly jvm: LineDrivenJvm) {}
+  private constructor(
+    private readonly jvm: LineDrivenJvm,
+    /** The client log (rocketmq_client.log); kept with COMPAT_KEEP_DIRS=1. */
+    readonly logDir: string,
+  ) {}
 
   static async start(): Promise<AclProbe> {
     const cp = await javaClasspath();
     const logDir = makeTempDir('rocketmq-ts-acl-probe');
     const jvm = new LineDrivenJvm('java AclProbe', [...baseJvmArgs(logDir), '-cp', cp, 'rocketmqts.compat.AclProbe'], logDir);
-    await jvm.waitFor(0, /@@@ ready\n/, PROBE_START_TIMEOUT_MS);
-    return new AclProbe(jvm);
+    try {
+      await jvm.waitFor(0, /@@@ ready\n/, PROBE_START_TIMEOUT_MS);
+    } catch (err) {
+      await jvm.stop();
+      removeDir(logDir);
+      throw err;
+    }
+    return new AclProbe(jvm, logDir);
   }
 
   async run(op: string, namesrvAddr: string, cred: ProbeCredentials, ...args: Array<string | number>): Promise<ProbeResult> {
@@ -150,8 +160,9 @@ export class AclProbe {
     return this.jvm.output;
   }
 
-  stop(): Promise<void> {
-    return this.jvm.stop();
+  async stop(): Promise<void> {
+    await this.jvm.stop();
+    removeDir(this.logDir);
   }
 }
 
