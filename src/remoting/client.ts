@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { Connection, type RequestHandler } from './connection.js';
 import type { RemotingCommand } from './command.js';
 
@@ -7,6 +8,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 export interface RemotingClientOptions {
   /** Runs on every outgoing request just before it is sent (the RPC hook: ACL signing). */
   beforeRequest?: (request: RemotingCommand) => void;
+  /** Connect with TLS (tls.enable; remoting/tls.ts tlsClientOptions builds these). */
+  tls?: tls.ConnectionOptions;
 }
 
 /** Outbound connections (broker → namesrv), one per address, reconnected on demand. */
@@ -37,12 +40,16 @@ export class RemotingClient {
     if (existing) return existing;
     const [host, portText] = splitAddr(addr);
     const p = new Promise<Connection>((resolve, reject) => {
-      const socket = net.connect({ host, port: Number(portText) });
+      const tlsOptions = this.options.tls;
+      const socket = tlsOptions
+        ? tls.connect({ ...tlsOptions, host, port: Number(portText) })
+        : net.connect({ host, port: Number(portText) });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect to ${addr} timed out`));
       }, CONNECT_TIMEOUT_MS);
-      socket.once('connect', () => {
+      // A TLS connection is usable once its handshake is done, not when TCP connects.
+      socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         const conn = new Connection(socket, this.onRequest);
         conn.onClose(() => {

@@ -1,6 +1,7 @@
 import { BROKER_SCHEMA, type BrokerConfig } from '../config/broker-config.js';
 import { validateConfig } from '../config/config-rules.js';
 import { RemotingServer } from '../remoting/server.js';
+import { tlsServerSide, type TlsServerSide } from '../remoting/tls.js';
 import { Dispatcher } from '../remoting/dispatcher.js';
 import { type AccessGate, chainGates } from '../auth/access.js';
 import { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
@@ -65,6 +66,8 @@ export class BrokerController {
   private readonly timers: NodeJS.Timeout[] = [];
   private registerPending = false;
   private started = false;
+  /** tls.server.mode and certificate: the main, VIP and HA ports. */
+  private readonly tls: TlsServerSide;
 
   constructor(
     readonly config: BrokerConfig,
@@ -128,6 +131,8 @@ export class BrokerController {
     });
     this.ctx.requestQueues = () => this.dispatcher.queueStats();
     const clientOptions = brokerClientOptions(config);
+    this.tls = tlsServerSide(config, 'broker');
+    store.useHaTls({ server: this.tls, client: clientOptions.tls });
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills, clientOptions);
     this.slaveSync = new SlaveSynchronize(this.ctx, clientOptions);
   }
@@ -155,7 +160,7 @@ export class BrokerController {
     // figures (brokerStatus, clusterList #InTPS) follow the master's.
     if (config.brokerRole === 'SLAVE') this.store.onArrival((topic, _q, _o, _t, _s, size) => ctx.stats.incPut(topic, 1, size));
     const { dispatcher } = this;
-    const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, limits: config };
+    const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, limits: config, tls: this.tls };
     const main = new RemotingServer({ ...listen, port: config.listenPort }, dispatcher.handle);
     main.onDisconnect((c) => this.onConnectionClosed(c));
     await main.listen();

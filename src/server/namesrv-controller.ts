@@ -1,4 +1,5 @@
 import { RemotingServer } from '../remoting/server.js';
+import { tlsServerSide, type TlsServerSide } from '../remoting/tls.js';
 import { Dispatcher } from '../remoting/dispatcher.js';
 import { RouteInfoManager } from '../namesrv/route-info-manager.js';
 import { KVConfigManager } from '../namesrv/kv-config-manager.js';
@@ -14,10 +15,13 @@ export class NamesrvController {
   readonly kv: KVConfigManager;
   private server?: RemotingServer;
   private scanTimer?: NodeJS.Timeout;
+  private readonly tls: TlsServerSide;
 
   constructor(readonly config: NamesrvConfig) {
     // A config built in code (tests, embedding) meets the same checks as a namesrv.conf.
     validateConfig(config, NAMESRV_SCHEMA, 'namesrv config');
+    // Certificate files are read here, so a bad TLS setting stops the start before anything listens.
+    this.tls = tlsServerSide(config, 'namesrv');
     this.routes = new RouteInfoManager(config.brokerChannelExpiredTime);
     this.kv = new KVConfigManager(config.kvConfigPath);
   }
@@ -41,6 +45,7 @@ export class NamesrvController {
         port: this.config.listenPort,
         channelMaxIdleMs: this.config.serverChannelMaxIdleTimeSeconds * 1000,
         limits: this.config,
+        tls: this.tls,
       },
       dispatcher.handle,
     );

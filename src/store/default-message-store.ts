@@ -22,7 +22,7 @@ import { QueueTable } from './queue-table.js';
 import { StoreFlusher } from './store-flush.js';
 import { recoverStore } from './store-recovery.js';
 import { RECORD_HEADROOM_BYTES, WritePipeline } from './write-pipeline.js';
-import { Replication } from './ha/replication.js';
+import { type HaTls, Replication } from './ha/replication.js';
 import type { ArrivalListener, GetMessageResult, HaStatus, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
 import type { MessageInner } from '../codec/message.js';
 
@@ -366,6 +366,10 @@ export class DefaultMessageStore implements MessageStore {
 
   updateHaMasterAddress(addr: string | undefined): void {
     this.replication.updateMasterAddress(addr);
+  }
+
+  useHaTls(t: HaTls): void {
+    this.replication.useTls(t);
   }
 
   /** For the broker's runtime info and tests. */

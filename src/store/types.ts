@@ -4,6 +4,7 @@
  * so a pull is a read, not a re-encode. Offsets are JS numbers (exact up to 2^53 bytes).
  */
 import type { HostAddress, MessageInner } from '../codec/message.js';
+import type { HaTls } from './ha/replication.js';
 
 
 export type PutMessageStatus =
@@ -128,6 +129,8 @@ export interface MessageStore {
   haStatus(): HaStatus;
   /** Slave: the master's HA address learned from the NameServer (ignored when haMasterAddress is configured). */
   updateHaMasterAddress(addr: string | undefined): void;
+  /** TLS on the HA port (master) and for the HA connection (slave), from the broker's tls.* keys; before start(). */
+  useHaTls(t: HaTls): void;
   /** DELETE_EXPIRED_COMMITLOG: delete expired CommitLog segments on the next retention runs, whatever the hour. */
   executeDeleteFilesManually(): void;
   /**

@@ -1,6 +1,7 @@
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { RemotingClientOptions } from '../../remoting/client.js';
 import { type Credentials, signRequest } from '../../auth/signature.js';
+import { tlsClientOptions } from '../../remoting/tls.js';
 
 /**
  * innerClientAuthenticationCredentials ({"accessKey":..,"secretKey":..}, as 5.x AuthConfig spells it):
@@ -23,10 +24,14 @@ export function innerCredentials(config: Pick<BrokerConfig, 'innerClientAuthenti
   return { accessKey, secretKey };
 }
 
-/** How the broker's outgoing clients (namesrv registration, slave synchronization) connect and sign. */
+/**
+ * How the broker's outgoing clients (namesrv registration, slave synchronization) connect and sign:
+ * over TLS when tls.enable is true, as the Java BrokerOuterAPI's client does (NettyClientConfig.useTLS).
+ */
 export function brokerClientOptions(config: BrokerConfig): RemotingClientOptions {
   const cred = innerCredentials(config);
   return {
     beforeRequest: cred ? (req) => signRequest(req, cred) : undefined,
+    tls: tlsClientOptions(config),
   };
 }

@@ -6,6 +6,7 @@
  * disagree: the connection is closed and made again, and the master starts over from the report.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { log } from '../../logger.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import { ByteQueue } from './byte-queue.js';
@@ -28,6 +29,8 @@ export class HaClient {
   private retryAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Connect with TLS (the broker's tls.enable); set before start(). */
+  tls: tls.ConnectionOptions | undefined;
 
   constructor(private readonly config: BrokerConfig, private readonly replica: ReplicaLog) {
     // haMasterAddress is used only when it looks like an address (BrokerController#initialize: length >= 6).
@@ -83,11 +86,12 @@ export class HaClient {
     const i = this.masterAddr.lastIndexOf(':');
     const host = this.masterAddr.slice(0, i);
     const port = Number(this.masterAddr.slice(i + 1));
-    const socket = net.connect({ host, port });
+    const socket = this.tls ? tls.connect({ ...this.tls, host, port }) : net.connect({ host, port });
     this.socket = socket;
     this.pending.clear();
     socket.setNoDelay(true);
-    socket.on('connect', () => {
+    // Over TLS the first report goes once the handshake is done.
+    socket.on(this.tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       this.lastReadAt = Date.now();
       this.reported = -1;

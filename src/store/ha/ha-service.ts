@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import { log } from '../../logger.js';
+import { acceptSniffed, type TlsServerSide } from '../../remoting/tls-accept.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import { HaConnection, type HaConnectionOwner, type HaSource } from './ha-connection.js';
 
@@ -32,6 +33,10 @@ export class HaService implements HaConnectionOwner {
   /** SYNC_MASTER sends waiting for a slave, in log order (so deadlines are in order too). */
   private waiters: Waiter[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
+  /** Slaves still before their first byte or in their TLS handshake. */
+  private readonly accepting = new Set<net.Socket>();
+  /** tls.server.mode and certificate for the HA port, as on the remoting ports; set before start(). */
+  tls: TlsServerSide | undefined;
 
   constructor(private readonly config: BrokerConfig, readonly source: HaSource) {
     this.batchBytes = config.haTransferBatchSize;
@@ -41,9 +46,24 @@ export class HaService implements HaConnectionOwner {
 
   async start(): Promise<void> {
     const server = net.createServer((socket) => {
-      const conn = new HaConnection(socket, this);
-      this.conns.add(conn);
-      log.info(`ha: slave ${conn.addr} connected (${this.conns.size} connected)`);
+      // A slave speaks first (its offset report), so the first byte tells TLS from plain here too.
+      this.accepting.add(socket);
+      socket.once('close', () => this.accepting.delete(socket));
+      socket.setTimeout(this.housekeepingMs, () => {
+        if (this.accepting.has(socket)) socket.destroy();
+      });
+      acceptSniffed(socket, this.tls, `ha port ${this.config.haListenPort}`, (stream) => {
+        this.accepting.delete(socket);
+        socket.setTimeout(0);
+        if (!this.server) {
+          stream.destroy();
+          return;
+        }
+        const conn = new HaConnection(stream, this);
+        this.conns.add(conn);
+        stream.resume();
+        log.info(`ha: slave ${conn.addr} connected${stream === socket ? '' : ' over TLS'} (${this.conns.size} connected)`);
+      });
     });
     server.on('error', (e) => log.error(`ha: listener: ${e.message}`));
     await new Promise<void>((resolve, reject) => {
@@ -116,6 +136,8 @@ export class HaService implements HaConnectionOwner {
     for (const w of this.waiters) w.resolve('FLUSH_SLAVE_TIMEOUT');
     this.waiters = [];
     for (const c of [...this.conns]) c.close('shutdown');
+    for (const s of this.accepting) s.destroy();
+    this.accepting.clear();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
