@@ -1,5 +1,6 @@
 import { RequestCode as C } from '../../protocol/request-code.js';
 import { HEADER_ACTIONS } from './header-actions.js';
+import { AUTHORIZED_AS, PROJECT_CLUSTER_RULES } from './project-rules.js';
 
 /**
  * What each request code needs under ACL 2.0 authorization, in words, for every code 5.3.3's
@@ -67,6 +68,8 @@ function build(): Map<number, string> {
   // The switch wins over the annotation, as the builder tries it first.
   for (const [code, text] of BY_RULE) m.set(code, text);
   for (const [code, extra] of SUPER_ONLY) m.set(code, (m.get(code) ?? '') + extra);
+  for (const [code, actions] of PROJECT_CLUSTER_RULES) m.set(code, `Cluster:<cluster> ${actions.join('/')} (added by rocketmq-ts)`);
+  for (const [code, as] of AUTHORIZED_AS) m.set(code, `as ${m.get(as) ?? ''} (added by rocketmq-ts)`);
   return new Map([...m].sort((a, b) => a[0] - b[0]));
 }
 

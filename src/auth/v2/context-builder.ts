@@ -5,6 +5,7 @@ import { ACCESS_KEY } from '../signature.js';
 import { type Action, type Resource, isRetryTopic, ofCluster, ofGroup, ofTopic } from './model.js';
 import { HEADER_ACTIONS } from './header-actions.js';
 import { AuthorizationError } from './errors.js';
+import { AUTHORIZED_AS, PROJECT_CLUSTER_RULES } from './project-rules.js';
 
 /** RequestCode.RECALL_MESSAGE (5.3): not served by this broker, but authorized like the Java one. */
 const RECALL_MESSAGE = 370;
@@ -27,6 +28,12 @@ export interface AuthzContext {
  */
 export function buildContexts(request: RemotingCommand, sourceIp: string, clusterName: string): AuthzContext[] {
   const fields = request.extFields;
+  // This project's rules (project-rules.ts) hold even for a request without extFields.
+  const clusterActions = PROJECT_CLUSTER_RULES.get(request.code);
+  if (clusterActions) {
+    const username = fields && ACCESS_KEY in fields ? fields[ACCESS_KEY] : undefined;
+    return [{ username, resource: ofCluster(clusterName), actions: clusterActions, sourceIp }];
+  }
   if (!fields || Object.keys(fields).length === 0) return [];
   const username = ACCESS_KEY in fields ? fields[ACCESS_KEY] : undefined;
   const out: AuthzContext[] = [];
@@ -34,7 +41,7 @@ export function buildContexts(request: RemotingCommand, sourceIp: string, cluste
     out.push({ username, resource, actions, sourceIp });
   };
   try {
-    switch (request.code) {
+    switch (AUTHORIZED_AS.get(request.code) ?? request.code) {
       case C.GET_ROUTEINFO_BY_TOPIC:
         if (isRetryTopic(fields.topic)) add(ofGroup(fields.topic), ['Sub', 'Get']);
         else add(ofTopic(fields.topic), ['Pub', 'Sub', 'Get']);
