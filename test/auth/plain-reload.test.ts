@@ -92,6 +92,28 @@ describe('admin updates and the files', () => {
   });
 });
 
+describe('global white addresses of a file that had none at the last full load', () => {
+  it('accumulate until the next full load, as on the Apache 4.9.7 broker', () => {
+    const { home, acl } = start('accounts:\n- accessKey: rocketmqAdmin\n  secretKey: adminSecret1\n  admin: true\n');
+    const unsigned = () => acl.gate.check('127.0.0.1', signed(26, {}, { ak: 'nobody99', sk: 'x' }))?.remark;
+    expect(unsigned()).toBe(REMARK.unknown('nobody99'));
+    expect(acl.updateGlobalWhiteAddrsConfig(['127.0.0.1'], null)).toBe(true);
+    expect(unsigned()).toBeUndefined();
+    expect(acl.updateGlobalWhiteAddrsConfig(['10.0.0.1'], null)).toBe(true);
+    acl.checkFiles();
+    expect(unsigned()).toBeUndefined();
+    fs.writeFileSync(path.join(home, 'conf', 'acl', 'more.yml'), 'accounts: []\n');
+    acl.checkFiles();
+    expect(unsigned()).toBe(REMARK.unknown('nobody99'));
+  });
+  it('a file that had some at the last full load has them replaced', () => {
+    const { acl } = start();
+    expect(acl.updateGlobalWhiteAddrsConfig(['127.0.0.1'], null)).toBe(true);
+    expect(acl.gate.check('10.10.103.5', signed(26, {}, { ak: 'nobody99', sk: 'x' }))?.remark).toBe(REMARK.unknown('nobody99'));
+    expect(acl.gate.check('127.0.0.1', signed(26, {}, { ak: 'nobody99', sk: 'x' }))).toBeUndefined();
+  });
+});
+
 describe('files', () => {
   it('conf/acl/ is read recursively (.yml and .yaml), before plain_acl.yml: the first definition of a key wins', () => {
     const home = makeHome();
