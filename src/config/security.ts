@@ -21,7 +21,7 @@ export const ACL_CONFIG_DEFAULTS = {
   // 5.x AuthConfig (ACL 2.0)
   authenticationEnabled: false,
   authorizationEnabled: false,
-  /** Comma-separated client IPs (or patterns) let through without authentication. */
+  /** Comma-separated request codes let through without authentication (authorization: the next key). */
   authenticationWhitelist: '',
   authorizationWhitelist: '',
   /** JSON {"username":..,"password":..} of a super user created at start when no user has that name. */
