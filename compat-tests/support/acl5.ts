@@ -147,12 +147,15 @@ export class AclClientSession {
   run(args: Array<string | number>, timeoutMs = 60_000): Promise<ClientResult> {
     const next = this.queue.then(async () => {
       const n = this.n++;
+      const started = Date.now();
       const from = this.jvm.output.length;
       this.jvm.send(args.map(String).join('\t'));
       const text = await this.jvm.waitFor(from, new RegExp(`@@@ END ${n}\\n`), n === 0 ? Math.max(timeoutMs, FIRST_COMMAND_TIMEOUT_MS) : timeoutMs);
       const line = text.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`no RESULT for ${args.join(' ')}:\n${text.slice(-4000)}`);
-      return JSON.parse(line.slice('RESULT '.length)) as ClientResult;
+      const result = JSON.parse(line.slice('RESULT '.length)) as ClientResult;
+      if (process.env.COMPAT_ACL_TRACE === '1') console.log(`[acl client ${Date.now() - started} ms] ${args.join(' ')} => ${JSON.stringify(result).slice(0, 300)}`);
+      return result;
     });
     this.queue = next.catch(() => undefined);
     return next;
