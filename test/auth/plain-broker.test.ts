@@ -122,8 +122,9 @@ describe('ACL admin codes 50–54', () => {
     expect(ymlOf().accounts.some((a: { accessKey: string }) => a.accessKey === 'someone1')).toBe(false);
   });
 
-  it('54 lists the white addresses and every account as fastjson writes them', async () => {
-    const r = await invoke(signed(54, {}, USER));
+  it('54 lists the white addresses and every account as fastjson writes them (admin only here: secrets)', async () => {
+    expect((await invoke(signed(54, {}, USER))).remark).toBe(REMARK.admin(54, USER.ak));
+    const r = await invoke(signed(54, {}, ADMIN));
     expect(r.code).toBe(ResponseCode.SUCCESS);
     expect(r.extFields).toEqual({});
     const text = (r.body as Buffer).toString('utf8');

@@ -48,11 +48,11 @@ describe('refusals, in the Java order, with the 4.9.7 remarks', () => {
     expect(remark(r)).toBe(REMARK.signature(USER.ak));
   });
   it('admin codes: Java set and this project\'s additions', () => {
-    for (const code of [17, 25, 215, 200, 207, 50, 51, 53, 306, 316, 329]) {
+    for (const code of [17, 25, 215, 200, 207, 50, 51, 53, 54, 306, 316, 329]) {
       expect(remark(signed(code, { topic: 'topicB' }, USER))).toBe(REMARK.admin(code, USER.ak));
       expect(check(signed(code, { topic: 'topicB' }, ADMIN))).toBeUndefined();
     }
-    for (const code of [52, 54, 26, 28]) expect(check(signed(code, {}, USER))).toBeUndefined();
+    for (const code of [52, 26, 28]) expect(check(signed(code, {}, USER))).toBeUndefined();
   });
   it('listed DENY (line 610) and default DENY (line 605) give the same text', () => {
     expect(remark(signed(10, { topic: 'topicA' }, USER))).toBe(REMARK.listedPerm('topic:topicA'));
@@ -109,8 +109,14 @@ describe('per-code needs on the wire format', () => {
     expect(remark(signed(34, {}, USER, body([{ groupName: 'groupB', topics: ['topicZ'] }])))).toBe(REMARK.defaultPerm('topic:topicZ'));
     expect(remark(signed(34, {}, USER, body([{ groupName: 'groupB', topics: [] }, { groupName: 'groupA', topics: [] }])))).toBe(REMARK.listedPerm('group:groupA'));
   });
-  it('codes without a rule need only the signature (SEND_BATCH_MESSAGE, QUERY_CONSUMER_OFFSET, locks)', () => {
-    for (const code of [320, 14, 41, 42, 324, 325]) expect(check(signed(code, { topic: 'topicA', consumerGroup: 'groupA', b: 'topicA' }, USER))).toBeUndefined();
+  it('codes without a rule need only the signature (QUERY_CONSUMER_OFFSET, locks, reply sends)', () => {
+    for (const code of [14, 41, 42, 324, 325]) expect(check(signed(code, { topic: 'topicA', consumerGroup: 'groupA', b: 'topicA' }, USER))).toBeUndefined();
+  });
+  it('this project checks SEND_BATCH_MESSAGE as SEND_MESSAGE_V2 and LITE_PULL_MESSAGE as PULL_MESSAGE', () => {
+    expect(remark(signed(320, { b: 'topicA', a: 'pg' }, USER))).toBe(REMARK.listedPerm('topic:topicA'));
+    expect(check(signed(320, { b: 'topicB', a: 'pg' }, USER))).toBeUndefined();
+    expect(remark(signed(361, { topic: 'topicB', consumerGroup: 'groupA' }, USER))).toBe(REMARK.listedPerm('group:groupA'));
+    expect(check(signed(361, { topic: 'topicB', consumerGroup: 'groupB' }, USER))).toBeUndefined();
   });
   it('RMQ_SYS_TRACE_TOPIC sends skip the permission check', () => {
     expect(check(signed(10, { topic: 'RMQ_SYS_TRACE_TOPIC' }, USER))).toBeUndefined();

@@ -50,12 +50,26 @@ const RULES: ReadonlyArray<[number, CodeRule]> = [
     need: 'topic (`b`) PUB; for a %RETRY% topic instead group (`a`, the producer group) SUB',
     collect: send('b', 'a'),
   }],
+  // Added by rocketmq-ts: 4.9.7 checks only the signature of a batch send, so an account DENYed a topic
+  // could still write to it in batches.
+  [RequestCode.SEND_BATCH_MESSAGE, {
+    need: 'as SEND_MESSAGE_V2 (added by rocketmq-ts)',
+    collect: send('b', 'a'),
+  }],
   [RequestCode.CONSUMER_SEND_MSG_BACK, {
     need: 'group SUB',
     collect: (f, _b, out) => add(out, group(f.group), Perm.SUB),
   }],
   [RequestCode.PULL_MESSAGE, {
     need: 'topic SUB and consumerGroup SUB',
+    collect: (f, _b, out) => {
+      add(out, f.topic, Perm.SUB);
+      add(out, group(f.consumerGroup), Perm.SUB);
+    },
+  }],
+  // Added by rocketmq-ts: the 5.x lite-pull code reads messages as PULL_MESSAGE does, same header.
+  [RequestCode.LITE_PULL_MESSAGE, {
+    need: 'as PULL_MESSAGE (added by rocketmq-ts)',
     collect: (f, _b, out) => {
       add(out, f.topic, Perm.SUB);
       add(out, group(f.consumerGroup), Perm.SUB);
@@ -90,9 +104,9 @@ const RULE_BY_CODE = new Map<number, CodeRule>(RULES);
 
 /**
  * Codes that need `admin: true`. Java's Permission.ADMIN_CODE is 17, 25, 215, 200, 207. This project adds
- * the codes that change ACL itself (50, 51, 53: in Java any signed account may rewrite plain_acl.yml) and
- * the store-cleaning admin codes 306, 316, 329, which delete data; their refusal reads as Java's admin
- * refusal.
+ * the codes that change ACL itself (50, 51, 53: in Java any signed account may rewrite plain_acl.yml), 54
+ * (its answer carries every account's secret key), and the store-cleaning admin codes 306, 316, 329, which
+ * delete data; their refusal reads as Java's admin refusal.
  */
 export const JAVA_ADMIN_CODES: ReadonlySet<number> = new Set([
   RequestCode.UPDATE_AND_CREATE_TOPIC, RequestCode.UPDATE_BROKER_CONFIG, RequestCode.DELETE_TOPIC_IN_BROKER,
@@ -100,7 +114,7 @@ export const JAVA_ADMIN_CODES: ReadonlySet<number> = new Set([
 ]);
 export const PROJECT_ADMIN_CODES: ReadonlySet<number> = new Set([
   RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, RequestCode.DELETE_ACL_CONFIG, RequestCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG,
-  RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, RequestCode.CLEAN_UNUSED_TOPIC, RequestCode.DELETE_EXPIRED_COMMITLOG,
+  RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG, RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, RequestCode.CLEAN_UNUSED_TOPIC, RequestCode.DELETE_EXPIRED_COMMITLOG,
 ]);
 export const PLAIN_ADMIN_CODES: ReadonlySet<number> = new Set([...JAVA_ADMIN_CODES, ...PROJECT_ADMIN_CODES]);
 
