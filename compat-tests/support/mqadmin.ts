@@ -126,9 +126,11 @@ export class MqadminSession {
   /**
    * Starts the batch JVM; `workDir` receives the files some commands write (consumerStatus). `homeDir` is
    * its rocketmq.home.dir (default compat-tests/mqadmin): mqadmin signs every request with the accessKey and
-   * secretKey of <homeDir>/conf/tools.yml when that file has them.
+   * secretKey of <homeDir>/conf/tools.yml when that file has them. `jvmArgs` go before the class (e.g.
+   * -Dtls.enable=true).
    */
-  static async start(version: MqadminVersion, namesrvAddr: string, workDir: string, homeDir = MQADMIN_DIR): Promise<MqadminSession> {
+  static async start(version: MqadminVersion, namesrvAddr: string, workDir: string, homeDir = MQADMIN_DIR,
+    jvmArgs: string[] = []): Promise<MqadminSession> {
     const cp = await mqadminClasspath(version);
     const s = new MqadminSession(version, namesrvAddr);
     s.jvm = new LineDrivenJvm(`mqadmin ${version}`, [
@@ -138,6 +140,7 @@ export class MqadminSession {
       // 5.3.3 configures its logging from this property; 4.9.8 reads ${rocketmq.home.dir}/conf/logback_tools.xml.
       `-Drmq.logback.configurationFile=${path.join(MQADMIN_DIR, 'conf', 'logback_tools.xml')}`,
       '-Duser.language=en',
+      ...jvmArgs,
       '-cp', cp,
       path.join(MQADMIN_DIR, 'MqadminBatch.java'),
     ], workDir);

@@ -80,7 +80,8 @@ export function acceptSniffed(socket: net.Socket, side: TlsServerSide | undefine
  * Hands TLS peers to a tls.Server that never listens (connections are injected with
  * `emit('connection')`, as net.Server documents): it runs the handshake, its timeout and the client
  * certificate check (authorized / authorizationError), which a bare server-side TLSSocket leaves undone.
- * Its events name the TLS socket, not the raw one: peers are told apart by address and port.
+ * Its events name the TLS socket, not the raw one: connections are told apart by their address
+ * 4-tuple, which TCP keeps unique (one acceptor serves every listener given the same TlsServerSide).
  */
 class TlsAcceptor {
   private readonly server: tls.Server;
@@ -100,7 +101,7 @@ class TlsAcceptor {
       const key = peerKey(s);
       const w = this.waiting.get(key);
       this.waiting.delete(key);
-      log.client('tls handshake', w ? `${w.label}: ${key}: ${e.message}` : `a peer left during its TLS handshake: ${e.message}`);
+      log.client('tls handshake', w ? `${w.label}: ${s.remoteAddress}:${s.remotePort}: ${e.message}` : `a peer left during its TLS handshake: ${e.message}`);
       s.destroy();
     });
   }
@@ -124,7 +125,7 @@ class TlsAcceptor {
     }
     const refusal = clientCertRefusal(s, this.side);
     if (refusal) {
-      log.client('tls client auth', `${w.label}: ${key}: ${refusal}; closed`);
+      log.client('tls client auth', `${w.label}: ${s.remoteAddress}:${s.remotePort}: ${refusal}; closed`);
       s.destroy();
       return;
     }
@@ -142,7 +143,7 @@ function startTls(socket: net.Socket, side: TlsServerSide, label: string, ready:
 }
 
 function peerKey(s: net.Socket): string {
-  return `${s.remoteAddress}:${s.remotePort}`;
+  return `${s.remoteAddress}:${s.remotePort}>${s.localAddress}:${s.localPort}`;
 }
 
 /** Why the client's certificate (or its absence) is not accepted under need.client.auth and authClient. */
