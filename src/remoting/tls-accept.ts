@@ -29,6 +29,15 @@ export interface TlsServerSide {
   verifyClient: boolean;
 }
 
+/**
+ * Whether a connection's first byte can change what happens to it beyond a log line: TLS is possible
+ * (a certificate in permissive or enforcing mode) or required. Otherwise a listener may hand the
+ * socket over at once, which the HA port does so a slave counts as connected from its accept, as in Java.
+ */
+export function tlsDecidesAtFirstByte(side: TlsServerSide | undefined): side is TlsServerSide {
+  return side !== undefined && (side.mode === 'enforcing' || (side.mode === 'permissive' && side.credentials !== undefined));
+}
+
 /** The first byte of a TLS handshake record (HandshakeHandler.HANDSHAKE_MAGIC_CODE). */
 const HANDSHAKE_MAGIC = 0x16;
 /** Netty SslHandler's default handshakeTimeoutMillis: a handshake not done by then closes the connection. */

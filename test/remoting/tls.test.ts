@@ -284,57 +284,71 @@ describe('hostile and slow peers', () => {
   });
 });
 
-describe('namesrv, master and slave in this process, all ports enforcing', () => {
-  test('the brokers register over TLS, the slave replicates over a TLS HA connection, a plain HA peer is closed', async () => {
-    const base = fs.mkdtempSync(path.join(dir, 'servers-'));
-    const tlsKeys = { ...withCert({ 'tls.server.mode': 'enforcing' }), 'tls.enable': true };
-    const namesrv = new NamesrvController({ ...NAMESRV_CONFIG_DEFAULTS, ...tlsKeys, listenPort: 0, kvConfigPath: path.join(base, 'kv.json') });
-    const brokers: BrokerController[] = [];
-    const tlsClient = client(TRUST_ANY);
-    try {
-      await namesrv.start();
-      const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-      const brokerConfig = async (role: 'SYNC_MASTER' | 'SLAVE'): Promise<BrokerConfig> => {
-        const listenPort = await freeBrokerPort();
-        const root = path.join(base, role);
-        return {
-          ...BROKER_CONFIG_DEFAULTS, ...tlsKeys, brokerName: 'tls-b', brokerRole: role, brokerId: role === 'SLAVE' ? 1 : 0,
-          listenPort, haListenPort: listenPort + 1, storePathRootDir: root, storePathCommitLog: path.join(root, 'commitlog'),
-          mappedFileSizeCommitLog: 4 * 1024 * 1024, namesrvAddr,
-        };
+/**
+ * A NameServer, a SYNC_MASTER and its SLAVE in this process. Every server has `mode` and a certificate;
+ * the master connects out with TLS when the mode is enforcing, the slave when `slaveTls`.
+ */
+async function replicate(mode: 'enforcing' | 'permissive', slaveTls: boolean, check: (m: BrokerController, haPort: number) => Promise<void>): Promise<void> {
+  const base = fs.mkdtempSync(path.join(dir, 'servers-'));
+  const keys = withCert({ 'tls.server.mode': mode });
+  const namesrv = new NamesrvController({ ...NAMESRV_CONFIG_DEFAULTS, ...keys, listenPort: 0, kvConfigPath: path.join(base, 'kv.json') });
+  const brokers: BrokerController[] = [];
+  const tlsClient = client(TRUST_ANY);
+  try {
+    await namesrv.start();
+    const namesrvAddr = `127.0.0.1:${namesrv.port}`;
+    const brokerConfig = async (role: 'SYNC_MASTER' | 'SLAVE'): Promise<BrokerConfig> => {
+      const listenPort = await freeBrokerPort();
+      const root = path.join(base, role);
+      return {
+        ...BROKER_CONFIG_DEFAULTS, ...keys, 'tls.enable': role === 'SLAVE' ? slaveTls : mode === 'enforcing',
+        brokerName: 'tls-b', brokerRole: role, brokerId: role === 'SLAVE' ? 1 : 0,
+        listenPort, haListenPort: listenPort + 1, storePathRootDir: root, storePathCommitLog: path.join(root, 'commitlog'),
+        mappedFileSizeCommitLog: 4 * 1024 * 1024, namesrvAddr,
       };
-      const mcfg = await brokerConfig('SYNC_MASTER');
-      const master = new BrokerController(mcfg, new DefaultMessageStore(mcfg));
-      brokers.push(master);
-      await master.start();
-      const scfg = await brokerConfig('SLAVE');
-      const slave = new BrokerController(scfg, new DefaultMessageStore(scfg));
-      brokers.push(slave);
-      await slave.start();
-      // Registration went over TLS, or the enforcing namesrv would not know the brokers.
-      const route = await tlsClient.invoke(namesrvAddr, createRequest(RequestCode.GET_BROKER_CLUSTER_INFO), 3000);
-      expect(route.code).toBe(ResponseCode.SUCCESS);
-      expect(requestBody(route)!.toString()).toContain(master.brokerAddr);
-      expect(requestBody(route)!.toString()).toContain(slave.brokerAddr);
-      expect((await tlsClient.invoke(master.brokerAddr, createTopicRequest('TopicTLS', 1), 3000)).code).toBe(ResponseCode.SUCCESS);
-      for (const end = Date.now() + 15_000; master.store.haStatus().slaves.length === 0; await sleep(50)) {
-        if (Date.now() > end) throw new Error('the slave never connected to the HA port');
-      }
-      const sent = await tlsClient.invoke(master.brokerAddr, sendV2('TopicTLS', 'over tls', { queueId: 0 }), 5000);
-      // SYNC_MASTER answers SUCCESS only once the slave has the bytes (FLUSH_SLAVE_TIMEOUT otherwise).
-      expect(sent.code).toBe(ResponseCode.SUCCESS);
-      expect(slave.store.getMaxPhyOffset()).toBe(master.store.getMaxPhyOffset());
-      // A plain peer on the enforcing HA port is closed at its first byte.
-      const plainHa = net.connect({ host: '127.0.0.1', port: mcfg.haListenPort });
+    };
+    const mcfg = await brokerConfig('SYNC_MASTER');
+    const master = new BrokerController(mcfg, new DefaultMessageStore(mcfg));
+    brokers.push(master);
+    await master.start();
+    const scfg = await brokerConfig('SLAVE');
+    const slave = new BrokerController(scfg, new DefaultMessageStore(scfg));
+    brokers.push(slave);
+    await slave.start();
+    // Both registered (over TLS when enforcing, or that NameServer would not know them).
+    const route = await tlsClient.invoke(namesrvAddr, createRequest(RequestCode.GET_BROKER_CLUSTER_INFO), 3000);
+    expect(route.code).toBe(ResponseCode.SUCCESS);
+    expect(requestBody(route)!.toString()).toContain(master.brokerAddr);
+    expect(requestBody(route)!.toString()).toContain(slave.brokerAddr);
+    expect((await tlsClient.invoke(master.brokerAddr, createTopicRequest('TopicTLS', 1), 3000)).code).toBe(ResponseCode.SUCCESS);
+    for (const end = Date.now() + 15_000; master.store.haStatus().slaves.length === 0; await sleep(50)) {
+      if (Date.now() > end) throw new Error('the slave never connected to the HA port');
+    }
+    const sent = await tlsClient.invoke(master.brokerAddr, sendV2('TopicTLS', 'over tls', { queueId: 0 }), 5000);
+    // SYNC_MASTER answers SUCCESS only once the slave has the bytes (FLUSH_SLAVE_TIMEOUT otherwise).
+    expect(sent.code).toBe(ResponseCode.SUCCESS);
+    expect(slave.store.getMaxPhyOffset()).toBe(master.store.getMaxPhyOffset());
+    await check(master, mcfg.haListenPort);
+  } finally {
+    for (const b of brokers.reverse()) await b.shutdown();
+    await namesrv.shutdown();
+  }
+}
+
+describe('namesrv, master and slave in this process', () => {
+  test('enforcing: the brokers register over TLS, the slave replicates over a TLS HA connection, a plain HA peer is closed', async () => {
+    await replicate('enforcing', true, async (master, haPort) => {
+      const plainHa = net.connect({ host: '127.0.0.1', port: haPort });
       sockets.push(plainHa);
       plainHa.on('error', () => {});
       await new Promise((r) => plainHa.once('connect', r));
       plainHa.write(Buffer.alloc(8));
       await new Promise((r) => plainHa.once('close', r));
       expect(master.store.haStatus().slaves.length).toBe(1);
-    } finally {
-      for (const b of brokers.reverse()) await b.shutdown();
-      await namesrv.shutdown();
-    }
+    });
+  }, 60_000);
+
+  test('permissive with a certificate: a plain slave replicates on the same HA port', async () => {
+    await replicate('permissive', false, async () => {});
   }, 60_000);
 });

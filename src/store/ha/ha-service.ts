@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { log } from '../../logger.js';
-import { acceptSniffed, type TlsServerSide } from '../../remoting/tls-accept.js';
+import { acceptSniffed, tlsDecidesAtFirstByte, type TlsServerSide } from '../../remoting/tls-accept.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import { HaConnection, type HaConnectionOwner, type HaSource } from './ha-connection.js';
 
@@ -45,16 +45,17 @@ export class HaService implements HaConnectionOwner {
   }
 
   async start(): Promise<void> {
+    // A slave speaks first (its offset report), so the first byte tells TLS from plain here too. Without
+    // TLS to decide, a slave is taken at accept: a 4.9 slave reports only after haSendHeartbeatInterval.
+    const tls = tlsDecidesAtFirstByte(this.tls) ? this.tls : undefined;
     const server = net.createServer((socket) => {
-      // A slave speaks first (its offset report), so the first byte tells TLS from plain here too.
       this.accepting.add(socket);
       socket.once('close', () => this.accepting.delete(socket));
-      socket.setTimeout(this.housekeepingMs, () => {
-        if (this.accepting.has(socket)) socket.destroy();
-      });
-      acceptSniffed(socket, this.tls, `ha port ${this.config.haListenPort}`, (stream) => {
+      // A peer that never sends its first byte is not left open (afterwards HaConnection's tick watches).
+      if (tls) socket.setTimeout(this.housekeepingMs, () => socket.destroy());
+      acceptSniffed(socket, tls, `ha port ${this.config.haListenPort}`, (stream) => {
         this.accepting.delete(socket);
-        socket.setTimeout(0);
+        if (tls) socket.setTimeout(0);
         if (!this.server) {
           stream.destroy();
           return;
