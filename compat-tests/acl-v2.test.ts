@@ -7,7 +7,10 @@
  *   - mqadmin 5.3.3, signing as the super user through conf/tools.yml, manages a normal user and its
  *     policies: createUser, getUser, listUser, updateUser (password, status), createAcl, getAcl, listAcl,
  *     updateAcl, deleteAcl, deleteUser. The printed tables are parsed and must be the same on both brokers
- *     and equal to what Apache 5.3.3 printed when this suite was written.
+ *     and equal to what Apache 5.3.3 printed when this suite was written; so must its failures (an existing
+ *     user, a policy for an unknown user).
+ *   - Policy matching with literal and prefixed resources and a sourceIp condition, including the cases where
+ *     Apache 5.3.3's entry sorting lets the later-created or the shorter-prefix entry decide.
  *   - The Java 5.3.3 client (compat-tests/java5 AclClient, AclClientRPCHook + SessionCredentials): the
  *     allowed user sends and consumes; a wrong password, no hook, an unknown user, a disabled user, a topic
  *     without a policy, a Deny policy, a group without a policy and a normal user calling AUTH_LIST_USER are
@@ -84,6 +87,7 @@ const APACHE_ADMIN_REFUSALS = {
 
 /** The tables Apache 5.3.3's mqadmin printed for the same steps (parsed; captured with APACHE_REFUSALS). */
 const ALICE_ROW: UserRow = { username: 'alice', password: ALICE.password, userType: 'Normal', userStatus: 'enable' };
+const BOB_ROW: UserRow = { username: 'bob', password: 'bob-pw-1', userType: 'Normal', userStatus: 'enable' };
 const SUPER_ROW: UserRow = { username: 'rocketmq', password: '12345678', userType: 'Super', userStatus: 'enable' };
 function aclRow(resource: string, actions: string, decision: string): AclRow {
   return { subject: 'User:alice', policyType: 'Custom', resource, actions, sourceIp: 'null', decision };
@@ -93,6 +97,41 @@ const ALICE_ACLS: AclRow[] = [
   aclRow(`Group:${GROUP}`, '[Sub]', 'Allow'),
   aclRow(`Topic:${DENIED_TOPIC}`, '[Pub]', 'Deny'),
 ];
+
+/**
+ * bob's policy, created in this order. Apache 5.3.3 (AclAuthorizationHandler#comparePolicyEntries) sorts the
+ * entries that match a request with a comparator that, for a literal and a prefixed entry, answers -1 whichever
+ * comes first, so with two matches the later-created entry decides; two prefixed entries sort shorter prefix
+ * first, so the shorter prefix decides.
+ */
+const BOB: Credentials = { username: 'bob', password: 'bob-pw-1' };
+const BOB_POLICY: Array<[resource: string, decision: 'Allow' | 'Deny', sourceIp?: string]> = [
+  ['Topic:AclPx', 'Deny'], ['Topic:AclP*', 'Allow'],
+  ['Topic:AclQ*', 'Deny'], ['Topic:AclQx', 'Allow'],
+  ['Topic:AclS*', 'Allow'], ['Topic:AclSx*', 'Deny'],
+  ['Topic:AclIp', 'Allow', '10.10.10.10'],
+];
+const MATCH_TOPICS = ['AclPx', 'AclPy', 'AclQx', 'AclQy', 'AclSxy', 'AclIp'];
+/** What Apache 5.3.3 showed and decided for bob (captured with APACHE_REFUSALS): AclPx and AclSxy are sent. */
+const APACHE_POLICY_MATCHING = {
+  acl: BOB_POLICY.map(([resource, decision, ip]) => ({
+    subject: 'User:bob', policyType: 'Custom', resource, actions: '[Pub]', sourceIp: ip ? `[${ip}]` : 'null', decision,
+  })),
+  sends: {
+    AclPx: 'sent',
+    AclPy: 'sent',
+    AclQx: 'sent',
+    AclQy: { code: 16, remark: 'User:bob has no permission to access Topic:AclQy from 127.0.0.1, the decision is deny.' },
+    AclSxy: 'sent',
+    AclIp: { code: 16, remark: 'User:bob has no permission to access Topic:AclIp from 127.0.0.1, no matched policies.' },
+  } as Record<string, Refusal | 'sent'>,
+};
+/** mqadmin's failures as Apache 5.3.3 answered them (captured with APACHE_REFUSALS); deleting an unknown user succeeds. */
+const APACHE_ADMIN_ERRORS = {
+  duplicateUser: { code: 16, remark: 'The user is existed' } as Refusal | undefined,
+  aclForUnknownUser: { code: 16, remark: 'The subject of User:ghost is not exist.' } as Refusal | undefined,
+  deleteUnknownUser: 'delete user to <broker> success.',
+};
 
 interface Target {
   impl: Impl;
@@ -288,17 +327,44 @@ describe.runIf(IMPLS.length > 0)('ACL 2.0: mqadmin 5.3.3 user/acl commands and t
     });
   }, STEP_TIMEOUT_MS);
 
+  it('policy matching as Apache 5.3.3 does it: literal and prefixed resources, entry order, sourceIp', async () => {
+    const r = await onEach(async (t) => {
+      for (const topic of MATCH_TOPICS) await adm(t, 'updateTopic', ['-b', t.broker.addr, '-t', topic, '-r', '1', '-w', '1']);
+      await adm(t, 'createUser', ['-b', t.broker.addr, '-u', BOB.username, '-p', BOB.password]);
+      for (const [resource, decision, ip] of BOB_POLICY) {
+        await adm(t, 'createAcl', ['-b', t.broker.addr, '-s', 'User:bob', '-r', resource, '-a', 'Pub', '-d', decision, ...(ip ? ['-i', ip] : [])]);
+      }
+      const acl = parseAcls((await adm(t, 'getAcl', ['-b', t.broker.addr, '-s', 'User:bob'])).output);
+      const sends: Record<string, Refusal | 'sent'> = {};
+      for (const topic of MATCH_TOPICS) {
+        const x = await send(t, topic, BOB);
+        sends[topic] = x.ok ? 'sent' : refusal(x);
+      }
+      return { acl, sends };
+    });
+    expectEach('policy matching', r, APACHE_POLICY_MATCHING);
+  }, STEP_TIMEOUT_MS);
+
+  it('mqadmin errors: an existing user, a policy for an unknown user, deleting an unknown user', async () => {
+    const r = await onEach(async (t) => ({
+      duplicateUser: brokerError(await adm(t, 'createUser', ['-b', t.broker.addr, '-u', BOB.username, '-p', 'other-pw-1'], true)),
+      aclForUnknownUser: brokerError(await adm(t, 'createAcl', ['-b', t.broker.addr, '-s', 'User:ghost', '-r', `Topic:${TOPIC}`, '-a', 'Pub', '-d', 'Allow'], true)),
+      deleteUnknownUser: shown(await adm(t, 'deleteUser', ['-b', t.broker.addr, '-u', 'ghost']), t.broker.addr),
+    }));
+    expectEach('mqadmin errors', r, APACHE_ADMIN_ERRORS);
+  }, STEP_TIMEOUT_MS);
+
   it('deleteUser removes the user and its policies; the user is refused as unknown', async () => {
     const r = await onEach(async (t) => {
       const deleted = shown(await adm(t, 'deleteUser', ['-b', t.broker.addr, '-u', 'alice']), t.broker.addr);
       const users = parseUsers((await adm(t, 'listUser', ['-b', t.broker.addr])).output);
-      const acls = parseAcls((await adm(t, 'listAcl', ['-b', t.broker.addr])).output);
+      const acls = parseAcls((await adm(t, 'listAcl', ['-b', t.broker.addr])).output).filter((row) => row.subject !== 'User:bob');
       const getAcl = brokerError(await adm(t, 'getAcl', ['-b', t.broker.addr, '-s', 'User:alice'], true));
       const deletedUser = refusal(await send(t, TOPIC, ALICE_NEW));
       return { deleted, users, acls, getAcl, deletedUser };
     });
     expectEach('deleteUser', r, {
-      deleted: 'delete user to <broker> success.', users: [SUPER_ROW], acls: [],
+      deleted: 'delete user to <broker> success.', users: [BOB_ROW, SUPER_ROW], acls: [],
       getAcl: { code: 16, remark: 'The subject is not exist.' }, deletedUser: APACHE_REFUSALS.deletedUser,
     });
   }, STEP_TIMEOUT_MS);
