@@ -27,6 +27,8 @@ export interface TlsServerSide {
   clientAuth: 'none' | 'optional' | 'require';
   /** tls.server.authClient: a client certificate must chain to the trusted CAs (otherwise any is taken). */
   verifyClient: boolean;
+  /** A handshake not done by then closes the connection; TLS_HANDSHAKE_TIMEOUT_MS when absent (no Java key sets it). */
+  handshakeTimeoutMs?: number;
 }
 
 /**
@@ -102,7 +104,7 @@ class TlsAcceptor {
       requestCert: side.clientAuth !== 'none',
       // Every refusal is decided (and logged) in clientCertRefusal once the handshake is done.
       rejectUnauthorized: false,
-      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: side.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
     });
     this.server.on('secureConnection', (s: tls.TLSSocket) => this.secured(s));
     this.server.on('tlsClientError', (e: Error, s: tls.TLSSocket) => {

@@ -254,6 +254,38 @@ describe('hostile and slow peers', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   });
 
+  test('a TLS handshake left unfinished is closed after the handshake timeout', async () => {
+    const server = new RemotingServer({
+      host: '127.0.0.1', port: 0, tls: { ...tlsServerSide(withCert({ 'tls.server.mode': 'enforcing' }), 'test'), handshakeTimeoutMs: 300 },
+    }, (conn, req) => void conn.send(createResponse(req, 0)));
+    await server.listen();
+    servers.push(server);
+    const s = net.connect({ host: '127.0.0.1', port: server.port });
+    sockets.push(s);
+    s.on('error', () => {});
+    await new Promise((r) => s.once('connect', r));
+    // The start of a ClientHello record that never ends.
+    s.write(Buffer.from([0x16, 0x03, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0xfc, 0x03, 0x03]));
+    const t0 = Date.now();
+    await new Promise((r) => s.once('close', r));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(server.connections.size).toBe(0);
+  });
+
+  test('a TLS peer that leaves a frame unfinished is closed after frameReadTimeoutMills', async () => {
+    const addr = await serve(withCert({ 'tls.server.mode': 'enforcing' }), { limits: { frameReadTimeoutMills: 300 } });
+    const [host, port] = addr.split(':');
+    const s = tls.connect({ host, port: Number(port), rejectUnauthorized: false });
+    sockets.push(s);
+    s.on('error', () => {});
+    await new Promise((r) => s.once('secureConnect', r));
+    const frame = encodeFrameToBuffer(createRequest(105));
+    s.write(frame.subarray(0, frame.length - 3));
+    const t0 = Date.now();
+    await new Promise((r) => s.once('close', r));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+  });
+
   test('back-pressure holds on a TLS connection: a peer that never reads stops being read', async () => {
     const body = Buffer.alloc(64 * 1024, 1);
     const server = new RemotingServer({
