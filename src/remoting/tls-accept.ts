@@ -56,12 +56,12 @@ export function acceptSniffed(socket: net.Socket, side: TlsServerSide | undefine
     return;
   }
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-  // Until the first byte arrives errors are only logged; the idle timeout of the listener covers silence.
-  const onEarlyError = (e: Error): void => log.debug(`${label}: ${peer} before its first byte: ${e.message}`);
+  // Errors of the TCP socket are only logged until a Connection listens on it (plain), and for good under
+  // TLS, where the TLS socket reports them. The idle timeout of the listener covers silence.
+  const onEarlyError = (e: Error): void => log.debug(`${label}: ${peer}: ${e.message}`);
   socket.on('error', onEarlyError);
   socket.once('data', (chunk: Buffer) => {
     socket.pause();
-    socket.off('error', onEarlyError);
     // Put the bytes back: the plain reader, or TLSSocket's first read, takes them from the socket's buffer.
     socket.unshift(chunk);
     if (chunk[0] !== HANDSHAKE_MAGIC) {
@@ -70,6 +70,7 @@ export function acceptSniffed(socket: net.Socket, side: TlsServerSide | undefine
         socket.destroy();
         return;
       }
+      socket.off('error', onEarlyError);
       ready(socket);
       return;
     }
