@@ -383,6 +383,7 @@ describe.each(REPLICATION_IMPLS)('ACL 2.0: a secured replication group, %s maste
   let client: AclClientSession | undefined;
   let cli: string | undefined;
   let dropSnapshot: (() => void) | undefined;
+  let group: { namesrv: Node; master: Node; slave: Node; unsignedSlave: Node } | undefined;
 
   afterAll(async () => {
     await Promise.allSettled([client?.stop(), adm?.stop()]);
@@ -419,6 +420,7 @@ describe.each(REPLICATION_IMPLS)('ACL 2.0: a secured replication group, %s maste
         : apache5Broker('acl-repl', namesrv.addr, { ...APACHE_CONF, ...unsignedConf, registerNameServerPeriod: 10_000, ...SLAVE_CONF, brokerId: 2 }),
     ]);
     nodes.push(slave, unsignedSlave);
+    group = { namesrv, master, slave, unsignedSlave };
     await clientStarting;
     if (!client) throw new Error('no client');
 
@@ -437,4 +439,26 @@ describe.each(REPLICATION_IMPLS)('ACL 2.0: a secured replication group, %s maste
     const wrong = await client.read(namesrv.addr, slave.addr, REPL_TOPIC, REPL_QUEUES, 'AclReplReader', { ...SUPER_USER, password: 'wrong-pw-1' }, 1, 0);
     expect(wrong.lastError ? refusal(wrong.lastError) : wrong, 'a pull from the slave with a wrong password').toEqual(APACHE_REFUSALS.wrongPassword);
   }, SETUP_TIMEOUT_MS);
+
+  it('mqadmin -c DefaultCluster creates a user and its policy on the master and every slave; that user reads from the slave', async () => {
+    if (!group || !adm || !client) throw new Error('the group did not start');
+    const { namesrv, master, slave, unsignedSlave } = group;
+    const carol: Credentials = { username: 'carol', password: 'carol-pw-1' };
+    const all = [master.addr, slave.addr, unsignedSlave.addr].sort();
+    const addrsIn = (r: CommandResult, verb: string) => {
+      if (r.failed) throw new Error(`mqadmin failed:\n${r.output}`);
+      return [...r.output.matchAll(new RegExp(`^${verb} to (\\S+) success\\.$`, 'gm'))].map((m) => m[1]).sort();
+    };
+    expect(addrsIn(await adm.run('createUser', ['-c', 'DefaultCluster', '-u', carol.username, '-p', carol.password]), 'create user'), 'createUser -c').toEqual(all);
+    expect(addrsIn(await adm.run('createAcl', ['-c', 'DefaultCluster', '-s', 'User:carol', '-r', `Topic:${REPL_TOPIC},Group:AclReplReader`, '-a', 'Sub', '-d', 'Allow']), 'create acl'),
+      'createAcl -c').toEqual(all);
+    const onSlave = await adm.run('getUser', ['-b', slave.addr, '-u', 'carol']);
+    expect(parseUsers(onSlave.output), 'getUser on the slave').toEqual([{ username: 'carol', password: carol.password, userType: 'Normal', userStatus: 'enable' }]);
+    const read = await client.read(namesrv.addr, slave.addr, REPL_TOPIC, REPL_QUEUES, 'AclReplReader', carol, REPL_COUNT, 10_000);
+    expect(read, 'carol reads from the slave').toMatchObject({ ok: true, found: REPL_COUNT });
+    const otherGroup = await client.read(namesrv.addr, slave.addr, REPL_TOPIC, REPL_QUEUES, 'AclReplOther', carol, 1, 0);
+    expect(otherGroup.lastError ? refusal(otherGroup.lastError) : otherGroup, 'carol with a group she has no policy for, on the slave').toEqual({
+      code: 16, remark: 'User:carol has no permission to access Group:AclReplOther from 127.0.0.1, no matched policies.',
+    });
+  }, STEP_TIMEOUT_MS);
 });
