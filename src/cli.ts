@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBrokerConfig, type BrokerConfig } from './config/broker-config.js';
 import { NAMESRV_CONFIG_DEFAULTS, loadNamesrvConfig, type NamesrvConfig } from './config/namesrv-config.js';
+import { tlsKeysOf } from './config/security.js';
 import { ConfigError } from './config/config-rules.js';
 import { parseJavaInt } from './protocol/java-number.js';
 import { NamesrvController } from './server/namesrv-controller.js';
@@ -116,10 +117,12 @@ async function main(argv: string[]): Promise<void> {
       if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${values['namesrv-port']} is not a port number`);
       const cfg = loadBrokerConfig(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
       // One process, one memory: the NameServer's connections take the remoting bounds and the turn
-      // budget of the broker.conf given (the README's limits are broker.conf keys).
+      // budget of the broker.conf given (the README's limits are broker.conf keys), and its TLS keys, as
+      // one Java JVM's -Dtls.* properties apply to every server in it.
       const namesrvCfg = loadNamesrvConfig(undefined, {
         listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json'),
         ...remotingLimits(cfg), requestTurnBudgetMills: cfg.requestTurnBudgetMills,
+        ...tlsKeysOf(cfg),
       });
       // The store's lock first: a second standalone on a store in use exits before its NameServer
       // binds a port or reads the kvConfig beside the store.

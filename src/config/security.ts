@@ -103,3 +103,10 @@ export function isHiddenConfigKey(key: string): boolean {
 
 /** Security keys are read once at start: an UPDATE_BROKER_CONFIG change is persisted and applies at the next start. */
 export const SECURITY_RESTART_ONLY: readonly string[] = [...Object.keys(ACL_CONFIG_DEFAULTS), ...Object.keys(TLS_CONFIG_DEFAULTS)];
+
+/** The TLS keys of a config (a standalone's broker.conf handed to its NameServer). */
+export function tlsKeysOf(cfg: TlsConfig): TlsConfig {
+  const out = {} as Record<string, unknown>;
+  for (const k of Object.keys(TLS_CONFIG_DEFAULTS)) out[k] = (cfg as Record<string, unknown>)[k];
+  return out as TlsConfig;
+}
