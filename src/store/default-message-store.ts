@@ -22,8 +22,8 @@ import { QueueTable } from './queue-table.js';
 import { StoreFlusher } from './store-flush.js';
 import { recoverStore } from './store-recovery.js';
 import { RECORD_HEADROOM_BYTES, WritePipeline } from './write-pipeline.js';
-import { type HaTls, Replication } from './ha/replication.js';
-import type { ArrivalListener, GetMessageResult, HaStatus, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
+import { Replication } from './ha/replication.js';
+import type { ArrivalListener, GetMessageResult, HaStatus, HaTls, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
 import type { MessageInner } from '../codec/message.js';
 
 /** Recently written CommitLog bytes kept in memory for pulls (our stand-in for the mmap'd hot pages). */

@@ -4,7 +4,8 @@
  * so a pull is a read, not a re-encode. Offsets are JS numbers (exact up to 2^53 bytes).
  */
 import type { HostAddress, MessageInner } from '../codec/message.js';
-import type { HaTls } from './ha/replication.js';
+import type { ConnectionOptions } from 'node:tls';
+import type { TlsServerSide } from '../remoting/tls-accept.js';
 
 
 export type PutMessageStatus =
@@ -140,4 +141,12 @@ export interface MessageStore {
   lockTimeMills(): number;
   /** lockTimeMills() passed osPageCacheBusyTimeOutMills: puts are refused OS_PAGECACHE_BUSY meanwhile. */
   isOSPageCacheBusy(): boolean;
+}
+
+/** TLS for replication, built by the broker from its tls.* keys (the store reads none of them). */
+export interface HaTls {
+  /** The master's HA port: tls.server.mode and certificate, as on the remoting ports. */
+  server?: TlsServerSide;
+  /** The slave's connection to its master's HA port (tls.enable). */
+  client?: ConnectionOptions;
 }

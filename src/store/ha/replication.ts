@@ -4,23 +4,13 @@
  * replica log and keeps the HA connection to the master. The store façade calls this at start, after
  * every write tick, around every put, and at shutdown.
  */
-import type { ConnectionOptions } from 'node:tls';
 import type { BrokerConfig } from '../../config/broker-config.js';
-import type { TlsServerSide } from '../../remoting/tls-accept.js';
 import type { CommitLog } from '../commit-log.js';
 import { isWaitStoreMsgOK } from '../write-pipeline.js';
-import type { HaStatus, PutMessageResult } from '../types.js';
+import type { HaStatus, HaTls, PutMessageResult } from '../types.js';
 import { HaClient } from './ha-client.js';
 import { HaService } from './ha-service.js';
 import { ReplicaLog, type ReplicaParts } from './replica-log.js';
-
-/** TLS for replication, built by the broker from its tls.* keys (the store reads none of them). */
-export interface HaTls {
-  /** The master's HA port: tls.server.mode and certificate, as on the remoting ports. */
-  server?: TlsServerSide;
-  /** The slave's connection to its master's HA port (tls.enable). */
-  client?: ConnectionOptions;
-}
 
 export class Replication {
   private readonly master: HaService | undefined;
