@@ -266,6 +266,18 @@ describe.runIf(IMPLS.length > 0)('ACL 2.0: mqadmin 5.3.3 user/acl commands and t
     }
   }, STEP_TIMEOUT_MS);
 
+  it('a redelivery through %RETRY% needs only Sub on the group: CONSUMER_SEND_MSG_BACK and the retry-topic pull are allowed', async () => {
+    const r = await onEach(async (t) => {
+      const sent = await send(t, TOPIC, ALICE, 2);
+      if (!sent.ok || !sent.msgIds) return { sent, retried: undefined };
+      return { sent, retried: await client!.retry(t.namesrv.addr, TOPIC, GROUP, ALICE, sent.msgIds, 40_000) };
+    });
+    for (const [impl, x] of Object.entries(r)) {
+      expect(x.sent, `${impl} send`).toMatchObject({ ok: true, sent: 2 });
+      expect(x.retried, `${impl}: both messages delivered, sent back and redelivered`).toMatchObject({ ok: true, received: 2, found: 2 });
+    }
+  }, STEP_TIMEOUT_MS);
+
   it('refused with NO_PERMISSION and Apache\'s remark: wrong password, no hook, unknown user, topic without policy, Deny, group without policy', async () => {
     const r = await onEach(async (t) => ({
       wrongPassword: refusal(await send(t, TOPIC, { username: 'alice', password: 'not-her-password' })),
@@ -441,7 +453,7 @@ describe.each(REPLICATION_IMPLS)('ACL 2.0: a secured replication group, %s maste
   }, SETUP_TIMEOUT_MS);
 
   it('mqadmin -c DefaultCluster creates a user and its policy on the master and every slave; that user reads from the slave', async () => {
-    if (!group || !adm || !client) throw new Error('the group did not start');
+    if (!group || !adm || !client) throw new Error('the group did not start (this test runs after the one above)');
     const { namesrv, master, slave, unsignedSlave } = group;
     const carol: Credentials = { username: 'carol', password: 'carol-pw-1' };
     const all = [master.addr, slave.addr, unsignedSlave.addr].sort();

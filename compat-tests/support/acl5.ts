@@ -169,6 +169,14 @@ export class AclClientSession {
     return this.run(['consume', namesrv, topic, group, ...whoArgs(who), count, timeoutMs], timeoutMs + 30_000);
   }
 
+  /**
+   * A push consumer that answers RECONSUME_LATER (delay level 1) at the first delivery of each of `msgIds`
+   * and waits for their redelivery through %RETRY%<group>; found = how many came back.
+   */
+  retry(namesrv: string, topic: string, group: string, who: Who, msgIds: string[], timeoutMs: number): Promise<ClientResult> {
+    return this.run(['retry', namesrv, topic, group, ...whoArgs(who), msgIds.join(','), timeoutMs], timeoutMs + 30_000);
+  }
+
   pull(namesrv: string, topic: string, group: string, who: Who): Promise<ClientResult> {
     return this.run(['pull', namesrv, topic, group, ...whoArgs(who)]);
   }

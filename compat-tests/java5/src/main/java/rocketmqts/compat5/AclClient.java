@@ -48,6 +48,9 @@ import org.apache.rocketmq.remoting.protocol.header.PullMessageRequestHeader;
  *
  * send  <namesrv> <topic> <user> <password> <count>            sync sends, no retries; stops at the first failure
  * consume <namesrv> <topic> <group> <user> <password> <count> <timeoutMs>   push consumer from the first offset
+ * retry <namesrv> <topic> <group> <user> <password> <msgId,msgId,...> <timeoutMs>
+ *       push consumer answering RECONSUME_LATER (delay level 1) at the first delivery of each listed message:
+ *       CONSUMER_SEND_MSG_BACK, then the redelivery pulled from %RETRY%<group>
  * pull  <namesrv> <topic> <group> <user> <password>            DefaultMQPullConsumer.pull of every queue from 0
  * read  <namesrv> <addr> <topic> <queues> <group> <user> <password> <count> <timeoutMs>
  *       PULL_MESSAGE straight to one broker address (a slave), repeated until count messages are there
@@ -100,6 +103,8 @@ public final class AclClient {
                 return send(a[1], a[2], hook(a[3], a[4]), Integer.parseInt(a[5]));
             case "consume":
                 return consume(a[1], a[2], a[3], hook(a[4], a[5]), Integer.parseInt(a[6]), Long.parseLong(a[7]));
+            case "retry":
+                return retry(a[1], a[2], a[3], hook(a[4], a[5]), a[6].split(","), Long.parseLong(a[7]));
             case "pull":
                 return pull(a[1], a[2], a[3], hook(a[4], a[5]));
             case "read":
@@ -171,6 +176,44 @@ public final class AclClient {
         }
         return "{\"op\":\"consume\",\"ok\":" + (got.size() >= count) + ",\"received\":" + got.size()
             + ",\"msgIds\":" + list(new ArrayList<>(new TreeSet<>(got))) + "}";
+    }
+
+    private static String retry(String namesrv, String topic, String group, RPCHook hook, String[] ids, long timeoutMs)
+        throws Exception {
+        Set<String> wanted = new TreeSet<>(java.util.Arrays.asList(ids));
+        java.util.Map<String, Integer> firstSeen = new ConcurrentHashMap<>();
+        java.util.Map<String, Integer> redelivered = new ConcurrentHashMap<>();
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, hook);
+        c.setNamesrvAddr(namesrv);
+        c.setInstanceName(instance("retry"));
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, "*");
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                if (!wanted.contains(m.getMsgId())) {
+                    continue;
+                }
+                if (m.getReconsumeTimes() == 0 && !redelivered.containsKey(m.getMsgId())) {
+                    firstSeen.merge(m.getMsgId(), 1, Integer::sum);
+                    ctx.setDelayLevelWhenNextConsume(1);
+                    return ConsumeConcurrentlyStatus.RECONSUME_LATER;
+                }
+                redelivered.put(m.getMsgId(), m.getReconsumeTimes());
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        try {
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            while (!redelivered.keySet().containsAll(wanted) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+        } finally {
+            SHUTDOWNS.execute(c::shutdown);
+        }
+        List<String> again = new ArrayList<>(new TreeSet<>(redelivered.keySet()));
+        return "{\"op\":\"retry\",\"ok\":" + redelivered.keySet().containsAll(wanted) + ",\"received\":" + firstSeen.size()
+            + ",\"found\":" + again.size() + ",\"msgIds\":" + list(again) + "}";
     }
 
     @SuppressWarnings("deprecation")
