@@ -16,6 +16,8 @@
  *     without a policy, a Deny policy, a group without a policy and a normal user calling AUTH_LIST_USER are
  *     refused. Every refusal's response code and remark must equal Apache's (APACHE_REFUSALS, recorded from
  *     the Apache broker; the live Apache broker is held to the same table).
+ *   - authenticationWhitelist / authorizationWhitelist (request codes): a whitelisted send passes unsigned,
+ *     a pull whitelisted for authentication only is authorized by its AccessKey alone.
  *   - A secured replication group: master + slave (brokerId 1), both secured and signing their own requests
  *     with innerClientAuthenticationCredentials: messages sent to the master with the super user's
  *     credentials are read back from the slave, whose topic table came from the master (the slave's topic
@@ -105,18 +107,18 @@ const ALICE_ACLS: AclRow[] = [
  * first, so the shorter prefix decides.
  */
 const BOB: Credentials = { username: 'bob', password: 'bob-pw-1' };
-const BOB_POLICY: Array<[resource: string, decision: 'Allow' | 'Deny', sourceIp?: string]> = [
-  ['Topic:AclPx', 'Deny'], ['Topic:AclP*', 'Allow'],
-  ['Topic:AclQ*', 'Deny'], ['Topic:AclQx', 'Allow'],
-  ['Topic:AclS*', 'Allow'], ['Topic:AclSx*', 'Deny'],
-  ['Topic:AclIp', 'Allow', '10.10.10.10'],
+/** One createAcl per line (its resources become entries in this order): every Deny entry is created before the Allow entries. */
+const BOB_POLICY: Array<[resources: string[], decision: 'Allow' | 'Deny', sourceIp?: string]> = [
+  [['Topic:AclPx', 'Topic:AclQ*', 'Topic:AclSx*'], 'Deny'],
+  [['Topic:AclP*', 'Topic:AclQx', 'Topic:AclS*'], 'Allow'],
+  [['Topic:AclIp'], 'Allow', '10.10.10.10'],
 ];
 const MATCH_TOPICS = ['AclPx', 'AclPy', 'AclQx', 'AclQy', 'AclSxy', 'AclIp'];
 /** What Apache 5.3.3 showed and decided for bob (captured with APACHE_REFUSALS): AclPx and AclSxy are sent. */
 const APACHE_POLICY_MATCHING = {
-  acl: BOB_POLICY.map(([resource, decision, ip]) => ({
+  acl: BOB_POLICY.flatMap(([resources, decision, ip]) => resources.map((resource) => ({
     subject: 'User:bob', policyType: 'Custom', resource, actions: '[Pub]', sourceIp: ip ? `[${ip}]` : 'null', decision,
-  })),
+  }))),
   sends: {
     AclPx: 'sent',
     AclPy: 'sent',
@@ -341,10 +343,13 @@ describe.runIf(IMPLS.length > 0)('ACL 2.0: mqadmin 5.3.3 user/acl commands and t
 
   it('policy matching as Apache 5.3.3 does it: literal and prefixed resources, entry order, sourceIp', async () => {
     const r = await onEach(async (t) => {
-      for (const topic of MATCH_TOPICS) await adm(t, 'updateTopic', ['-b', t.broker.addr, '-t', topic, '-r', '1', '-w', '1']);
+      for (const topic of MATCH_TOPICS) {
+        const created = await client!.createTopic(t.namesrv.addr, t.broker.addr, SUPER_USER, topic, 1);
+        if (!created.ok) throw new Error(`${LABEL[t.impl]}: creating ${topic}: ${JSON.stringify(created)}`);
+      }
       await adm(t, 'createUser', ['-b', t.broker.addr, '-u', BOB.username, '-p', BOB.password]);
-      for (const [resource, decision, ip] of BOB_POLICY) {
-        await adm(t, 'createAcl', ['-b', t.broker.addr, '-s', 'User:bob', '-r', resource, '-a', 'Pub', '-d', decision, ...(ip ? ['-i', ip] : [])]);
+      for (const [resources, decision, ip] of BOB_POLICY) {
+        await adm(t, 'createAcl', ['-b', t.broker.addr, '-s', 'User:bob', '-r', resources.join(','), '-a', 'Pub', '-d', decision, ...(ip ? ['-i', ip] : [])]);
       }
       const acl = parseAcls((await adm(t, 'getAcl', ['-b', t.broker.addr, '-s', 'User:bob'])).output);
       const sends: Record<string, Refusal | 'sent'> = {};
@@ -380,6 +385,73 @@ describe.runIf(IMPLS.length > 0)('ACL 2.0: mqadmin 5.3.3 user/acl commands and t
       getAcl: { code: 16, remark: 'The subject is not exist.' }, deletedUser: APACHE_REFUSALS.deletedUser,
     });
   }, STEP_TIMEOUT_MS);
+});
+
+/** Both whitelists name request codes: 310 SEND_MESSAGE_V2 skips both checks, 11 PULL_MESSAGE only authentication. */
+const WHITELIST_CONF = { authenticationWhitelist: '310,11', authorizationWhitelist: '310' };
+const WL_TOPIC = 'AclWl';
+/** Apache 5.3.3 with WHITELIST_CONF (captured with APACHE_REFUSALS). */
+const APACHE_WHITELIST = {
+  unsignedSend: 'sent',
+  wrongPasswordSend: 'sent',
+  unsignedPull: { code: 16, remark: 'Authorization failed. Please verify your access rights and try again.' } as Refusal | 'pulled',
+  wrongPasswordPull: 'pulled' as Refusal | 'pulled',
+  unsignedTopicConfig: APACHE_REFUSALS.noHook as Refusal | 'listed',
+};
+
+describe.runIf(IMPLS.length > 0)('ACL 2.0: authenticationWhitelist and authorizationWhitelist list request codes', () => {
+  const nodes: Node[] = [];
+  const dirs: string[] = [];
+  const brokers = new Map<Impl, { namesrv: Node; broker: Node }>();
+  let client: AclClientSession | undefined;
+  let cli: string | undefined;
+  let dropSnapshot: (() => void) | undefined;
+
+  afterAll(async () => {
+    await client?.stop();
+    await disposeAll(nodes);
+    for (const d of dirs) removeDir(d);
+    dropSnapshot?.();
+  }, SETUP_TIMEOUT_MS);
+
+  it('whitelisted codes pass unsigned or with a wrong password; the others are still refused', async () => {
+    if (IMPLS.includes('ours')) {
+      const snapshot = snapshotDist();
+      dropSnapshot = onExitCleanup(() => removeDir(snapshot));
+      cli = path.join(snapshot, 'cli.js');
+    }
+    const work = makeTempDir('rocketmq-ts-acl-wl');
+    dirs.push(work);
+    const clientStarting = AclClientSession.start(work).then((c) => (client = c));
+    const started = await Promise.allSettled([clientStarting, ...IMPLS.map(async (impl) => {
+      const namesrv = await ourNamesrv({}, { cliPath: cli });
+      nodes.push(namesrv);
+      const broker = impl === 'ours'
+        ? await ourBroker('acl-wl-ours', namesrv.addr, { ...authBrokerConf(), ...WHITELIST_CONF }, { cliPath: cli })
+        : await apache5Broker('acl-wl-apache', namesrv.addr, { ...APACHE_CONF, ...authBrokerConf(), ...WHITELIST_CONF });
+      nodes.push(broker);
+      brokers.set(impl, { namesrv, broker });
+    })]);
+    const failed = started.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (failed) throw failed.reason;
+    const c = client!;
+    const wrongPassword: Credentials = { ...SUPER_USER, password: 'wrong-pw-1' };
+    const entries = await Promise.all([...brokers.entries()].map(async ([impl, { namesrv, broker }]) => {
+      const created = await c.createTopic(namesrv.addr, broker.addr, SUPER_USER, WL_TOPIC, 2);
+      if (!created.ok) throw new Error(`${impl}: creating ${WL_TOPIC}: ${JSON.stringify(created)}`);
+      const sent = (x: ClientResult) => (x.ok ? 'sent' : refusal(x));
+      const pulled = (x: ClientResult) => (x.ok && x.found === 2 ? 'pulled' : x.ok ? `pulled ${x.found}` : refusal(x));
+      return [impl, {
+        unsignedSend: sent(await c.send(namesrv.addr, WL_TOPIC, 'no-hook', 1)),
+        wrongPasswordSend: sent(await c.send(namesrv.addr, WL_TOPIC, wrongPassword, 1)),
+        unsignedPull: pulled(await c.pull(namesrv.addr, WL_TOPIC, 'AclWlG', 'no-hook')),
+        wrongPasswordPull: pulled(await c.pull(namesrv.addr, WL_TOPIC, 'AclWlG', wrongPassword)),
+        unsignedTopicConfig: ((x: ClientResult) => (x.ok ? 'listed' : refusal(x)))(await c.topics(namesrv.addr, broker.addr, 'no-hook')),
+      }] as const;
+    }));
+    const got = Object.fromEntries(entries);
+    expect(got, 'whitelists').toEqual(Object.fromEntries(Object.keys(got).map((k) => [k, APACHE_WHITELIST])));
+  }, SETUP_TIMEOUT_MS);
 });
 
 const REPL_TOPIC = 'AclRepl';

@@ -196,6 +196,11 @@ export class AclClientSession {
     return this.run(['create-user', namesrv, addr, ...whoArgs(who), user.username, user.password]);
   }
 
+  /** UPDATE_AND_CREATE_TOPIC of `topic` (read/write queues, perm 6) to `addr` as `who`. */
+  createTopic(namesrv: string, addr: string, who: Who, topic: string, queues: number): Promise<ClientResult> {
+    return this.run(['create-topic', namesrv, addr, ...whoArgs(who), topic, queues]);
+  }
+
   /** GET_ALL_TOPIC_CONFIG to `addr` as `who`: the topic names that broker holds. */
   topics(namesrv: string, addr: string, who: Who): Promise<ClientResult> {
     return this.run(['topics', namesrv, addr, ...whoArgs(who)]);

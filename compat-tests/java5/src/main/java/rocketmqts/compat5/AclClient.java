@@ -28,6 +28,7 @@ import org.apache.rocketmq.client.impl.MQClientAPIImpl;
 import org.apache.rocketmq.client.impl.consumer.PullResultExt;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.TopicConfig;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.filter.ExpressionType;
 import org.apache.rocketmq.common.message.Message;
@@ -57,6 +58,7 @@ import org.apache.rocketmq.remoting.protocol.header.PullMessageRequestHeader;
  * list-users  <namesrv> <addr> <user> <password>                AUTH_LIST_USER as that user
  * create-user <namesrv> <addr> <user> <password> <newUser> <newPassword>   AUTH_CREATE_USER as that user
  * topics      <namesrv> <addr> <user> <password>                GET_ALL_TOPIC_CONFIG as that user: the broker's topic names
+ * create-topic <namesrv> <addr> <user> <password> <topic> <queues>  UPDATE_AND_CREATE_TOPIC as that user
  */
 public final class AclClient {
     private static final int SEND_TIMEOUT_MS = 5_000;
@@ -112,6 +114,7 @@ public final class AclClient {
             case "list-users":
             case "create-user":
             case "topics":
+            case "create-topic":
                 return admin(a[0], a[1], a[2], hook(a[3], a[4]), a.length > 5 ? a[5] : null, a.length > 6 ? a[6] : null);
             default:
                 return "{\"op\":" + q(a[0]) + ",\"ok\":false,\"error\":\"unknown command\"}";
@@ -271,7 +274,7 @@ public final class AclClient {
             + list(new ArrayList<>(ids)) + ",\"lastError\":" + (last.isEmpty() ? "null" : last) + "}";
     }
 
-    private static String admin(String op, String namesrv, String addr, RPCHook hook, String newUser, String newPassword)
+    private static String admin(String op, String namesrv, String addr, RPCHook hook, String arg1, String arg2)
         throws Exception {
         String inst = instance("admin");
         DefaultMQProducer p = new DefaultMQProducer(inst, hook);
@@ -280,10 +283,15 @@ public final class AclClient {
         p.start();
         try {
             MQClientAPIImpl api = p.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl();
+            if ("create-topic".equals(op)) {
+                TopicConfig tc = new TopicConfig(arg1, Integer.parseInt(arg2), Integer.parseInt(arg2), 6);
+                api.createTopic(addr, "TBW102", tc, RPC_TIMEOUT_MS);
+                return "{\"op\":" + q(op) + ",\"ok\":true}";
+            }
             if ("create-user".equals(op)) {
                 UserInfo u = new UserInfo();
-                u.setUsername(newUser);
-                u.setPassword(newPassword);
+                u.setUsername(arg1);
+                u.setPassword(arg2);
                 api.createUser(addr, u, RPC_TIMEOUT_MS);
                 return "{\"op\":" + q(op) + ",\"ok\":true}";
             }
