@@ -500,8 +500,8 @@ describe.each(REPLICATION_IMPLS)('ACL 2.0: a secured replication group, %s maste
     const [slave, unsignedSlave] = await Promise.all([
       brokerNode('acl-repl', namesrv.addr, SLAVE_CONF),
       impl === 'ours'
-        ? ourBroker('acl-repl', namesrv.addr, { ...unsignedConf, registerNameServerPeriod: 10_000, ...SLAVE_CONF, brokerId: 2 }, { cliPath: cli })
-        : apache5Broker('acl-repl', namesrv.addr, { ...APACHE_CONF, ...unsignedConf, registerNameServerPeriod: 10_000, ...SLAVE_CONF, brokerId: 2 }),
+        ? ourBroker('acl-repl', namesrv.addr, { ...unsignedConf, ...SLAVE_CONF, brokerId: 2 }, { cliPath: cli })
+        : apache5Broker('acl-repl', namesrv.addr, { ...APACHE_CONF, ...unsignedConf, ...SLAVE_CONF, brokerId: 2 }),
     ]);
     nodes.push(slave, unsignedSlave);
     group = { namesrv, master, slave, unsignedSlave };
