@@ -101,6 +101,17 @@ export const RequestCode = {
   GET_TOPIC_CONFIG: 351,
   // 5.x: DefaultLitePullConsumer pulls with this code; handled like PULL_MESSAGE.
   LITE_PULL_MESSAGE: 361,
+  // 5.x POP consumption (QUERY_ASSIGNMENT picks PULL or POP per queue; mqadmin setConsumeMode sends 401).
+  QUERY_ASSIGNMENT: 400,
+  SET_MESSAGE_REQUEST_MODE: 401,
+  POP_MESSAGE: 200050,
+  ACK_MESSAGE: 200051,
+  PEEK_MESSAGE: 200052,
+  CHANGE_MESSAGE_INVISIBLETIME: 200053,
+  NOTIFICATION: 200054,
+  POLLING_INFO: 200055,
+  POP_ROLLBACK: 200056,
+  BATCH_ACK_MESSAGE: 200151,
   // 5.3 ACL 2.0 (mqadmin createUser … listAcl).
   AUTH_CREATE_USER: 3001,
   AUTH_UPDATE_USER: 3002,

@@ -8,6 +8,8 @@ import { isReadable } from '../../protocol/perm-name.js';
 import { sendMessage } from './send-message.js';
 import { ACL_V1_REQUESTS } from './acl-table.js';
 import { AUTH_V2_REQUESTS } from './auth-table.js';
+import { REPLY_REQUESTS } from './reply-table.js';
+import { POP_REQUESTS } from './pop-table.js';
 import { pullMessage, resumePull } from './pull-message.js';
 import { heartBeat, unregisterClient, checkClientConfig } from './client-manage.js';
 import { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset, getAllConsumerOffset } from './consumer-manage.js';
@@ -135,4 +137,7 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   // ACL administration (processors/broker/acl-*.ts, auth-*.ts)
   ...ACL_V1_REQUESTS,
   ...AUTH_V2_REQUESTS,
+  // 5.x: request/reply (processors/broker/reply-*.ts) and POP consumption (pop-*.ts)
+  ...REPLY_REQUESTS,
+  ...POP_REQUESTS,
 ];
