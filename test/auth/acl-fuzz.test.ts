@@ -116,7 +116,9 @@ function randomRequest(r: () => number, codes: number[]): { req: RemotingCommand
       fields.Signature = crypto.randomBytes(20).toString(r() < 0.5 ? 'base64' : 'hex');
       break;
   }
-  const req = createRequest(code, fields, body, r() < 0.5 ? SerializeType.JSON : SerializeType.ROCKETMQ);
+  // The ROCKETMQ header holds the code in 16 bits: larger codes (the 5.x POP family) travel as JSON.
+  const binary = r() < 0.5 && code <= 0x7fff;
+  const req = createRequest(code, fields, body, binary ? SerializeType.ROCKETMQ : SerializeType.JSON);
   // Old and new client versions (the _UNIQUE_KEY_QUERY rule depends on it).
   req.version = pick([0, 399, 401, 453]);
   return { req, mode };
