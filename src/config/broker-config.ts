@@ -4,6 +4,7 @@ import { parseJavaInt } from '../protocol/java-number.js';
 import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
 import { ACL_CONFIG_DEFAULTS, ACL_RULES, AUTH_CLASS_KEYS, TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
+import { REPLY_CONFIG_DEFAULTS, REPLY_NO_EFFECT, REPLY_RULES } from './reply.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
@@ -134,6 +135,7 @@ export const BROKER_CONFIG_DEFAULTS = {
   // ACL 1.0 / 2.0 and TLS (config/security.ts)
   ...ACL_CONFIG_DEFAULTS,
   ...TLS_CONFIG_DEFAULTS,
+  ...REPLY_CONFIG_DEFAULTS,
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -209,6 +211,7 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   writeBufferTotalMaxBytes: limit('writeBufferTotalMaxBytes'),
   ...ACL_RULES,
   ...TLS_RULES,
+  ...REPLY_RULES,
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';
@@ -235,6 +238,7 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['rejectTransactionMessage', NOT_IMPLEMENTED],
   ['transientStorePoolEnable', 'no off-heap write buffer pool'],
   ['warmMapedFileEnable', 'CommitLog files are not memory-mapped'],
+  ...REPLY_NO_EFFECT,
 ]);
 
 export const BROKER_SCHEMA: ConfigSchema<BrokerConfig> = { rules: BROKER_RULES, noEffect: BROKER_NO_EFFECT };

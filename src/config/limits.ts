@@ -176,6 +176,14 @@ export const LIMITS = {
       'Every other broker request code (admin, offsets, locks) waiting to run. Past it: SYSTEM_BUSY ' +
       '[OVERLOAD]. The 5.x key and default (4.9 has the same bound without a key).',
   },
+  replyThreadPoolQueueCapacity: {
+    value: 10_000,
+    min: 1,
+    unit: 'requests',
+    reason:
+      'SEND_REPLY_MESSAGE(_V2) waiting to run (each may wait up to 10 s on the requester it pushes to, without ' +
+      'holding the others). Past it: SYSTEM_BUSY [OVERLOAD]. Java key and default.',
+  },
   defaultThreadPoolQueueCapacity: {
     value: 10_000,
     min: 1,

@@ -90,7 +90,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
 }
 
 /** AbstractSendMessageProcessor#msgCheck: the topic config to send to, or the first broken rule. */
-function checkMessage(ctx: BrokerContext, header: SendMessageRequestHeader, conn: Connection): TopicConfig | { code: number; remark: string } {
+export function checkMessage(ctx: BrokerContext, header: SendMessageRequestHeader, conn: Connection): TopicConfig | { code: number; remark: string } {
   if (!isWriteable(ctx.config.brokerPermission) && ctx.topics.isOrderTopic(header.topic)) {
     return { code: ResponseCode.NO_PERMISSION, remark: `the broker[${ctx.config.brokerIP1}] sending message is forbidden` };
   }

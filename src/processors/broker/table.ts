@@ -68,6 +68,7 @@ export const BROKER_FAMILIES: Record<string, FamilySpec<BrokerContext>> = {
   clientManage: { capacity: (c) => c.config.clientManagerThreadPoolQueueCapacity },
   consumerManage: { capacity: (c) => c.config.consumerManagerThreadPoolQueueCapacity },
   endTransaction: { capacity: (c) => c.config.endTransactionPoolQueueCapacity, maxWaitMs: (c) => c.config.waitTimeMillsInTransactionQueue },
+  reply: { capacity: (c) => c.config.replyThreadPoolQueueCapacity },
   admin: { capacity: (c) => c.config.adminBrokerThreadPoolQueueCapacity },
 };
 
