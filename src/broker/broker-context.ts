@@ -16,6 +16,7 @@ import type { TransactionalMessageService } from './transaction/transactional-me
 import type { ConsumerFilterManager } from './filter/consumer-filter-manager.js';
 import type { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
 import type { AuthManager } from '../auth/v2/auth-manager.js';
+import type { PopService } from './pop/pop-service.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
 export interface BrokerContext {
@@ -35,6 +36,8 @@ export interface BrokerContext {
   schedule: ScheduleMessageService;
   timer: TimerMessageService;
   transactions: TransactionalMessageService;
+  /** 5.x POP consumption: request modes, checkpoints, long-polled pops, revive. */
+  pop: PopService;
   /** brokerIP1:listenPort, stamped into every stored record. */
   /** ACL 1.0 accounts, when aclEnable. */
   plainAcl?: PlainAclManager;

@@ -5,6 +5,7 @@ import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
 import { ACL_CONFIG_DEFAULTS, ACL_RULES, AUTH_CLASS_KEYS, TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
 import { REPLY_CONFIG_DEFAULTS, REPLY_NO_EFFECT, REPLY_RULES } from './reply.js';
+import { POP_CONFIG_DEFAULTS, POP_RULES } from './pop-config.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
@@ -136,6 +137,7 @@ export const BROKER_CONFIG_DEFAULTS = {
   ...ACL_CONFIG_DEFAULTS,
   ...TLS_CONFIG_DEFAULTS,
   ...REPLY_CONFIG_DEFAULTS,
+  ...POP_CONFIG_DEFAULTS,
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -212,6 +214,7 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   ...ACL_RULES,
   ...TLS_RULES,
   ...REPLY_RULES,
+  ...POP_RULES,
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';

@@ -39,4 +39,7 @@ export const ResponseCode = {
   DELETE_ACL_CONFIG_FAILED: 210,
   UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED: 211,
   FLOW_CONTROL: 215,
+  // 5.x reuses 209 and 210 for POP long polling (ResponseCode.POLLING_FULL / POLLING_TIMEOUT).
+  POLLING_FULL: 209,
+  POLLING_TIMEOUT: 210,
 } as const;

@@ -27,6 +27,7 @@ import { TransactionalMessageService } from '../broker/transaction/transactional
 import { ConsumerFilterManager } from '../broker/filter/consumer-filter-manager.js';
 import { BrokerOuterAPI, type BrokerIdentity } from '../broker/out/broker-outer-api.js';
 import { SlaveSynchronize } from '../broker/slave/slave-synchronize.js';
+import { PopService } from '../broker/pop/pop-service.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClientChannelInfo } from '../broker/client/client-channel.js';
 import { BROKER_FAMILIES, BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
@@ -109,12 +110,13 @@ export class BrokerController {
       schedule: new ScheduleMessageService(config, store),
       timer: new TimerMessageService(config, store),
       transactions: new TransactionalMessageService(config, store, topics, producers, storeHost),
+      pop: new PopService(config, () => this.ctx, (conn, req) => this.dispatcher.resume(conn, req)),
       storeHost,
       brokerAddr,
       brokerConfigPath,
       registerBrokerAll: () => this.scheduleRegister(),
     };
-    this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions];
+    this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions, this.ctx.pop];
     // ACL 1.0 then ACL 2.0, as one gate every request passes on the main and the VIP port.
     const gates: AccessGate[] = [];
     if (config.aclEnable) gates.push((this.ctx.plainAcl = new PlainAclManager(config)).gate);
@@ -156,6 +158,7 @@ export class BrokerController {
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
     );
+    this.store.onArrival((topic) => ctx.pop.onArrival(topic));
     // A slave's puts are the records it replicates (the Java slave's reput counts them), so its put
     // figures (brokerStatus, clusterList #InTPS) follow the master's.
     if (config.brokerRole === 'SLAVE') this.store.onArrival((topic, _q, _o, _t, _s, size) => ctx.stats.incPut(topic, 1, size));
