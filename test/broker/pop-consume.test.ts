@@ -13,6 +13,11 @@ import { parseFastJson } from '../../src/codec/fastjson.js';
 import { getProperty } from '../../src/codec/message-properties.js';
 import { sendV2, createTopicRequest, consumerHeartbeat } from '../support/wire.js';
 import { decodeRecord } from '../../src/codec/message-record.js';
+import { createRequest } from '../../src/remoting/command.js';
+import { RequestCode } from '../../src/protocol/request-code.js';
+import { toFastJson } from '../../src/codec/fastjson.js';
+import { BrokerController } from '../../src/server/broker-controller.js';
+import { DefaultMessageStore } from '../../src/store/default-message-store.js';
 import { ackRequest, changeInvisibleRequest, extraInfoOf, popRequest, queryAssignmentRequest, records, setModeRequest } from './pop-wire.js';
 
 const TIMEOUT_MS = 10_000;
@@ -20,9 +25,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let srv: InProcessServer | undefined;
 let client: RemotingClient | undefined;
+/** Brokers a test restarted on srv's store: stopped before srv (whose stop removes the store). */
+const restarted: BrokerController[] = [];
 afterEach(async () => {
   client?.close();
   client = undefined;
+  for (const b of restarted.splice(0)) await b.shutdown();
   await srv?.stop();
   srv = undefined;
 });
@@ -76,7 +84,7 @@ describe('POP consumption', () => {
     expect((await invoke(popRequest('g', 'PT', { queueId: 1 }))).code).toBe(ResponseCode.POLLING_TIMEOUT);
     for (const r of recs.slice(0, 2)) expect((await invoke(ackRequest('g', 'PT', 1, r.queueOffset, extraInfoOf(res, r)))).code).toBe(ResponseCode.SUCCESS);
     await sleep(1_400);
-    const again = await invoke(popRequest('g', 'PT', { invisibleTime: 5000 }));
+    const again = await invoke(popRequest('g', 'PT', { invisibleTime: 1500 }));
     const back = records(again);
     expect(back.map((r) => r.body.toString())).toEqual(['m2']);
     // Answered as the popped topic, with the broker's POP_CK naming the retry queue, reconsumeTimes 1.
@@ -86,7 +94,7 @@ describe('POP consumption', () => {
     expect(ck.split(' ').slice(4, 7)).toEqual(['1', 'broker-a', '0']);
     expect(again.extFields!.startOffsetInfo).toBe('1 0 0');
     expect((await invoke(ackRequest('g', '%RETRY%g_PT', 0, back[0].queueOffset, ck))).code).toBe(ResponseCode.SUCCESS);
-    await sleep(5_300);
+    await sleep(1_800);
     expect((await invoke(popRequest('g', 'PT'))).code).toBe(ResponseCode.POLLING_TIMEOUT);
   });
 
@@ -171,5 +179,59 @@ describe('POP consumption', () => {
     expect((await invoke(ackRequest('g', 'PT', 0, r.queueOffset, extraInfoOf(again, r)))).code).toBe(ResponseCode.SUCCESS);
     const next = await invoke(popRequest('g', 'PT', { order: true }));
     expect(records(next).map((x) => x.body.toString())).toEqual(['m1']);
+  });
+
+  it('a restart keeps checkpoints and acks: acked messages stay acked, the rest come back after the invisible time', async () => {
+    let invoke = await start();
+    await invoke(createTopicRequest('PT', 1));
+    await sendN(invoke, 'PT', 4);
+    const res = await invoke(popRequest('g', 'PT', { invisibleTime: 1_500 }));
+    const recs = records(res);
+    expect(recs).toHaveLength(4);
+    for (const r of recs.filter((x) => x.queueOffset % 2 === 0)) {
+      expect((await invoke(ackRequest('g', 'PT', 0, r.queueOffset, extraInfoOf(res, r)))).code).toBe(ResponseCode.SUCCESS);
+    }
+    const cfg = srv!.broker.config;
+    client!.close();
+    await srv!.broker.shutdown();
+    const broker = new BrokerController(cfg, new DefaultMessageStore(cfg));
+    restarted.push(broker);
+    await broker.start();
+    client = new RemotingClient();
+    const c = client;
+    invoke = (req) => c.invoke(broker.brokerAddr, req, TIMEOUT_MS);
+    // Still invisible after the restart, and nothing new to pop.
+    expect((await invoke(popRequest('g', 'PT'))).code).toBe(ResponseCode.POLLING_TIMEOUT);
+    await sleep(1_800);
+    const again = records(await invoke(popRequest('g', 'PT', { invisibleTime: 10_000 })));
+    expect(again.map((r) => r.body.toString()).sort()).toEqual(['m1', 'm3']);
+  });
+
+  it('BATCH_ACK_MESSAGE acks the bit set positions; PEEK, NOTIFICATION and POLLING_INFO answer as 5.3.3', async () => {
+    const invoke = await start();
+    await invoke(createTopicRequest('PT', 1));
+    await sendN(invoke, 'PT', 3);
+    const peek = await invoke(createRequest(RequestCode.PEEK_MESSAGE, { consumerGroup: 'g', topic: 'PT', queueId: '-1', maxMsgNums: '32' }));
+    expect(peek.code).toBe(ResponseCode.SUCCESS);
+    expect(peek.extFields).toEqual({ popTime: '0', invisibleTime: '0', reviveQid: '0', restNum: '0' });
+    expect(records(peek)).toHaveLength(3);
+    const note = (pollTime: number) => createRequest(RequestCode.NOTIFICATION, { consumerGroup: 'g', topic: 'PT', queueId: '-1', pollTime: String(pollTime), bornTime: String(Date.now()) });
+    expect((await invoke(note(0))).extFields).toEqual({ hasMsg: 'true', pollingFull: 'false' });
+    const res = await invoke(popRequest('g', 'PT', { invisibleTime: 400 }));
+    const h = res.extFields!;
+    // Offsets 0 and 2 of the checkpoint starting at 0: bits 0 and 2 = byte 0x05 = "BQ==".
+    const body = { brokerName: 'broker-a', acks: [{ c: 'g', t: 'PT', r: '0', so: 0, q: 0, rq: Number(h.reviveQid), pt: Number(h.popTime), it: 400, b: 'BQ==' }] };
+    expect((await invoke(createRequest(RequestCode.BATCH_ACK_MESSAGE, undefined, Buffer.from(toFastJson(body))))).code).toBe(ResponseCode.SUCCESS);
+    expect((await invoke(createRequest(RequestCode.BATCH_ACK_MESSAGE))).code).toBe(ResponseCode.NO_MESSAGE);
+    // Nothing to pop: a NOTIFICATION with a poll time is held; POLLING_INFO counts it.
+    const held = invoke(note(3_000));
+    await sleep(200);
+    const info = await invoke(createRequest(RequestCode.POLLING_INFO, { consumerGroup: 'g', topic: 'PT', queueId: '-1' }));
+    expect(info.extFields).toEqual({ pollingNum: '1' });
+    // The un-acked m1 is revived into the retry topic: that wakes the held notification.
+    const woke = await held;
+    expect(woke.extFields).toEqual({ hasMsg: 'true', pollingFull: 'false' });
+    const again = records(await invoke(popRequest('g', 'PT')));
+    expect(again.map((r) => r.body.toString())).toEqual(['m1']);
   });
 });

@@ -5,6 +5,8 @@ interface Held {
   req: RemotingCommand;
   conn: Connection;
   keys: string[];
+  /** KeyBuilder#buildPollingKey (topic@group@queueId), counted by POLLING_INFO. */
+  pollKey: string;
   timer: NodeJS.Timeout;
 }
 
@@ -24,10 +26,10 @@ export class PopHold {
   ) {}
 
   /** Topics a held request waits on; false when full. */
-  hold(req: RemotingCommand, conn: Connection, topics: string[], waitMs: number): boolean {
+  hold(req: RemotingCommand, conn: Connection, topics: string[], waitMs: number, pollKey: string): boolean {
     const { perKey, total } = this.limits();
     if (this.total >= total || topics.some((t) => (this.byKey.get(t)?.size ?? 0) >= perKey)) return false;
-    const h: Held = { req, conn, keys: topics, timer: setTimeout(() => this.release(h), Math.max(0, waitMs)) };
+    const h: Held = { req, conn, keys: topics, pollKey, timer: setTimeout(() => this.release(h), Math.max(0, waitMs)) };
     h.timer.unref();
     for (const t of topics) {
       let set = this.byKey.get(t);
@@ -49,9 +51,12 @@ export class PopHold {
     return this.total;
   }
 
-  /** Held requests waiting on `topic` (POLLING_INFO). */
-  count(topic: string): number {
-    return this.byKey.get(topic)?.size ?? 0;
+  /** Held requests with this polling key (POLLING_INFO); the key's topic is its first part. */
+  count(pollKey: string): number {
+    const topic = pollKey.slice(0, pollKey.indexOf('@'));
+    let n = 0;
+    for (const h of this.byKey.get(topic) ?? []) if (h.pollKey === pollKey) n++;
+    return n;
   }
 
   private release(h: Held): void {

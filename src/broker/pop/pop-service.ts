@@ -9,6 +9,7 @@ import { PopHold } from './pop-hold.js';
 import { PopState, keyOf, type CheckPoint, type PopRecord } from './pop-state.js';
 import { MessageRequestModeManager } from './message-request-mode-manager.js';
 import { reviveCheckPoint } from './pop-revive.js';
+import { TopicRouteCache } from './topic-route-cache.js';
 
 /**
  * POP consumption's state and background work, with the lifecycle of the broker's other services
@@ -20,6 +21,8 @@ export class PopService {
   readonly state = new PopState();
   readonly modes: MessageRequestModeManager;
   readonly hold: PopHold;
+  /** The topic's queues on every broker, for QUERY_ASSIGNMENT. */
+  readonly routes: TopicRouteCache;
   private readonly journal: PopJournal;
   private timer?: NodeJS.Timeout;
   /** Checkpoints being re-put now (a revive round is asynchronous). */
@@ -33,6 +36,7 @@ export class PopService {
     wake: (conn: Connection, req: RemotingCommand) => void,
   ) {
     this.modes = new MessageRequestModeManager(config);
+    this.routes = new TopicRouteCache(config);
     this.journal = new PopJournal(path.join(config.storePathRootDir, 'config'), () => config.flushDiskType === 'SYNC_FLUSH');
     this.hold = new PopHold(wake, () => ({ perKey: config.popPollingSize, total: config.maxPopPollingSize }));
   }
@@ -58,6 +62,7 @@ export class PopService {
   async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.hold.releaseAll();
+    this.routes.close();
     this.persist();
     this.journal.close();
     await this.modes.persist();

@@ -2,6 +2,7 @@ import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
+import { isReadable } from '../../protocol/perm-name.js';
 import { parseFastJson, toFastJson } from '../../codec/fastjson.js';
 import { RequestBodyError } from '../../remoting/header-fields.js';
 import type { MessageRequestModeBody } from '../../broker/pop/message-request-mode-manager.js';
@@ -42,20 +43,17 @@ function allocate(strategy: string, clientId: string, mqAll: MessageQueue[], cid
  * (QueryAssignmentProcessor). The mode is the SET_MESSAGE_REQUEST_MODE setting, else PULL for
  * `%RETRY%` topics, else defaultMessageRequestMode. POP with popShareQueueNum <= 0 or >= clients - 1:
  * every client gets queueId -1 on every broker (the broker picks queues per pop).
- * The topic's queues are this broker's own (its topic config), not the whole cluster's route.
  */
-export function queryAssignment(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+export async function queryAssignment(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand> {
   const b = parseBody<{ topic: string; consumerGroup: string; clientId: string; strategyName?: string; messageModel?: string }>(req);
   let mode: MessageRequestModeBody | undefined = ctx.pop.modes.get(b.topic, b.consumerGroup);
   if (!mode) {
     const m = b.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? 'PULL' : (ctx.config.defaultMessageRequestMode as 'PULL' | 'POP');
     mode = { topic: b.topic, consumerGroup: b.consumerGroup, mode: m, popShareQueueNum: m === 'POP' ? ctx.config.defaultPopShareQueueNum : 0 };
   }
-  const tc = ctx.topics.select(b.topic);
+  const mqAll = await subscribeQueues(ctx, b.topic);
   let assigned: MessageQueue[] | undefined;
-  if (tc) {
-    const mqAll: MessageQueue[] = [];
-    for (let q = 0; q < tc.readQueueNums; q++) mqAll.push({ topic: b.topic, brokerName: ctx.config.brokerName, queueId: q });
+  if (mqAll.length > 0) {
     mqAll.sort(compareMq);
     const cidAll = [...(ctx.consumers.get(b.consumerGroup)?.clientIds() ?? [])].sort();
     if (b.messageModel === 'BROADCASTING' || !ctx.config.serverLoadBalancerEnable) assigned = mqAll;
@@ -65,6 +63,18 @@ export function queryAssignment(ctx: BrokerContext, req: RemotingCommand): Remot
   }
   const body = assigned === undefined ? {} : { messageQueueAssignments: assigned.map((mq) => ({ messageQueue: mq, mode: mode!.mode })) };
   return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, Buffer.from(toFastJson(body)));
+}
+
+/**
+ * The topic's readable queues on every broker: the namesrv's route, plus this broker's own queues
+ * (a topic created a moment ago may not be registered yet).
+ */
+async function subscribeQueues(ctx: BrokerContext, topic: string): Promise<MessageQueue[]> {
+  const route = await ctx.pop.routes.subscribeQueues(topic);
+  const out = (route ?? []).filter((mq) => mq.brokerName !== ctx.config.brokerName);
+  const tc = ctx.topics.select(topic);
+  if (tc && isReadable(tc.perm)) for (let q = 0; q < tc.readQueueNums; q++) out.push({ topic, brokerName: ctx.config.brokerName, queueId: q });
+  return out;
 }
 
 /** QueryAssignmentProcessor#allocate4Pop. */

@@ -88,7 +88,7 @@ function processPop(ctx: BrokerContext, req: RemotingCommand, conn: Connection, 
   if (batch.count > 0) return createResponse(req, ResponseCode.SUCCESS, 'FOUND', ext, batch.buffers);
   if (allowHold && pollTime > 0) {
     const waitMs = bornTime + pollTime - now;
-    if (ctx.pop.hold.hold(req, conn, [topic, ...retryTopics, popRetryTopicV1(topic, group)], waitMs)) return null;
+    if (ctx.pop.hold.hold(req, conn, [...new Set([topic, ...retryTopics, popRetryTopicV1(topic, group)])], waitMs, `${topic}@${group}@${queueId}`)) return null;
     return createResponse(req, ResponseCode.POLLING_FULL, 'NO_MESSAGE_IN_QUEUE', ext);
   }
   return createResponse(req, ResponseCode.POLLING_TIMEOUT, 'NO_MESSAGE_IN_QUEUE', ext);

@@ -3,7 +3,7 @@ import { type RemotingCommand, createResponse } from '../../remoting/command.js'
 import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { isReadable } from '../../protocol/perm-name.js';
-import { bool, int, long, str } from '../../remoting/header-fields.js';
+import { int, long, str } from '../../remoting/header-fields.js';
 import { popRetryTopicV1, popRetryTopicV2 } from '../../protocol/pop-const.js';
 import { queueKey } from '../../broker/pop/pop-state.js';
 
@@ -20,19 +20,14 @@ function popOffset(ctx: BrokerContext, group: string, topic: string, queueId: nu
 }
 
 /** PEEK_MESSAGE (200052): messages from the group's pop offsets, without a checkpoint (PeekMessageProcessor). */
-export function peekMessage(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+export function peekMessage(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand {
   const h = req.extFields;
   const group = str(h, 'consumerGroup');
   const topic = str(h, 'topic');
   const queueId = int(h, 'queueId');
   const maxMsgNums = int(h, 'maxMsgNums');
-  const tc = ctx.topics.select(topic);
-  if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
-  if (!isReadable(tc.perm)) return createResponse(req, ResponseCode.NO_PERMISSION, `the topic[${topic}] peeking message is forbidden`);
-  if (queueId >= tc.readQueueNums) {
-    return createResponse(req, ResponseCode.SYSTEM_ERROR, `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${tc.readQueueNums}]`);
-  }
-  if (!ctx.groups.find(group)) return createResponse(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${group}] does not exist`);
+  const refused = checkCommon(ctx, group, topic, queueId, conn);
+  if (refused) return createResponse(req, refused.code, refused.remark);
   const buffers: Buffer[] = [];
   let restNum = 0;
   for (const q of queuesOf(ctx, topic, queueId)) {
@@ -42,7 +37,8 @@ export function peekMessage(ctx: BrokerContext, req: RemotingCommand): RemotingC
     if (r) buffers.push(...r.buffers);
     restNum += ctx.store.getMaxOffsetInQueue(topic, q) - (r?.nextBeginOffset ?? offset);
   }
-  const ext = { popTime: String(Date.now()), invisibleTime: '0', reviveQid: '0', restNum: String(Math.max(0, restNum)) };
+  // PopMessageResponseHeader's primitives are always sent; a peek sets only restNum.
+  const ext = { popTime: '0', invisibleTime: '0', reviveQid: '0', restNum: String(Math.max(0, restNum)) };
   if (buffers.length > 0) return createResponse(req, ResponseCode.SUCCESS, 'FOUND', ext, buffers);
   return createResponse(req, ResponseCode.PULL_NOT_FOUND, 'NO_MESSAGE_IN_QUEUE', ext);
 }
@@ -71,22 +67,52 @@ function processNotification(ctx: BrokerContext, req: RemotingCommand, conn: Con
   const queueId = int(h, 'queueId');
   const pollTime = long(h, 'pollTime');
   const bornTime = long(h, 'bornTime');
-  void bool(h, 'order');
-  const tc = ctx.topics.select(topic);
-  if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
-  if (!ctx.groups.find(group)) return createResponse(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${group}] does not exist`);
-  if (hasMessage(ctx, group, topic, queueId)) return createResponse(req, ResponseCode.SUCCESS, undefined, { hasMsg: 'true' });
+  const refused = checkCommon(ctx, group, topic, queueId, conn);
+  if (refused) return createResponse(req, refused.code, refused.remark);
+  // NotificationResponseHeader's two booleans are primitives: always sent.
+  if (hasMessage(ctx, group, topic, queueId)) return createResponse(req, ResponseCode.SUCCESS, undefined, { hasMsg: 'true', pollingFull: 'false' });
+  let pollingFull = false;
   if (allowHold && pollTime > 0) {
     const topics = [topic, popRetryTopicV1(topic, group), popRetryTopicV2(topic, group)];
-    if (ctx.pop.hold.hold(req, conn, topics, bornTime + pollTime - Date.now())) return null;
-    return createResponse(req, ResponseCode.SUCCESS, undefined, { hasMsg: 'false', pollingFull: 'true' });
+    if (ctx.pop.hold.hold(req, conn, topics, bornTime + pollTime - Date.now(), pollingKey(topic, group, queueId))) return null;
+    pollingFull = true;
   }
-  return createResponse(req, ResponseCode.SUCCESS, undefined, { hasMsg: 'false' });
+  return createResponse(req, ResponseCode.SUCCESS, undefined, { hasMsg: 'false', pollingFull: String(pollingFull) });
 }
 
 /** POLLING_INFO (200055): how many pops are long-polling the topic (PollingInfoProcessor). */
-export function pollingInfo(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
-  const topic = str(req.extFields, 'topic');
-  if (!ctx.topics.select(topic)) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
-  return createResponse(req, ResponseCode.SUCCESS, undefined, { pollingNum: String(ctx.pop.hold.count(topic)) });
+export function pollingInfo(ctx: BrokerContext, req: RemotingCommand, conn: Connection): RemotingCommand {
+  const h = req.extFields;
+  const group = str(h, 'consumerGroup');
+  const topic = str(h, 'topic');
+  const queueId = int(h, 'queueId');
+  const refused = checkCommon(ctx, group, topic, queueId, conn);
+  if (refused) return createResponse(req, refused.code, refused.remark);
+  return createResponse(req, ResponseCode.SUCCESS, undefined, { pollingNum: String(ctx.pop.hold.count(pollingKey(topic, group, queueId))) });
+}
+
+/** KeyBuilder#buildPollingKey: what POLLING_INFO counts held requests by. */
+export const pollingKey = (topic: string, group: string, queueId: number): string => `${topic}@${group}@${queueId}`;
+
+/**
+ * The checks PEEK, NOTIFICATION and POLLING_INFO share, in the Java processors' order: broker readable,
+ * topic known and readable, queueId in range, group known and allowed to consume.
+ */
+function checkCommon(ctx: BrokerContext, group: string, topic: string, queueId: number, conn: Connection): { code: number; remark?: string } | undefined {
+  if (!isReadable(ctx.config.brokerPermission)) {
+    return { code: ResponseCode.NO_PERMISSION, remark: `the broker[${ctx.config.brokerIP1}] peeking message is forbidden` };
+  }
+  const tc = ctx.topics.select(topic);
+  if (!tc) return { code: ResponseCode.TOPIC_NOT_EXIST, remark: `topic[${topic}] not exist, apply first please!` };
+  if (!isReadable(tc.perm)) return { code: ResponseCode.NO_PERMISSION, remark: `the topic[${topic}] peeking message is forbidden` };
+  if (queueId >= tc.readQueueNums) {
+    return {
+      code: ResponseCode.INVALID_PARAMETER,
+      remark: `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${conn.remoteAddr}]`,
+    };
+  }
+  const sg = ctx.groups.find(group);
+  if (!sg) return { code: ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, remark: `subscription group [${group}] does not exist` };
+  if (!sg.consumeEnable) return { code: ResponseCode.NO_PERMISSION, remark: `subscription group no permission, ${group}` };
+  return undefined;
 }
