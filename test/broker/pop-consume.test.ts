@@ -174,7 +174,7 @@ describe('POP consumption', () => {
     await sleep(600);
     const again = await invoke(popRequest('g', 'PT', { order: true, invisibleTime: 5_000 }));
     expect(records(again).map((r) => r.body.toString())).toEqual(['m0']);
-    expect(again.extFields!.orderCountInfo).toBe('0 0 1');
+    expect(again.extFields!.orderCountInfo).toBe('0 qo0%0 1;0 0 1');
     const [r] = records(again);
     expect((await invoke(ackRequest('g', 'PT', 0, r.queueOffset, extraInfoOf(again, r)))).code).toBe(ResponseCode.SUCCESS);
     const next = await invoke(popRequest('g', 'PT', { order: true }));

@@ -7,7 +7,7 @@ import type { BrokerContext } from '../broker-context.js';
 import type { MessageFilter } from '../../store/types.js';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
 import {
-  PROPERTY_POP_CK, buildExtraInfo, msgOffsetEntry, orderCountEntry, retryFlagOf, startOffsetEntry,
+  PROPERTY_POP_CK, buildExtraInfo, msgOffsetEntry, offsetOrderCountEntry, orderCountEntry, retryFlagOf, startOffsetEntry,
 } from '../../protocol/pop-const.js';
 import { editProperties, encodeForClient, storedMessage } from '../message/stored-message.js';
 import { queueKey, type CheckPoint } from './pop-state.js';
@@ -107,7 +107,12 @@ function addToBatch(ctx: BrokerContext, a: PopArgs, ck: CheckPoint, buffers: Buf
   batch.count += buffers.length;
   batch.startOffsetInfo.push(startOffsetEntry(ck.topic, ck.queueId, ck.startOffset));
   batch.msgOffsetInfo.push(msgOffsetEntry(ck.topic, ck.queueId, ck.offsets));
-  if (a.order) batch.orderCountInfo.push(orderCountEntry(ck.topic, ck.queueId, ck.attempt));
+  if (a.order) {
+    // ConsumerOrderInfoManager#update: `qo<queue>%<offset> <count>` for offsets delivered before, then the
+    // queue's smallest count (older clients read that one).
+    if (ck.attempt > 0) for (const o of ck.offsets) batch.orderCountInfo.push(offsetOrderCountEntry(ck.topic, ck.queueId, o, ck.attempt));
+    batch.orderCountInfo.push(orderCountEntry(ck.topic, ck.queueId, ck.attempt));
+  }
 }
 
 /**
