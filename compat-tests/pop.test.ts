@@ -20,7 +20,7 @@
  * #processPopResult); the broker's revive never writes a DLQ either (only the gRPC proxy does).
  *
  * COMPAT_APACHE_REFERENCE=1 also runs everything against the Apache 5.3.3 broker (our NameServer in
- * front); COMPAT_OURS=0 skips ours.
+ * front); COMPAT_OURS=0 skips ours; COMPAT_CLI runs another build of ours; COMPAT_KEEP_DIRS=1 keeps the temp dirs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ourBroker, ourNamesrv, apache5Broker, type Node } from './support/cluster.js';
@@ -58,14 +58,32 @@ interface Target {
   broker: (name: string, namesrv: string, conf: Record<string, string | number | boolean>) => Promise<Node>;
 }
 
+/** COMPAT_CLI: run another build of the server (e.g. a snapshot of HEAD) instead of <repo>/dist. */
+const ourOptions = process.env.COMPAT_CLI ? { cliPath: process.env.COMPAT_CLI } : {};
+
 const targets: Target[] = [
-  { name: 'rocketmq-ts', enabled: process.env.COMPAT_OURS !== '0', redeliversAckedAfterKill: false, broker: (n, ns, c) => ourBroker(n, ns, c) },
+  { name: 'rocketmq-ts', enabled: process.env.COMPAT_OURS !== '0', redeliversAckedAfterKill: false, broker: (n, ns, c) => ourBroker(n, ns, c, ourOptions) },
   { name: 'Apache RocketMQ 5.3.3', enabled: REFERENCE, redeliversAckedAfterKill: true, broker: (n, ns, c) => apache5Broker(n, ns, c) },
 ];
 
 function ok(r: CommandResult): string {
   if (r.failed) throw new Error(`mqadmin ${r.args.join(' ')} failed:\n${r.output}`);
   return r.output;
+}
+
+/**
+ * Retries `attempt` until `done` (a fresh topic reaches the broker's own route cache and the NameServer a
+ * moment after updateTopic returns; Apache 5.3.3 answered setConsumeMode TOPIC_NOT_EXIST and
+ * QUERY_ASSIGNMENT an empty list right after it in one reference run).
+ */
+async function eventually<T>(what: string, attempt: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await attempt();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last: ${JSON.stringify(v).slice(0, 4000)}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
 }
 
 const byKey = (ev: PopEvents, key: string): Delivery[] => ev.deliveries.filter((d) => d.key === key).sort((a, b) => a.popTime - b.popTime);
@@ -95,7 +113,7 @@ for (const target of targets) {
 
     beforeAll(async () => {
       workDir = makeTempDir('rocketmq-ts-pop');
-      namesrv = await ourNamesrv();
+      namesrv = await ourNamesrv({}, ourOptions);
       broker = await target.broker('broker-pop', namesrv.addr, { brokerClusterName: CLUSTER });
       mqadmin = await MqadminSession.start('5.3.3', namesrv.addr, workDir);
       traffic = await PopTraffic.start(namesrv.addr, workDir);
@@ -115,9 +133,11 @@ for (const target of targets) {
       ok(await mqadmin!.run('updateTopic', ['-c', CLUSTER, '-t', TOPIC, '-r', '4', '-w', '4']));
       ok(await mqadmin!.run('updateSubGroup', ['-c', CLUSTER, '-g', GROUP]));
       ok(await mqadmin!.run('updateSubGroup', ['-c', CLUSTER, '-g', 'GID_PULL']));
-      const out = ok(await mqadmin!.run('setConsumeMode', ['-c', CLUSTER, '-t', TOPIC, '-g', GROUP, '-m', 'POP']));
+      const out = ok(await eventually('setConsumeMode', () => mqadmin!.run('setConsumeMode', ['-c', CLUSTER, '-t', TOPIC, '-g', GROUP, '-m', 'POP']),
+        (r) => !r.failed));
       expect(out).toMatch(/set consume mode to \S+ success/);
-      const pop = await queryAssignment(raw!, broker!.addr, TOPIC, GROUP, '127.0.0.1@pop-probe');
+      const pop = await eventually('QUERY_ASSIGNMENT', () => queryAssignment(raw!, broker!.addr, TOPIC, GROUP, '127.0.0.1@pop-probe'),
+        (r) => r.code !== 0 || r.modes.length > 0);
       expect(pop.code).toBe(0);
       expect(pop.modes).toEqual(['POP']);
       expect(pop.queueIds).toEqual([-1]);
@@ -282,7 +302,7 @@ for (const target of targets) {
 
     beforeAll(async () => {
       workDir = makeTempDir('rocketmq-ts-pop-durable');
-      namesrv = await ourNamesrv();
+      namesrv = await ourNamesrv({}, ourOptions);
       // The broker.conf route: every group not set otherwise consumes by POP.
       broker = await target.broker('broker-popconf', namesrv.addr, { brokerClusterName: CLUSTER, defaultMessageRequestMode: 'POP' });
       mqadmin = await MqadminSession.start('5.3.3', namesrv.addr, workDir);
@@ -302,7 +322,8 @@ for (const target of targets) {
     it(`${DURABILITY_MESSAGES} messages, broker SIGKILLed mid-consumption: none lost, none acked delivered again`, async () => {
       ok(await mqadmin!.run('updateTopic', ['-c', CLUSTER, '-t', TOPIC, '-r', '4', '-w', '4']));
       ok(await mqadmin!.run('updateSubGroup', ['-c', CLUSTER, '-g', GROUP]));
-      const assignment = await queryAssignment(raw!, broker!.addr, TOPIC, GROUP, '127.0.0.1@conf-probe');
+      const assignment = await eventually('QUERY_ASSIGNMENT', () => queryAssignment(raw!, broker!.addr, TOPIC, GROUP, '127.0.0.1@conf-probe'),
+        (r) => r.code !== 0 || r.modes.length > 0);
       expect(assignment.modes, 'defaultMessageRequestMode=POP').toEqual(['POP']);
 
       const t0 = Date.now();
