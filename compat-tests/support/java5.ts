@@ -10,7 +10,11 @@ import { startTracked, type Tracked } from '../../test/support/processes.js';
 import { REPO_ROOT, makeTempDir } from '../../test/support/server.js';
 
 export const JAVA5_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'java5');
-const CLIENT_498_DIR = path.join(JAVA5_PROJECT_DIR, 'client-4.9.8');
+/** Dependency-only projects that put another client version under the same jar (compiled against 5.3.3). */
+const CLIENT_DIRS = {
+  '4.9.8': path.join(JAVA5_PROJECT_DIR, 'client-4.9.8'),
+  '5.5.0': path.join(JAVA5_PROJECT_DIR, 'client-5.5.0'),
+} as const;
 const MAIN = 'rocketmqts.compat5.Main';
 
 /** The scenario set every client (Java 5.3.3, Java 4.9.8, Go) runs against one server. */
@@ -22,7 +26,7 @@ export const CLIENT_SCENARIOS = [
 /** The Java clients also run lite-pull (DefaultLitePullConsumer: LITE_PULL_MESSAGE 361 from 5.x, PULL_MESSAGE from 4.9.8). */
 export const JAVA_SCENARIOS = [...CLIENT_SCENARIOS, 'lite-pull'] as const;
 
-export type JavaClientVersion = '5.3.3' | '4.9.8';
+export type JavaClientVersion = '5.3.3' | '4.9.8' | '5.5.0';
 
 /** Each scenario bounds its own waits (transaction check-back is the longest, ~60 s); past this the JVM is stuck. */
 const SCENARIO_TIMEOUT_MS_DEFAULT = 150_000;
@@ -37,7 +41,7 @@ export function java5Classpath(version: JavaClientVersion): Promise<string> {
       const withJar = await mavenClasspath(JAVA5_PROJECT_DIR, true);
       if (version === '5.3.3') return withJar;
       const jar = withJar.split(path.delimiter)[0];
-      return `${jar}${path.delimiter}${await mavenClasspath(CLIENT_498_DIR, false)}`;
+      return `${jar}${path.delimiter}${await mavenClasspath(CLIENT_DIRS[version], false)}`;
     })();
     classpaths.set(version, cp);
   }

@@ -6,6 +6,7 @@ import { LIMITS, limitDefaults } from './limits.js';
 import { ACL_CONFIG_DEFAULTS, ACL_RULES, AUTH_CLASS_KEYS, TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
 import { REPLY_CONFIG_DEFAULTS, REPLY_NO_EFFECT, REPLY_RULES } from './reply.js';
 import { POP_CONFIG_DEFAULTS, POP_RULES } from './pop-config.js';
+import { TIMER_CONFIG_DEFAULTS, TIMER_RULES } from './timer.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
@@ -65,12 +66,8 @@ export const BROKER_CONFIG_DEFAULTS = {
   transactionTimeOut: 6_000,
   transactionCheckMax: 15,
   transactionCheckInterval: 60_000,
-  /**
-   * Longest delay accepted for a TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS message, in seconds
-   * (5.x MessageStoreConfig key; its default is 3 days, ours 7 days: our timer index is durable and sorted,
-   * not a wheel whose size grows with the range).
-   */
-  timerMaxDelaySec: 7 * 86_400,
+  // timers (config/timer.ts)
+  ...TIMER_CONFIG_DEFAULTS,
   // store (MessageStoreConfig)
   storePathRootDir: path.join(os.homedir(), 'store'),
   storePathCommitLog: '',
@@ -171,7 +168,7 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   registerNameServerPeriod: positiveInt, registerBrokerTimeoutMills: positiveInt, forceRegister: BOOL, compressedRegister: BOOL,
   flushConsumerOffsetInterval: positiveInt, longPollingEnable: BOOL, shortPollingTimeMills: positiveLong, channelExpiredTimeout: positiveLong,
   transactionTimeOut: longRule(0), transactionCheckMax: intRule(0), transactionCheckInterval: positiveLong,
-  timerMaxDelaySec: positiveInt,
+  ...TIMER_RULES,
   storePathRootDir: NON_EMPTY, storePathCommitLog: STRING,
   brokerRole: oneOf('ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'), flushDiskType: oneOf('ASYNC_FLUSH', 'SYNC_FLUSH'),
   mappedFileSizeCommitLog: positiveInt,

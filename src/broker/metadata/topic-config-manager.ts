@@ -17,6 +17,11 @@ export interface TopicConfig {
   topicFilterType: string;
   topicSysFlag: number;
   order: boolean;
+  /**
+   * 5.x TopicConfig.attributes (broker/metadata/topic-attributes.ts), e.g. {"message.type":"FIFO"}.
+   * Absent when empty, so topics.json and the answers to 4.9 tools stay as 4.9 writes them.
+   */
+  attributes?: Record<string, string>;
 }
 
 export function topicConfig(topicName: string, queueNums = 16, perm = PermName.PERM_READ | PermName.PERM_WRITE): TopicConfig {
@@ -198,5 +203,15 @@ function normalize(tc: TopicConfig): TopicConfig {
     topicFilterType: tc.topicFilterType ?? 'SINGLE_TAG',
     topicSysFlag: Number(tc.topicSysFlag ?? 0),
     order: tc.order === true,
+    ...attributesOf(tc),
   };
+}
+
+/** The attributes of a TopicConfig read from JSON, if it has any (string values only, as Java's Map<String, String>). */
+function attributesOf(tc: TopicConfig): { attributes?: Record<string, string> } {
+  const a = tc.attributes;
+  if (!a || typeof a !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a)) out[k] = String(v);
+  return Object.keys(out).length ? { attributes: out } : {};
 }

@@ -18,6 +18,7 @@ import { numberFormatExceptionText } from '../../protocol/java-number.js';
 import { RETRY_GROUP_TOPIC_PREFIX, dlqTopic } from '../../protocol/topic-validator.js';
 import { applyDelayLevel, delayLevelOf } from '../schedule/schedule-message-service.js';
 import { isTimerCandidate, parkForTimer, timerDeliverMs } from '../schedule/timer-message-service.js';
+import { effectiveTimerPrecisionMs, timerSlotMs } from '../../config/timer.js';
 import { editProperties, isStored } from '../message/stored-message.js';
 import type { SubscriptionGroupConfig } from '../metadata/subscription-group-manager.js';
 
@@ -63,12 +64,14 @@ interface Put {
   delayLevel: number;
   half: boolean;
   timerDeliverMs?: number;
+  /** The wheel slot a parked timer message was given (its TIMER_OUT_MS). */
+  timerSlotMs?: number;
 }
 
 type RouteStep = (ctx: BrokerContext, put: Put) => Refusal | undefined;
 
 /** The store's answer, plus the topic the message went to after the routing steps (DLQ, delay, timer). */
-export type PutOutcome = PutMessageResult & { storedTopic: string };
+export type PutOutcome = PutMessageResult & { storedTopic: string; timerSlotMs?: number };
 
 /**
  * Puts one message through every step; the store's result, or the refusal of the step that stopped it.
@@ -82,7 +85,7 @@ export function putMessage(ctx: BrokerContext, msg: MessageInner, opts: PutOptio
   }
   return store(ctx, put).then((result) => {
     trackTimer(ctx, put, result);
-    return { ...result, storedTopic: put.msg.topic };
+    return { ...result, storedTopic: put.msg.topic, timerSlotMs: put.timerSlotMs };
   });
 }
 
@@ -174,7 +177,11 @@ function routeDelayLevel(ctx: BrokerContext, put: Put): Refusal | undefined {
   return undefined;
 }
 
-/** A TIMER_* that is not a long, or further away than timerMaxDelaySec, is MESSAGE_ILLEGAL; one already due is stored as sent. */
+/**
+ * 5.x HookUtils#transformTimerMessage: a TIMER_* that is not a long, a future time further away than
+ * timerMaxDelaySec, or a TIMER_DEL_UNIQKEY message already due is WHEEL_TIMER_MSG_ILLEGAL; a future
+ * time is rounded to its wheel slot (config/timer.ts timerSlotMs) and parked; one already due is stored as sent.
+ */
 function routeTimer(ctx: BrokerContext, put: Put): Refusal | undefined {
   if (put.half || put.delayLevel > 0 || !put.opts.parkTimers || !isTimerCandidate(put.msg)) return undefined;
   const props = put.msg.propertiesString;
@@ -182,18 +189,25 @@ function routeTimer(ctx: BrokerContext, put: Put): Refusal | undefined {
   const now = Date.now();
   const at = timerDeliverMs(props, now);
   if (at === undefined) return undefined;
-  if (typeof at === 'object') return { code: ResponseCode.MESSAGE_ILLEGAL, remark: at.error };
-  if (at - now > ctx.config.timerMaxDelaySec * 1000) {
-    return { code: ResponseCode.MESSAGE_ILLEGAL, remark: `timer message delay ${at - now} ms exceeds timerMaxDelaySec=${ctx.config.timerMaxDelaySec}` };
-  }
-  if (at <= now) return undefined;
+  if (typeof at === 'object') return timerIllegal(ctx);
+  if (at <= now) return getProperty(props, MessageConst.PROPERTY_TIMER_DEL_UNIQKEY) === undefined ? undefined : timerIllegal(ctx);
+  if (at - now > ctx.config.timerMaxDelaySec * 1000) return timerIllegal(ctx);
   if (!ctx.timer.hasRoom()) {
     return { code: ResponseCode.SYSTEM_BUSY, remark: `[TIMER_FLOW_CONTROL]too many parked timer messages (${ctx.timer.pendingCount}), try later` };
   }
-  put.msg = parkForTimer(put.msg, at);
-  put.timerDeliverMs = at;
+  const precisionMs = effectiveTimerPrecisionMs(ctx.config.timerPrecisionMs);
+  const slotMs = timerSlotMs(at, precisionMs);
+  put.msg = parkForTimer(put.msg, slotMs);
+  put.timerSlotMs = slotMs;
+  put.timerDeliverMs = slotMs + precisionMs;
   return undefined;
 }
+
+/** SendMessageProcessor#handlePutMessageResult, WHEEL_TIMER_MSG_ILLEGAL: one remark for every reason. */
+const timerIllegal = (ctx: BrokerContext): Refusal => ({
+  code: ResponseCode.MESSAGE_ILLEGAL,
+  remark: `timer message illegal, the delay time should not be bigger than the max delay ${ctx.config.timerMaxDelaySec * 1000}ms; or if set del msg, the delay time should be bigger than the current time`,
+});
 
 function store(ctx: BrokerContext, put: Put): Promise<PutMessageResult> {
   // The transaction service writes a half to its own topic and remembers it as pending.

@@ -25,6 +25,7 @@ import { StateFile } from '../../config/persist.js';
 import { editProperties, storedMessage } from '../message/stored-message.js';
 import { deliverable } from './schedule-message-service.js';
 import { log } from '../../logger.js';
+import { effectiveTimerPrecisionMs } from '../../config/timer.js';
 
 /** TimerMessageStore.TIMER_TOPIC (5.x). */
 export { TIMER_TOPIC };
@@ -73,14 +74,14 @@ function timerLong(name: string, v: string): number | { error: string } {
   return n === undefined ? { error: `timer message property ${name}=${v} is not an integer` } : Number(n);
 }
 
-/** Parks a NOT/COMMIT-type message in the timer topic; the caller has checked the delivery time. */
-export function parkForTimer(msg: MessageInner, deliverMs: number): MessageInner {
+/** Parks a NOT/COMMIT-type message in the timer topic at its wheel slot; the caller has checked the delivery time. */
+export function parkForTimer(msg: MessageInner, slotMs: number): MessageInner {
   return {
     ...msg,
     topic: TIMER_TOPIC,
     queueId: TIMER_QUEUE_ID,
     propertiesString: editProperties(msg.propertiesString, {
-      [MessageConst.PROPERTY_TIMER_OUT_MS]: String(deliverMs),
+      [MessageConst.PROPERTY_TIMER_OUT_MS]: String(slotMs),
       [MessageConst.PROPERTY_REAL_TOPIC]: msg.topic,
       [MessageConst.PROPERTY_REAL_QUEUE_ID]: String(msg.queueId),
     }),
@@ -170,6 +171,11 @@ export class TimerMessageService {
     this.state = new StateFile(file, render, JSON.parse);
   }
 
+  /** The timer's granularity (config/timer.ts). */
+  private get precisionMs(): number {
+    return effectiveTimerPrecisionMs(this.config.timerPrecisionMs);
+  }
+
   get pendingCount(): number {
     return this.heap.size;
   }
@@ -204,7 +210,8 @@ export class TimerMessageService {
       }
       for (const b of r.buffers) {
         const m = storedMessage(b);
-        const deliverMs = Number(getProperty(m.propertiesString, MessageConst.PROPERTY_TIMER_OUT_MS));
+        // TIMER_OUT_MS is the wheel slot (config/timer.ts timerSlotMs): delivered one precision later.
+        const deliverMs = Number(getProperty(m.propertiesString, MessageConst.PROPERTY_TIMER_OUT_MS)) + this.precisionMs;
         if (Number.isFinite(deliverMs)) {
           this.heap.push({ deliverMs, queueOffset: m.queueOffset, phyOffset: m.commitLogOffset });
           recovered++;
@@ -277,8 +284,18 @@ export class TimerMessageService {
     const puts = due.map((e) => {
       const record = this.store.lookMessageByOffset(e.phyOffset);
       if (!record) return `record at ${e.phyOffset} is gone`;
-      const out = deliverable(storedMessage(record));
-      return typeof out === 'string' ? out : this.store.putMessage(out);
+      const parked = storedMessage(record);
+      const out = deliverable(parked);
+      if (typeof out === 'string') return out;
+      // As 5.x TimerMessageStore#convert/convertMessage: the delivered message loses REAL_TOPIC/REAL_QID
+      // and tells when it entered and left the timer.
+      out.propertiesString = editProperties(out.propertiesString, {
+        [MessageConst.PROPERTY_REAL_TOPIC]: undefined,
+        [MessageConst.PROPERTY_REAL_QUEUE_ID]: undefined,
+        [MessageConst.PROPERTY_TIMER_ENQUEUE_MS]: String(parked.storeTimestamp),
+        [MessageConst.PROPERTY_TIMER_DEQUEUE_MS]: String(this.now()),
+      });
+      return this.store.putMessage(out);
     });
     for (let i = 0; i < due.length; i++) {
       const p = puts[i];

@@ -82,5 +82,5 @@ export function getTopicConfig(ctx: BrokerContext, req: RemotingCommand): Remoti
   const topic = str(req.extFields, 'topic');
   const tc = ctx.topics.select(topic);
   if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${topic}`);
-  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ ...tc, attributes: new Map<string, string>() }));
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ ...tc, attributes: new Map(Object.entries(tc.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b))) }));
 }

@@ -152,6 +152,10 @@ function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection,
     nextBeginOffset: String(r.nextBeginOffset),
     minOffset: String(r.minOffset),
     maxOffset: String(r.maxOffset),
+    // 5.x PullMessageProcessor#composeResponseHeader adds both; 4.9 clients ignore them. Our groups
+    // carry no groupSysFlag (5.x SubscriptionGroupConfig's is 0 unless set): always 0.
+    topicSysFlag: String(tc.topicSysFlag),
+    groupSysFlag: '0',
   };
   let response: RemotingCommand | null;
   if (code === ResponseCode.SUCCESS) {

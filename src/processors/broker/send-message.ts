@@ -58,6 +58,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
   });
   const clusterName = ctx.config.brokerClusterName;
   let result;
+  let timerSlotMs: number | undefined;
   if (req.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
     const batchRefusal = refuseBatch(header.topic, header.sysFlag, header.properties);
     if (batchRefusal) return fail(batchRefusal.code, batchRefusal.remark);
@@ -78,6 +79,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
     });
     if ('code' in put) return fail(put.code, put.remark);
     result = put;
+    timerSlotMs = put.timerSlotMs;
   }
   const response = handlePutMessageResult(req, result, ctx.config, ext);
   if (result.appendResult && isStored(result)) {
@@ -85,8 +87,27 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
     response.extFields!.msgId = result.appendResult.msgId;
     response.extFields!.queueId = String(queueId);
     response.extFields!.queueOffset = String(result.appendResult.logicsOffset);
+    // 5.x SendMessageProcessor answers transactionId = the message's UNIQ_KEY (for a batch, the batch-level
+    // properties', which usually have none); 4.9 leaves it out. Clients of both read it into
+    // SendResult.transactionId, and the Spring Boot starter's transactional send requires it.
+    const uniqKey = getProperty(header.properties, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+    if (uniqKey) response.extFields!.transactionId = uniqKey;
+    // 5.x SendMessageProcessor#attachRecallHandle: a parked timer message (not a batch, not to a retry
+    // topic) gets the handle a 5.x client's recallMessage takes; 4.9 clients ignore the field.
+    if (timerSlotMs !== undefined && !header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+      response.extFields!.recallHandle = recallHandleV1(header.topic, ctx.config.brokerName, timerSlotMs, uniqKey);
+    }
   }
   return response;
+}
+
+/**
+ * RecallMessageHandle.HandleV1#buildHandle: "v1 <topic> <brokerName> <slot + 1> <uniqKey>" in URL-safe
+ * base64 (with padding). The +1 is Java's: the slot is rounded down, the handle names a time inside it.
+ */
+function recallHandleV1(topic: string, brokerName: string, slotMs: number, uniqKey: string | undefined): string {
+  const raw = `v1 ${topic} ${brokerName} ${slotMs + 1} ${uniqKey ?? 'null'}`;
+  return Buffer.from(raw, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** AbstractSendMessageProcessor#msgCheck: the topic config to send to, or the first broken rule. */

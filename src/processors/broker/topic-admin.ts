@@ -6,6 +6,7 @@ import { jsonBodySliced } from './slices.js';
 import { TOPIC_BLANK_REMARK, isSystemTopic, systemTopicConflict, validateTopic } from '../../protocol/topic-validator.js';
 import type { TopicConfig } from '../../broker/metadata/topic-config-manager.js';
 import { refuseOnSlave } from './slave-guard.js';
+import { TOPIC_MESSAGE_TYPE_ATTRIBUTE, alterTopicAttributes, parseAttributeModification } from '../../broker/metadata/topic-attributes.js';
 
 /*
  * The topic admin requests refuse what AdminBrokerProcessor refuses, with 5.3.3's code for it
@@ -40,6 +41,8 @@ export async function updateAndCreateTopic(ctx: BrokerContext, req: RemotingComm
   const max = ctx.config.maxTopicQueueNums;
   const badCount = badQueueNums('readQueueNums', readQueueNums, max) ?? badQueueNums('writeQueueNums', writeQueueNums, max);
   if (badCount) return refuse(req, badCount);
+  const attributes = topicAttributesAfter(ctx, topic, h?.attributes);
+  if ('code' in attributes) return createResponse(req, attributes.code, attributes.remark);
   const tc: TopicConfig = {
     topicName: topic,
     readQueueNums,
@@ -48,12 +51,32 @@ export async function updateAndCreateTopic(ctx: BrokerContext, req: RemotingComm
     topicFilterType: h?.topicFilterType || 'SINGLE_TAG',
     topicSysFlag: int(h, 'topicSysFlag', 0),
     order: bool(h, 'order'),
+    ...(Object.keys(attributes.value).length ? { attributes: attributes.value } : {}),
   };
   ctx.topics.put(tc);
   ctx.registerBrokerAll();
   // As ConfigManager#persist: a failed write is logged and retried, and the change stands.
   await ctx.topics.persist();
   return createResponse(req, ResponseCode.SUCCESS);
+}
+
+/**
+ * 5.3.3 AdminBrokerProcessor#updateAndCreateTopic and TopicConfigManager#updateTopicConfig: the
+ * topic's attributes after the request's modification string. A malformed string or a rule
+ * AttributeUtil breaks is an exception there (SYSTEM_ERROR with its message); MIXED is refused as
+ * INVALID_PARAMETER (enableMixedMessageType, false by default; this broker has no such switch).
+ */
+function topicAttributesAfter(ctx: BrokerContext, topic: string, text: string | undefined):
+  { value: Record<string, string> } | { code: number; remark: string } {
+  const modification = parseAttributeModification(text);
+  if ('error' in modification) return { code: ResponseCode.SYSTEM_ERROR, remark: String(modification.error) };
+  if (modification.get(`+${TOPIC_MESSAGE_TYPE_ATTRIBUTE}`) === 'MIXED') {
+    return { code: ResponseCode.INVALID_PARAMETER, remark: 'MIXED message type is not supported.' };
+  }
+  const existing = ctx.topics.select(topic);
+  const altered = alterTopicAttributes(existing === undefined, existing?.attributes ?? {}, modification);
+  if ('error' in altered) return { code: ResponseCode.SYSTEM_ERROR, remark: String(altered.error) };
+  return { value: altered };
 }
 
 /**

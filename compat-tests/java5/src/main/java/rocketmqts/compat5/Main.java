@@ -32,6 +32,9 @@ public final class Main {
         SCENARIOS.put("delay", (n, a) -> FeatureScenarios.delay(n));
         SCENARIOS.put("retry", (n, a) -> FeatureScenarios.retry(n));
         SCENARIOS.put("transaction", (n, a) -> FeatureScenarios.transaction(n));
+        // 5.x-only answers (Java5Answers uses 5.x client API): tx-id; timer <timerMaxDelaySec>.
+        SCENARIOS.put("tx-id", (n, a) -> Java5Answers.transactionId(n));
+        SCENARIOS.put("timer", (n, a) -> Java5Answers.timer(n, Long.parseLong(arg(a, 0, "timerMaxDelaySec"))));
         // Cluster scenarios: spread <brokerCount>; failover <controlDir> (driven by the test through files).
         SCENARIOS.put("spread", (n, a) -> ClusterScenarios.spread(n, Integer.parseInt(arg(a, 0, "brokerCount"))));
         SCENARIOS.put("failover", (n, a) -> ClusterScenarios.failover(n, arg(a, 0, "controlDir")));
