@@ -27,6 +27,8 @@ export const POP_CONFIG_DEFAULTS = {
   popInflightMessageThreshold: 10000,
   /** Whether the broker balances QUERY_ASSIGNMENT itself (false: every queue to every client). */
   serverLoadBalancerEnable: true,
+  /** A first pop with initMode MAX starts at 0 while the queue still holds its first message (else at the last one). */
+  initPopOffsetByCheckMsgInMem: true,
   /** POP needs the timer wheel on the Java broker; false refuses POP_MESSAGE with SYSTEM_ERROR. */
   timerWheelEnable: true,
 };
@@ -45,5 +47,6 @@ export const POP_RULES: Rules<PopConfig> = {
   defaultPopShareQueueNum: intRule(),
   popInflightMessageThreshold: longRule(1),
   serverLoadBalancerEnable: BOOL,
+  initPopOffsetByCheckMsgInMem: BOOL,
   timerWheelEnable: BOOL,
 };

@@ -122,6 +122,15 @@ describe('POP consumption', () => {
     expect(again.map((x) => x.body.toString())).toEqual(['m0']);
   });
 
+  it('a first pop with initMode MAX starts at 0 while the queue holds its first message, and commits the pop offset', async () => {
+    const invoke = await start();
+    await invoke(createTopicRequest('PT', 1));
+    await sendN(invoke, 'PT', 2);
+    const res = await invoke(popRequest('g', 'PT', { initMode: 1, queueId: 0 }));
+    expect(res.extFields!.msgOffsetInfo).toBe('0 0 0,1');
+    expect(srv!.broker.ctx.offsets.queryOffset('g', 'PT', 0)).toBe(2);
+  });
+
   it('long-polls an empty topic and answers when a message arrives', async () => {
     const invoke = await start();
     await invoke(createTopicRequest('PT', 2));

@@ -40,12 +40,20 @@ export interface PopArgs {
 
 export const newBatch = (): PopBatch => ({ buffers: [], count: 0, restNum: 0, startOffsetInfo: [], msgOffsetInfo: [], orderCountInfo: [] });
 
-/** Where a queue's popping starts when it has no pop offset yet (PopMessageProcessor#getInitOffset). */
+/**
+ * Where a queue's popping starts when it has no pop offset yet (PopMessageProcessor#getInitOffset): the
+ * group's committed offset; else MIN (and any retry topic) from the queue's start; else MAX from the
+ * last message, or from 0 while the queue still holds its first message (initPopOffsetByCheckMsgInMem:
+ * the Java broker also asks whether that message is still in memory; this store reads it either way).
+ */
 function initialOffset(ctx: BrokerContext, group: string, topic: string, queueId: number, initMode: number): number {
   const committed = ctx.offsets.queryOffset(group, topic, queueId);
   if (committed >= 0) return committed;
-  if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) || initMode === 0) return ctx.store.getMinOffsetInQueue(topic, queueId);
-  return ctx.store.getMaxOffsetInQueue(topic, queueId);
+  const min = ctx.store.getMinOffsetInQueue(topic, queueId);
+  if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) || initMode === 0) return min;
+  const max = ctx.store.getMaxOffsetInQueue(topic, queueId);
+  if (ctx.config.initPopOffsetByCheckMsgInMem && min <= 0 && max > 0) return 0;
+  return Math.max(0, max - 1);
 }
 
 /** Pops `queueId` of `realTopic` (the topic or its POP retry topic) into `batch`. */
