@@ -40,6 +40,9 @@ var scenarios = map[string]scenario{
 	// ACL 1.0: acl-send-consume <ak> <sk> <topic> <group>, acl-send-refused <ak> <sk> <topic> (acl.go).
 	"acl-send-consume": aclSendConsume,
 	"acl-send-refused": aclSendRefused,
+	// Request/reply (reply.go): reply-responder <topic> <label> <controlDir>; request-reply <topic>=<label>... [timeout=<topic>].
+	"reply-responder": replyResponder,
+	"request-reply":   requestReply,
 }
 
 // scenarioArgs are the command-line arguments after <namesrvAddr>.

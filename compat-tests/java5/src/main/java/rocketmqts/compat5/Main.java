@@ -38,6 +38,9 @@ public final class Main {
         // Cluster scenarios: spread <brokerCount>; failover <controlDir> (driven by the test through files).
         SCENARIOS.put("spread", (n, a) -> ClusterScenarios.spread(n, Integer.parseInt(arg(a, 0, "brokerCount"))));
         SCENARIOS.put("failover", (n, a) -> ClusterScenarios.failover(n, arg(a, 0, "controlDir")));
+        // Request/reply: reply-responder <topic> <label> <controlDir>; request-reply <topic>=<label>... [timeout=<topic>].
+        SCENARIOS.put("reply-responder", (n, a) -> RequestReplyScenarios.responder(n, arg(a, 0, "topic"), arg(a, 1, "label"), arg(a, 2, "controlDir")));
+        SCENARIOS.put("request-reply", (n, a) -> RequestReplyScenarios.requester(n, a));
     }
 
     public static void main(String[] argv) {
