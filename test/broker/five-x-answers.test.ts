@@ -93,6 +93,16 @@ describe('timer rounding and limits (timerPrecisionMs 700 → 500, timerMaxDelay
     }
     expect((await invoke(send('TimerR', { TIMER_DELAY_SEC: '3599' }))).code).toBe(ResponseCode.SUCCESS);
   });
+
+  it('GET_BROKER_RUNTIME_INFO reports the timer keys 5.3.3 adds', async () => {
+    const res = await invoke(createRequest(RequestCode.GET_BROKER_RUNTIME_INFO));
+    const table = (JSON.parse(requestBody(res)!.toString()) as { table: Record<string, string> }).table;
+    expect(Number(table.timerCongestNum)).toBe(ctx.timer.pendingCount);
+    expect(ctx.timer.pendingCount).toBeGreaterThanOrEqual(1);
+    expect(table).toMatchObject({ timerReadBehind: '0', timerOffsetBehind: '0' });
+    expect(table.timerEnqueueTps).toMatch(/^\d+\.\d+/);
+    expect(table.timerDequeueTps).toMatch(/^\d+\.\d+/);
+  });
 });
 
 describe('topic attributes', () => {

@@ -40,6 +40,35 @@ const DELIVER_BATCH_MAX = 1_000;
 const SCAN_BATCH = 32;
 const READER_GROUP = 'TIMER_MESSAGE_SERVICE';
 
+/**
+ * A rate as 5.x PerfCounter#getLastTps reports it: the count over the last completed window of at least a
+ * second, and 0 once no event came for the window plus 3 s.
+ */
+class LastTps {
+  private windowStartMs = 0;
+  private count = 0;
+  private lastTps = 0;
+
+  add(n: number, nowMs: number): void {
+    if (this.windowStartMs === 0) this.windowStartMs = nowMs;
+    this.roll(nowMs);
+    this.count += n;
+  }
+
+  get(nowMs: number): number {
+    this.roll(nowMs);
+    return nowMs - this.windowStartMs <= 1000 + 3000 ? this.lastTps : 0;
+  }
+
+  private roll(nowMs: number): void {
+    const spanMs = nowMs - this.windowStartMs;
+    if (this.windowStartMs === 0 || spanMs < 1000) return;
+    this.lastTps = (this.count * 1000) / spanMs;
+    if (this.count > 0) this.windowStartMs = nowMs;
+    this.count = 0;
+  }
+}
+
 interface TimerEntry {
   deliverMs: number;
   queueOffset: number;
@@ -238,6 +267,25 @@ export class TimerMessageService {
     this.dirty = !this.state.persist();
   }
 
+  private readonly enqueueTps = new LastTps();
+  private readonly dequeueTps = new LastTps();
+
+  /**
+   * The timer figures of 5.x GET_BROKER_RUNTIME_INFO: timerReadBehind (s the earliest due message waits
+   * past its time), timerOffsetBehind (parked messages not yet indexed: always 0 here, the put path indexes
+   * them), timerCongestNum (parked messages waiting), timerEnqueueTps / timerDequeueTps.
+   */
+  runtimeStats(nowMs = this.now()): { readBehindSec: number; offsetBehind: number; congestNum: number; enqueueTps: number; dequeueTps: number } {
+    const head = this.heap.peek();
+    return {
+      readBehindSec: head && head.deliverMs < nowMs ? Math.floor((nowMs - head.deliverMs) / 1000) : 0,
+      offsetBehind: this.started ? Math.max(0, this.store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE_ID) - this.scanned) : 0,
+      congestNum: this.heap.size,
+      enqueueTps: this.enqueueTps.get(nowMs),
+      dequeueTps: this.dequeueTps.get(nowMs),
+    };
+  }
+
   /** Whether another message may be parked (the in-memory index is bounded). */
   hasRoom(): boolean {
     return this.heap.size < this.config.timerPendingMax;
@@ -246,6 +294,7 @@ export class TimerMessageService {
   /** Told by the put path once a parked message is stored (in queue order). */
   track(deliverMs: number, queueOffset: number, phyOffset: number): void {
     this.heap.push({ deliverMs, queueOffset, phyOffset });
+    this.enqueueTps.add(1, this.now());
     if (queueOffset >= this.scanned) this.scanned = queueOffset + 1;
     this.dirty = true;
     if (deliverMs < this.timerAtMs) this.arm();
@@ -307,6 +356,8 @@ export class TimerMessageService {
       if (r.status !== 'PUT_OK') {
         log.error(`timer: delivering parked message ${due[i].queueOffset} failed (${r.status}); retrying`);
         this.heap.push({ ...due[i], deliverMs: this.now() + RETRY_AFTER_FAILURE_MS });
+      } else {
+        this.dequeueTps.add(1, this.now());
       }
     }
     this.dirty = true;

@@ -66,6 +66,13 @@ export function brokerRuntimeInfo(ctx: BrokerContext, nowMs = Date.now()): Map<s
   for (const [level, offset] of table instanceof Map ? table : Object.entries(table)) {
     put(`scheduleMessageOffset_${level}`, `${offset},${store.getMaxOffsetInQueue(TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, Number(level) - 1)}`);
   }
+  // 5.x AdminBrokerProcessor#prepareRuntimeInfo (timerWheelEnable): the timer's backlog and rates; 4.9 tools ignore them.
+  const timer = ctx.timer.runtimeStats(nowMs);
+  put('timerReadBehind', timer.readBehindSec);
+  put('timerOffsetBehind', timer.offsetBehind);
+  put('timerCongestNum', timer.congestNum);
+  put('timerEnqueueTps', formatJavaDouble(timer.enqueueTps));
+  put('timerDequeueTps', formatJavaDouble(timer.dequeueTps));
   put('dispatchBehindBytes', 0);
   put('pageCacheLockTimeMills', store.lockTimeMills());
   // Remoting memory of the whole process (ours; the Java broker reports none): unsent replies held for
