@@ -5,7 +5,7 @@ import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
 import { ACL_CONFIG_DEFAULTS, ACL_RULES, AUTH_CLASS_KEYS, TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
 import { REPLY_CONFIG_DEFAULTS, REPLY_NO_EFFECT, REPLY_RULES } from './reply.js';
-import { POP_CONFIG_DEFAULTS, POP_RULES } from './pop-config.js';
+import { POP_CONFIG_DEFAULTS, POP_NO_EFFECT, POP_RULES } from './pop-config.js';
 import { TIMER_CONFIG_DEFAULTS, TIMER_RULES } from './timer.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
@@ -239,6 +239,7 @@ const BROKER_NO_EFFECT = new Map<string, string>([
   ['transientStorePoolEnable', 'no off-heap write buffer pool'],
   ['warmMapedFileEnable', 'CommitLog files are not memory-mapped'],
   ...REPLY_NO_EFFECT,
+  ...POP_NO_EFFECT,
 ]);
 
 export const BROKER_SCHEMA: ConfigSchema<BrokerConfig> = { rules: BROKER_RULES, noEffect: BROKER_NO_EFFECT };

@@ -50,3 +50,15 @@ export const POP_RULES: Rules<PopConfig> = {
   initPopOffsetByCheckMsgInMem: BOOL,
   timerWheelEnable: BOOL,
 };
+
+/** 5.3.3 POP keys accepted without effect, and why. */
+export const POP_NO_EFFECT: ReadonlyArray<[string, string]> = [
+  ['enablePopBufferMerge', 'checkpoints and acks go to the POP journal directly, without a merge buffer'],
+  ['enablePopBatchAck', 'acks are journalled one record per acked offset'],
+  ['reviveMaxSlow', 'revive scans the checkpoint table, not a revive topic'],
+  ['reviveScanTime', 'revive scans the checkpoint table, not a revive topic'],
+  ['popPollingMapSize', 'held pops are bounded by popPollingSize per key and maxPopPollingSize in all'],
+  ['popLongPollingForceNotifyInterval', 'held pops wake on every arrival on their topics'],
+  ['popCkStayBufferTime', 'checkpoints go to the POP journal directly, without a merge buffer'],
+  ['popConsumerKVServiceEnable', 'POP state lives in the POP journal'],
+];
