@@ -384,7 +384,7 @@ func goPair(namesrv string, p rocketmq.Producer, topic, label, run string) []str
 		check(x.what, x.req, x.reply, x.queue)
 		asyncOK++
 	}
-	info("STYLES %s sync=%d/%d async=%d/%d", label, syncOK, 2*rrPerStyle, asyncOK, 2*rrPerStyle)
+	info("STYLES %s sync=%d/%d early=0 async=%d/%d", label, syncOK, 2*rrPerStyle, asyncOK, 2*rrPerStyle)
 
 	probe := rrRequest(topic, run, "probe", 0)
 	probe.WithProperty("mode", "no-reply-to")

@@ -204,9 +204,6 @@ final class RequestReplyScenarios {
                 check(problems, "selector #" + i, sm, sreply, label, clientId, mqs.get(i % mqs.size()).getQueueId());
             }
         }
-        if (early > 0 && early < 2 * PER_STYLE) {
-            problems.add("sync: " + early + " of " + (2 * PER_STYLE) + " sync requests returned before their reply, the others did not");
-        }
         Map<Integer, Message> asyncReplies = new ConcurrentHashMap<>();
         Map<Integer, Message> asyncRequests = new ConcurrentHashMap<>();
         Map<Integer, Throwable> asyncErrors = new ConcurrentHashMap<>();
@@ -231,8 +228,8 @@ final class RequestReplyScenarios {
             int expectQueue = selected ? mqs.get((i - PER_STYLE) % mqs.size()).getQueueId() : -1;
             check(problems, (selected ? "selector-async #" + (i - PER_STYLE) : "async #" + i), asyncRequests.get(i), e.getValue(), label, clientId, expectQueue);
         }
-        Main.info("STYLES " + label + " sync=" + (2 * PER_STYLE - early) + "/" + (2 * PER_STYLE) + " async=" + asyncReplies.size() + "/" + (2 * PER_STYLE)
-            + (early > 0 ? " (sync requests returned before their reply: see SYNC-EARLY)" : ""));
+        Main.info("STYLES " + label + " sync=" + (2 * PER_STYLE - early) + "/" + (2 * PER_STYLE) + " early=" + early
+            + " async=" + asyncReplies.size() + "/" + (2 * PER_STYLE));
 
         // The broker refuses a reply without REPLY_TO_CLIENT; the responder tells us what it answered.
         Message probe = request(topic, run, "probe", 0);
@@ -250,9 +247,13 @@ final class RequestReplyScenarios {
             m.putUserProperty("mode", "gone");
             m.putUserProperty("delayMs", String.valueOf(GONE_DELAY_MS));
             Main.info("GONE-CLIENT " + label + " " + gone.buildMQClientId());
-            Message r = awaitAsync(gone, m, null, 0, 1_000);
-            if (r != null) {
+            // Sync: 4.9.8 gives up after exactly 1 s, 5.3.x at once (see sync()); an async request's timeout
+            // waits for RequestFutureHolder's 1 s scan, which on a busy machine can come after the reply.
+            try {
+                gone.request(m, 1_000);
                 problems.add("gone: a reply arrived before the responder's delay");
+            } catch (RequestTimeoutException expected) {
+                // the requester gives up, then shuts down below
             }
         } finally {
             gone.shutdown();
