@@ -101,9 +101,9 @@ export class PopTraffic {
 
   /** Starts a POP-capable push consumer (see PopTraffic `consume`); '-' disables a prefix. */
   async consume(group: string, topic: string, o: { invisibleMs: number; maxReconsume?: number; failPrefix?: string;
-    stallPrefix?: string; stallMs?: number; sleepMs?: number }): Promise<void> {
+    stallPrefix?: string; stallMs?: number; sleepMs?: number; stallAlways?: boolean }): Promise<void> {
     await this.run(['consume', group, topic, o.invisibleMs, o.maxReconsume ?? 16, o.failPrefix ?? '-', o.stallPrefix ?? '-',
-      o.stallMs ?? 0, o.sleepMs ?? 0].join(' '));
+      o.stallMs ?? 0, o.sleepMs ?? 0, o.stallAlways ?? false].join(' '));
   }
 
   async stopConsumer(group: string): Promise<void> {

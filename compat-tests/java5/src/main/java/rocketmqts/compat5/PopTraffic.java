@@ -30,10 +30,11 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
  *   produce <topic> <count> <keyPrefix>
  *       sync sends; tag TagP, key <keyPrefix><i>, body "pop body <key> ü", user property pop-prop=値-<key>;
  *       prints "SENT <key> <msgId> <queueId> <queueOffset>"
- *   consume <group> <topic> <invisibleMs> <maxReconsume> <failPrefix|-> <stallPrefix|-> <stallMs> <sleepMs>
+ *   consume <group> <topic> <invisibleMs> <maxReconsume> <failPrefix|-> <stallPrefix|-> <stallMs> <sleepMs> [stallAlways]
  *       DefaultMQPushConsumer with setClientRebalance(false) (the broker's QUERY_ASSIGNMENT decides PULL or
  *       POP), concurrent listener. Keys starting with failPrefix return RECONSUME_LATER on their first
- *       delivery; keys starting with stallPrefix sleep stallMs on their first delivery; every call sleeps
+ *       delivery; keys starting with stallPrefix sleep stallMs on their first delivery (on every delivery
+ *       with stallAlways=true); every call sleeps
  *       sleepMs. Prints per message
  *       "RECV <key> <reconsumeTimes> <msgId> <queueId> <popTime> <contentOk> <ck with '|' for spaces>"
  *       (popTime = field 1 of the POP_CK property, the broker's clock when it popped; "-" without POP_CK).
@@ -130,6 +131,7 @@ public final class PopTraffic {
         final String stallPrefix = a[6];
         final long stallMs = Long.parseLong(a[7]);
         final long sleepMs = Long.parseLong(a[8]);
+        final boolean stallAlways = a.length > 9 && Boolean.parseBoolean(a[9]);
         final Set<String> firstSeen = ConcurrentHashMap.newKeySet();
         RPCHook hook = new RPCHook() {
             @Override
@@ -182,7 +184,7 @@ public final class PopTraffic {
                     if (first && !"-".equals(failPrefix) && key.startsWith(failPrefix)) {
                         status = ConsumeConcurrentlyStatus.RECONSUME_LATER;
                     }
-                    if (first && !"-".equals(stallPrefix) && key.startsWith(stallPrefix)) sleep(stallMs);
+                    if ((first || stallAlways) && !"-".equals(stallPrefix) && key != null && key.startsWith(stallPrefix)) sleep(stallMs);
                 }
                 if (sleepMs > 0) sleep(sleepMs);
                 return status;
