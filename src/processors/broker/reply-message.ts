@@ -75,10 +75,15 @@ type PushResult = { ok: true } | { ok: false; remark: string };
  * the producers that heartbeated to this broker. Awaiting its answer holds only this request.
  */
 async function pushReply(ctx: BrokerContext, req: RemotingCommand, h: SendMessageRequestHeader, body: Buffer, conn: Connection): Promise<PushResult> {
+  // Java warns of each reply it could not push; a client can cause many, so these are rate-limited.
+  const refuse = (remark: string): PushResult => {
+    log.client('reply not pushed', remark);
+    return { ok: false, remark };
+  };
   const senderId = getProperty(h.properties, REPLY_TO);
-  if (senderId === undefined) return { ok: false, remark: `reply message properties[${REPLY_TO}] is null` };
+  if (senderId === undefined) return refuse(`reply message properties[${REPLY_TO}] is null`);
   const channel = ctx.producers.findChannel(senderId);
-  if (!channel) return { ok: false, remark: `push reply message fail, channel of <${senderId}> not found.` };
+  if (!channel) return refuse(`push reply message fail, channel of <${senderId}> not found.`);
 
   const pushTime = MessageConst.PROPERTY_PUSH_REPLY_TIME + NV + Date.now();
   const props = h.properties === '' ? pushTime : (h.properties.endsWith(PS) ? h.properties : h.properties + PS) + pushTime;
@@ -105,9 +110,9 @@ async function pushReply(ctx: BrokerContext, req: RemotingCommand, h: SendMessag
   try {
     const answer = await channel.invoke(createRequest(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, fields, body), PUSH_REPLY_TIMEOUT_MS);
     if (answer.code === ResponseCode.SUCCESS) return { ok: true };
-    log.warn(`push reply message to <${senderId}> return fail, response remark: ${answer.remark}`);
+    log.client('reply not pushed', `push reply message to <${senderId}> return fail, response remark: ${answer.remark}`);
   } catch (e) {
-    log.warn(`push reply message to <${senderId}> fail: ${(e as Error).message}`);
+    log.client('reply not pushed', `push reply message to <${senderId}> fail: ${(e as Error).message}`);
   }
   return failed;
 }
