@@ -117,7 +117,7 @@ describe('per-code needs (PlainAccessValidator.parse)', () => {
   it('the table names every resource code, the admin codes, and the default', () => {
     for (const code of [10, 310, 36, 11, 12, 34, 35, 38, 15]) expect(PLAIN_CODE_NEEDS.get(code)).toMatch(/SUB|PUB/);
     for (const code of [320, 361]) expect(PLAIN_CODE_NEEDS.get(code)).toMatch(/added by rocketmq-ts/);
-    for (const code of [17, 25, 215, 200, 207, 50, 51, 53, 54, 306, 316, 329]) {
+    for (const code of [17, 25, 215, 200, 207, 50, 51, 53, 54, 401, 306, 316, 329]) {
       expect(PLAIN_ADMIN_CODES.has(code)).toBe(true);
       expect(PLAIN_CODE_NEEDS.get(code)).toMatch(/^admin: true/);
     }

@@ -48,7 +48,7 @@ describe('refusals, in the Java order, with the 4.9.7 remarks', () => {
     expect(remark(r)).toBe(REMARK.signature(USER.ak));
   });
   it('admin codes: Java set and this project\'s additions', () => {
-    for (const code of [17, 25, 215, 200, 207, 50, 51, 53, 54, 306, 316, 329]) {
+    for (const code of [17, 25, 215, 200, 207, 50, 51, 53, 54, 401, 306, 316, 329]) {
       expect(remark(signed(code, { topic: 'topicB' }, USER))).toBe(REMARK.admin(code, USER.ak));
       expect(check(signed(code, { topic: 'topicB' }, ADMIN))).toBeUndefined();
     }
@@ -111,6 +111,12 @@ describe('per-code needs on the wire format', () => {
   });
   it('codes without a rule need only the signature (QUERY_CONSUMER_OFFSET, locks, reply sends)', () => {
     for (const code of [14, 41, 42, 324, 325]) expect(check(signed(code, { topic: 'topicA', consumerGroup: 'groupA', b: 'topicA' }, USER))).toBeUndefined();
+  });
+  it('this project checks the POP codes as a pull: topic SUB and consumerGroup SUB', () => {
+    for (const code of [200050, 200051, 200052, 200053, 200054, 200055]) {
+      expect(remark(signed(code, { topic: 'topicA', consumerGroup: 'groupB' }, USER))).toBe(REMARK.listedPerm('topic:topicA'));
+      expect(check(signed(code, { topic: 'topicB', consumerGroup: 'groupB' }, USER))).toBeUndefined();
+    }
   });
   it('this project checks SEND_BATCH_MESSAGE as SEND_MESSAGE_V2 and LITE_PULL_MESSAGE as PULL_MESSAGE', () => {
     expect(remark(signed(320, { b: 'topicA', a: 'pg' }, USER))).toBe(REMARK.listedPerm('topic:topicA'));

@@ -75,6 +75,16 @@ const RULES: ReadonlyArray<[number, CodeRule]> = [
       add(out, group(f.consumerGroup), Perm.SUB);
     },
   }],
+  // Added by rocketmq-ts: the 5.x POP codes read (or settle) messages of a topic for a group, as a pull
+  // does; 4.9 has no POP, so nothing in Java decides what an account needs for them.
+  ...[RequestCode.POP_MESSAGE, RequestCode.PEEK_MESSAGE, RequestCode.ACK_MESSAGE, RequestCode.CHANGE_MESSAGE_INVISIBLETIME,
+    RequestCode.NOTIFICATION, RequestCode.POLLING_INFO].map((code): [number, CodeRule] => [code, {
+    need: 'topic SUB and consumerGroup SUB (added by rocketmq-ts)',
+    collect: (f, _b, out) => {
+      add(out, f.topic, Perm.SUB);
+      add(out, group(f.consumerGroup), Perm.SUB);
+    },
+  }]),
   [RequestCode.QUERY_MESSAGE, {
     need: 'topic SUB',
     collect: (f, _b, out) => add(out, f.topic, Perm.SUB),
@@ -105,8 +115,8 @@ const RULE_BY_CODE = new Map<number, CodeRule>(RULES);
 /**
  * Codes that need `admin: true`. Java's Permission.ADMIN_CODE is 17, 25, 215, 200, 207. This project adds
  * the codes that change ACL itself (50, 51, 53: in Java any signed account may rewrite plain_acl.yml), 54
- * (its answer carries every account's secret key), and the store-cleaning admin codes 306, 316, 329, which
- * delete data; their refusal reads as Java's admin refusal.
+ * (its answer carries every account's secret key), 401 (switches a group between PULL and POP), and the
+ * store-cleaning admin codes 306, 316, 329, which delete data; their refusal reads as Java's admin refusal.
  */
 export const JAVA_ADMIN_CODES: ReadonlySet<number> = new Set([
   RequestCode.UPDATE_AND_CREATE_TOPIC, RequestCode.UPDATE_BROKER_CONFIG, RequestCode.DELETE_TOPIC_IN_BROKER,
@@ -114,7 +124,7 @@ export const JAVA_ADMIN_CODES: ReadonlySet<number> = new Set([
 ]);
 export const PROJECT_ADMIN_CODES: ReadonlySet<number> = new Set([
   RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, RequestCode.DELETE_ACL_CONFIG, RequestCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG,
-  RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG, RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, RequestCode.CLEAN_UNUSED_TOPIC, RequestCode.DELETE_EXPIRED_COMMITLOG,
+  RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG, RequestCode.SET_MESSAGE_REQUEST_MODE, RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, RequestCode.CLEAN_UNUSED_TOPIC, RequestCode.DELETE_EXPIRED_COMMITLOG,
 ]);
 export const PLAIN_ADMIN_CODES: ReadonlySet<number> = new Set([...JAVA_ADMIN_CODES, ...PROJECT_ADMIN_CODES]);
 

@@ -13,6 +13,8 @@ export const PROJECT_CLUSTER_RULES: ReadonlyMap<number, readonly Action[]> = new
   [C.CLEAN_EXPIRED_CONSUMEQUEUE, ['Update']],
   [C.CLEAN_UNUSED_TOPIC, ['Update']],
   [C.DELETE_EXPIRED_COMMITLOG, ['Update']],
+  // Switches a group between PULL and POP for a topic (mqadmin setConsumeMode).
+  [C.SET_MESSAGE_REQUEST_MODE, ['Update']],
   // ACL 1.0's admin codes, served when aclEnable is also on: they rewrite or read plain_acl.yml (secrets included).
   [C.UPDATE_AND_CREATE_ACL_CONFIG, ['Update']],
   [C.DELETE_ACL_CONFIG, ['Update']],
