@@ -17,6 +17,7 @@ import { describeJava5Failure, java5Classpath, runJava5Scenario, type JavaClient
 import { MqadminSession, mqadminClasspath } from './support/mqadmin.js';
 import { recordMatrix } from './support/matrix.js';
 import { apache5Broker, disposeAll, nodeTail, ourNamesrv } from './support/cluster.js';
+import { waitForRoute } from './support/route.js';
 import { startOurServer } from '../test/support/our-server.js';
 import { makeTempDir } from '../test/support/server.js';
 import { RemotingClient } from '../src/remoting/client.js';
@@ -66,20 +67,6 @@ const targets: Target[] = [
     },
   },
 ];
-
-/** The Apache broker prints "boot success" before its first registration lands: a send before that finds no route. */
-async function waitForRoute(namesrvAddr: string, topic: string, timeoutMs = 30_000): Promise<void> {
-  const client = new RemotingClient();
-  try {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
-      const res = await client.invoke(namesrvAddr, createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }), 5000);
-      if (res.code === ResponseCode.SUCCESS) return;
-    }
-    throw new Error(`no route for ${topic} on ${namesrvAddr} within ${timeoutMs} ms`);
-  } finally {
-    client.close();
-  }
-}
 
 async function getTopicConfig(brokerAddr: string, topic: string): Promise<{ code: number; remark?: string; config?: Record<string, unknown> }> {
   const client = new RemotingClient();

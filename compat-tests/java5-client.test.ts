@@ -51,7 +51,7 @@ const targets = [
 ];
 
 for (const target of targets) {
-  describe.skipIf(!target.enabled)(`Java clients 5.3.3 and 4.9.8 against ${target.name}`, () => {
+  describe.skipIf(!target.enabled)(`Java clients 5.3.3, 5.5.0 and 4.9.8 against ${target.name}`, () => {
     let server: RunningServer | undefined;
 
     beforeAll(async () => {
