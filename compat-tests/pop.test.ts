@@ -29,7 +29,7 @@ import { ourBroker, ourNamesrv, apache5Broker, type Node } from './support/clust
 import { MqadminSession, type CommandResult } from './support/mqadmin.js';
 import {
   PopTraffic, accountDeliveries, ackRaw, batchAckRaw, notificationRaw, peekRaw, pollingInfoRaw, popRaw, queryAssignment,
-  recordProps, type Delivery, type PopEvents, type RawAnswer,
+  recordProps, type Delivery, type PopAccount, type PopEvents, type RawAnswer,
 } from './support/pop.js';
 import { RemotingClient } from '../src/remoting/client.js';
 import { makeTempDir, removeDir } from '../test/support/server.js';
@@ -37,6 +37,7 @@ import { makeTempDir, removeDir } from '../test/support/server.js';
 const SETUP_TIMEOUT_MS = 600_000;
 const REFERENCE = process.env.COMPAT_APACHE_REFERENCE === '1';
 const DURABILITY_MESSAGES = 2_000;
+const RESTART_MESSAGES = 500;
 const DURABILITY_INVISIBLE_MS = 10_000;
 /** The client's first CHANGE_MESSAGE_INVISIBLETIME delay (DefaultMQPushConsumerImpl popDelayLevel[0] = 10 s). */
 const FIRST_RETRY_DELAY_MS = 10_000;
@@ -334,7 +335,7 @@ function APACHE_533_FAMILY(keys: string[]): Record<string, unknown> {
 }
 
 for (const target of targets) {
-  describe.skipIf(!target.enabled)(`POP durability across a broker SIGKILL against ${target.name}`, () => {
+  describe.skipIf(!target.enabled)(`POP durability across broker restarts (SIGKILL, SIGTERM) against ${target.name}`, () => {
     const CLUSTER = 'PopConfCluster';
     const TOPIC = 'PopDurableTopic';
     const GROUP = 'GID_POP_DURABLE';
@@ -364,42 +365,58 @@ for (const target of targets) {
       if (workDir && process.env.COMPAT_KEEP_DIRS !== '1') removeDir(workDir);
     }, 120_000);
 
+    /**
+     * Produces `count` messages, consumes them by POP with acks as it goes, takes the broker down
+     * (`how`) once 40 % have been delivered, starts it again on the same store and consumes until every
+     * message has an ack answered SUCCESS, then one invisible time more (anything acked that comes back
+     * is popped by then); returns the accounting.
+     */
+    async function restartRound(prefix: string, count: number, how: 'SIGKILL' | 'SIGTERM'): Promise<PopAccount> {
+      const t0 = Date.now();
+      const sent = await traffic!.produce(TOPIC, count, prefix);
+      const producedMs = Date.now() - t0;
+      const from = traffic!.events().deliveries.length;
+      // 5 ms per listener call over 20 consume threads: the broker goes down with popped, un-acked messages.
+      await traffic!.consume(GROUP, TOPIC, { invisibleMs: DURABILITY_INVISIBLE_MS, sleepMs: 5 });
+      const downAt = from + Math.floor(count * 0.4);
+      await traffic!.until((e) => e.deliveries.length >= downAt, 60_000, `${downAt} deliveries`);
+      const before = traffic!.events();
+      if (how === 'SIGKILL') await broker!.kill();
+      else await broker!.stop();
+      const downMs = Date.now();
+      const inFlight = before.deliveries.filter((d) => d.key.startsWith(prefix) && !ackedOk(before, d)).length;
+      await broker!.start();
+      const restartMs = Date.now() - downMs;
+      const ev = await traffic!.until((e) => sent.every((k) => byKey(e, k).some((d) => ackedOk(e, d))), 120_000, 'every message acked');
+      const allAckedMs = Date.now() - t0;
+      await new Promise((r) => setTimeout(r, DURABILITY_INVISIBLE_MS + 3_000));
+      await traffic!.stopConsumer(GROUP);
+      const acct = accountDeliveries(sent, traffic!.events(), DURABILITY_INVISIBLE_MS, TOLERANCE_MS);
+      console.log(`[pop ${target.name}] durability (${how}): produced ${sent.length} in ${producedMs} ms; ${how} after `
+        + `${before.deliveries.length - from} deliveries (${inFlight} not acked yet), restart took ${restartMs} ms; all acked ${allAckedMs} ms `
+        + `after the first send (${ev.deliveries.length - from} deliveries then); ${JSON.stringify(acct)}`);
+      expect(acct.lost).toBe(0);
+      expect(acct.delivered).toBe(count);
+      expect(acct.acked).toBe(count);
+      expect(acct.contentMismatches).toBe(0);
+      expect(acct.withoutPopCk).toBe(0);
+      expect(acct.redeliveredEarly).toBe(0);
+      return acct;
+    }
+
     it(`${DURABILITY_MESSAGES} messages, broker SIGKILLed mid-consumption: none lost, none acked delivered again`, async () => {
       ok(await mqadmin!.run('updateTopic', ['-c', CLUSTER, '-t', TOPIC, '-r', '4', '-w', '4']));
       ok(await mqadmin!.run('updateSubGroup', ['-c', CLUSTER, '-g', GROUP]));
       const assignment = await eventually('QUERY_ASSIGNMENT', () => queryAssignment(raw!, broker!.addr, TOPIC, GROUP, '127.0.0.1@conf-probe'),
         (r) => r.code !== 0 || r.modes.length > 0);
       expect(assignment.modes, 'defaultMessageRequestMode=POP').toEqual(['POP']);
-
-      const t0 = Date.now();
-      const sent = await traffic!.produce(TOPIC, DURABILITY_MESSAGES, 'd-');
-      const producedMs = Date.now() - t0;
-      // 5 ms per listener call over 20 consume threads: the broker dies with a few hundred popped, un-acked.
-      await traffic!.consume(GROUP, TOPIC, { invisibleMs: DURABILITY_INVISIBLE_MS, sleepMs: 5 });
-      const killAt = Math.floor(DURABILITY_MESSAGES * 0.4);
-      await traffic!.until((e) => e.deliveries.length >= killAt, 60_000, `${killAt} deliveries`);
-      const before = traffic!.events();
-      await broker!.kill();
-      const killedMs = Date.now();
-      const inFlight = before.deliveries.filter((d) => !ackedOk(before, d)).length;
-      await broker!.start();
-      const restartMs = Date.now() - killedMs;
-      const ev = await traffic!.until((e) => sent.every((k) => byKey(e, k).some((d) => ackedOk(e, d))), 120_000, 'every message acked');
-      const allAckedMs = Date.now() - t0;
-      // Anything acked that comes back would be popped within one invisible time after the last ack.
-      await new Promise((r) => setTimeout(r, DURABILITY_INVISIBLE_MS + 3_000));
-      await traffic!.stopConsumer(GROUP);
-      const acct = accountDeliveries(sent, traffic!.events(), DURABILITY_INVISIBLE_MS, TOLERANCE_MS);
-      console.log(`[pop ${target.name}] durability: produced ${sent.length} in ${producedMs} ms; SIGKILL after ${before.deliveries.length} deliveries `
-        + `(${inFlight} not acked yet), restart took ${restartMs} ms; all acked ${allAckedMs} ms after the first send `
-        + `(${ev.deliveries.length} deliveries then); ${JSON.stringify(acct)}`);
-      expect(acct.lost).toBe(0);
+      const acct = await restartRound('d-', DURABILITY_MESSAGES, 'SIGKILL');
       if (!target.redeliversAckedAfterKill) expect(acct.ackedThenDeliveredAgain).toBe(0);
-      expect(acct.delivered).toBe(DURABILITY_MESSAGES);
-      expect(acct.acked).toBe(DURABILITY_MESSAGES);
-      expect(acct.contentMismatches).toBe(0);
-      expect(acct.withoutPopCk).toBe(0);
-      expect(acct.redeliveredEarly).toBe(0);
+    }, 300_000);
+
+    it(`${RESTART_MESSAGES} more, broker stopped (SIGTERM) and restarted mid-consumption: none lost, none acked delivered again`, async () => {
+      const acct = await restartRound('r-', RESTART_MESSAGES, 'SIGTERM');
+      expect(acct.ackedThenDeliveredAgain).toBe(0);
     }, 300_000);
   });
 }

@@ -174,16 +174,19 @@ export function accountDeliveries(sentKeys: string[], ev: PopEvents, invisibleMs
   }
   const ackOk = new Map<string, number>();
   let ackFailures = 0;
+  const cks = new Set(sentKeys.flatMap((k) => (byKey.get(k) ?? []).map((d) => d.ck)));
   for (const a of ev.answers) {
+    if (!cks.has(a.ck)) continue;
     if (a.kind !== 'ACK') continue;
     if (a.code === 0) ackOk.set(a.ck, Math.min(ackOk.get(a.ck) ?? Infinity, a.atMs));
     else ackFailures++;
   }
+  const mine = sentKeys.flatMap((k) => byKey.get(k) ?? []);
   const acct: PopAccount = {
-    sent: sentKeys.length, delivered: 0, deliveries: ev.deliveries.length, acked: 0, ackFailures,
+    sent: sentKeys.length, delivered: 0, deliveries: mine.length, acked: 0, ackFailures,
     redeliveredAfterInvisibleTime: 0, redeliveredEarly: 0, lost: 0, ackedThenDeliveredAgain: 0,
-    contentMismatches: ev.deliveries.filter((d) => !d.contentOk).length,
-    withoutPopCk: ev.deliveries.filter((d) => d.ck === '').length, examples: [],
+    contentMismatches: mine.filter((d) => !d.contentOk).length,
+    withoutPopCk: mine.filter((d) => d.ck === '').length, examples: [],
   };
   for (const key of sentKeys) {
     const ds = (byKey.get(key) ?? []).slice().sort((x, y) => x.popTime - y.popTime);
