@@ -19,7 +19,8 @@
  *   before the first request to a topic the NameServer knows (the requester starts a consumer to get one).
  *
  * COMPAT_APACHE_REFERENCE=1 also runs the Java pairs against Apache 4.9.7 and 5.3.3 brokers and compares
- * the refusal remarks with the APACHE_* constants below.
+ * the refusal remarks with the APACHE_* constants below, and a reply sent by hand (rawReplyShape: what is
+ * pushed, answered and stored) with ours (~80 s more).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +33,10 @@ import { startOurServer } from '../test/support/our-server.js';
 import type { RunningServer } from '../test/support/server.js';
 import { makeTempDir, removeDir } from '../test/support/server.js';
 import { RemotingClient } from '../src/remoting/client.js';
-import { createRequest } from '../src/remoting/command.js';
+import { createRequest, createResponse, type RemotingCommand } from '../src/remoting/command.js';
+import { toFastJson } from '../src/codec/fastjson.js';
+import { parseProperties } from '../src/codec/message-properties.js';
+import { consumerHeartbeat, pullRequest, pulledRecords, sendV2 } from '../test/support/wire.js';
 import { RequestCode } from '../src/protocol/request-code.js';
 import type { Tracked } from '../test/support/processes.js';
 
@@ -156,6 +160,64 @@ function pairVerdicts(round: RoundResult, kinds: Kind[]): Map<Kind, Map<Kind, st
   return table;
 }
 
+/**
+ * One reply sent by hand (SEND_REPLY_MESSAGE_V2) to a fake requester that heartbeated as a producer: what
+ * the broker pushes (header field names, property names), answers, and stores; and its two refusals.
+ * Run on ours and, in the reference block, on the Apache brokers, so the shapes can be compared.
+ */
+async function rawReplyShape(brokerAddr: string): Promise<Record<string, unknown>> {
+  const pushes: RemotingCommand[] = [];
+  const requester = new RemotingClient((conn, req) => {
+    if (req.code !== RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT) return;
+    pushes.push(req);
+    conn.send(createResponse(req, 0));
+  });
+  const responder = new RemotingClient();
+  const replyTopic = `${CLUSTER}_REPLY_TOPIC`;
+  const props = { MSG_TYPE: 'reply', CORRELATION_ID: 'raw-1', REPLY_TO_CLIENT: '127.0.0.1@raw-requester', TTL: '3000', userKey: 'v' };
+  const reply = (p: Record<string, string>): RemotingCommand => ({ ...sendV2(replyTopic, 'raw answer', { props: p, producerGroup: 'raw-responder' }), code: RequestCode.SEND_REPLY_MESSAGE_V2 });
+  try {
+    const hb = { clientID: '127.0.0.1@raw-requester', consumerDataSet: [], producerDataSet: [{ groupName: 'raw-requester' }] };
+    await requester.invoke(brokerAddr, createRequest(RequestCode.HEART_BEAT, undefined, Buffer.from(toFastJson(hb))), 5000);
+    const ok = await responder.invoke(brokerAddr, reply(props), 5000);
+    const { REPLY_TO_CLIENT: _drop, ...noReplyTo } = props;
+    const nullTo = await responder.invoke(brokerAddr, reply(noReplyTo), 5000);
+    const gone = await responder.invoke(brokerAddr, reply({ ...props, REPLY_TO_CLIENT: '127.0.0.1@nobody' }), 5000);
+    await responder.invoke(brokerAddr, consumerHeartbeat('raw-reader', 'raw-reader', replyTopic), 5000);
+    const offset = Number(ok.extFields?.queueOffset);
+    const pulled = pulledRecords(await responder.invoke(brokerAddr, pullRequest('raw-reader', replyTopic, 0, offset), 5000));
+    const keys = (m: Map<string, string> | Record<string, string> | undefined): string[] => [...(m instanceof Map ? m.keys() : Object.keys(m ?? {}))].sort();
+    return {
+      pushedHeader: keys(pushes[0]?.extFields),
+      pushedProperties: keys(parseProperties(pushes[0]?.extFields?.properties ?? '')),
+      pushedQueueId: pushes[0]?.extFields?.queueId,
+      pushedBody: pushes[0]?.body?.toString(),
+      answer: { code: ok.code, msgIdIsOffsetId: /^[0-9A-F]{32}$/.test(ok.extFields?.msgId ?? ''), queueId: ok.extFields?.queueId },
+      storedProperties: keys(parseProperties(pulled[0]?.propertiesString ?? '')),
+      storedBody: pulled[0]?.body.toString(),
+      nullReplyTo: [nullTo.code, nullTo.remark],
+      gone: [gone.code, gone.remark, /^[0-9A-F]{32}$/.test(gone.extFields?.msgId ?? '')],
+    };
+  } finally {
+    requester.close();
+    responder.close();
+  }
+}
+
+/** rawReplyShape on our broker (the reference block checks the Apache brokers give the same). */
+const OURS_RAW_SHAPE = {
+  pushedHeader: ['bornHost', 'bornTimestamp', 'defaultTopic', 'defaultTopicQueueNums', 'flag', 'producerGroup', 'properties', 'queueId',
+    'reconsumeTimes', 'storeHost', 'storeTimestamp', 'sysFlag', 'topic', 'unitMode'],
+  pushedProperties: ['CORRELATION_ID', 'MSG_TYPE', 'PUSH_REPLY_TIME', 'REPLY_TO_CLIENT', 'TTL', 'userKey'],
+  pushedQueueId: '0',
+  pushedBody: 'raw answer',
+  answer: { code: 0, msgIdIsOffsetId: true, queueId: '0' },
+  storedProperties: ['CORRELATION_ID', 'MSG_TYPE', 'REPLY_TO_CLIENT', 'TTL', 'userKey'],
+  storedBody: 'raw answer',
+  nullReplyTo: [1, 'reply message properties[REPLY_TO_CLIENT] is null'],
+  gone: [1, 'push reply message fail, channel of <127.0.0.1@nobody> not found.', true],
+};
+
 describe('request/reply through the real clients on rocketmq-ts', () => {
   let server: RunningServer | undefined;
   let go: GoScenarios | undefined;
@@ -244,6 +306,10 @@ describe('request/reply through the real clients on rocketmq-ts', () => {
     expect(replied + late).toBe(KINDS.length * KINDS.length * 14);
     expect(storedReplies).toBeGreaterThanOrEqual(replied);
   });
+
+  it('by hand: the push (ReplyMessageRequestHeader, PUSH_REPLY_TIME), the answer, the stored copy, the refusals', async () => {
+    expect(await rawReplyShape(server!.brokerAddr)).toEqual(OURS_RAW_SHAPE);
+  });
 });
 
 /**
@@ -252,6 +318,16 @@ describe('request/reply through the real clients on rocketmq-ts', () => {
  */
 const APACHE_NO_REPLY_TO = NO_REPLY_TO;
 const APACHE_GONE_PREFIX = 'CODE 1 push reply message fail, channel of <';
+/**
+ * Apache 4.9.7 pushes, answers and stores exactly OURS_RAW_SHAPE. 5.3.3 also adds MSG_REGION and TRACE_ON to
+ * the properties of the pushed and the stored reply: its AbstractSendMessageProcessor#buildMsgContext,
+ * which 5.x runs for every send and reply (4.9 only with a send hook), rewrites the header's properties.
+ */
+const APACHE5_RAW_SHAPE = {
+  ...OURS_RAW_SHAPE,
+  pushedProperties: [...OURS_RAW_SHAPE.pushedProperties, 'MSG_REGION', 'TRACE_ON'].sort(),
+  storedProperties: [...OURS_RAW_SHAPE.storedProperties, 'MSG_REGION', 'TRACE_ON'].sort(),
+};
 
 describe.skipIf(process.env.COMPAT_APACHE_REFERENCE !== '1')('reference: the Java pairs against the Apache brokers', () => {
   const JAVA_KINDS: Kind[] = ['java-4.9.8', 'java-5.3.3'];
@@ -265,6 +341,7 @@ describe.skipIf(process.env.COMPAT_APACHE_REFERENCE !== '1')('reference: the Jav
       try {
         ns = await ourNamesrv();
         broker = await startBroker('rr-apache', ns.addr, { brokerClusterName: CLUSTER });
+        expect(await rawReplyShape(broker.addr), 'the same reply by hand').toEqual(name === 'Apache 5.3.3' ? APACHE5_RAW_SHAPE : OURS_RAW_SHAPE);
         const round = await runRound(JAVA_KINDS, undefined, ns.addr, broker.addr);
         const server = `rocketmq-ts namesrv + ${name} broker`;
         for (const req of JAVA_KINDS) {
