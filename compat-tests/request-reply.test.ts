@@ -1,6 +1,6 @@
 /**
  * Request/reply (`DefaultMQProducer.request`, Go `Producer.Request`) through the real clients: Java 4.9.8,
- * Java 5.3.3 and Go v2.1.2 requesters against responders of all three kinds, every pair, on our broker.
+ * 5.3.3 and 5.5.0 and Go v2.1.2 requesters against responders of all four kinds, every pair, on our broker.
  *
  * One responder per client kind answers its own topic (compat-tests/java5 RequestReplyScenarios,
  * compat-tests/go/reply.go); each requester runs sync, async (callback) and selector requests against each,
@@ -12,8 +12,8 @@
  *
  * What the clients do themselves, the same against the Apache brokers:
  * - Java 5.3.x returns from a sync request() as soon as the request is sent (apache/rocketmq#9319), with
- *   "... OK, but wait reply message timeout" and no reply; its async requests work.
- * - Java 4.9.8 and 5.3.x call RequestCallback.onSuccess(null) when the request is sent, then again with the reply.
+ *   "... OK, but wait reply message timeout" and no reply; its async requests work. 5.5.0 waits again.
+ * - Java 4.9.8 and 5.x call RequestCallback.onSuccess(null) when the request is sent, then again with the reply.
  * - Go v2.1.2: no request with a selector argument (the producer-wide selector is used); CreateReplyMessage
  *   drops the body; no async timeout within the test (its future cache evicts every 10 min); no heartbeat
  *   before the first request to a topic the NameServer knows (the requester starts a consumer to get one).
@@ -53,10 +53,10 @@ const JAVA_SYNC_TIMEOUT = (topic: string): string => `INFO TIMEOUT sync send req
 const JAVA_ASYNC_TIMEOUT = 'INFO TIMEOUT async request timeout, no reply message.';
 const GO_SYNC_TIMEOUT = (topic: string): string => `INFO TIMEOUT sync send request message to ${topic} OK, but wait reply message timeout 2000 ms`;
 
-type Kind = 'java-4.9.8' | 'java-5.3.3' | 'go';
-const KINDS: Kind[] = ['java-4.9.8', 'java-5.3.3', 'go'];
-const LABEL: Record<Kind, string> = { 'java-4.9.8': 'Java 4.9.8', 'java-5.3.3': 'Java 5.3.3', go: 'Go v2.1.2' };
-const TAG: Record<Kind, string> = { 'java-4.9.8': 'j498', 'java-5.3.3': 'j533', go: 'go' };
+type Kind = 'java-4.9.8' | 'java-5.3.3' | 'java-5.5.0' | 'go';
+const KINDS: Kind[] = ['java-4.9.8', 'java-5.3.3', 'java-5.5.0', 'go'];
+const LABEL: Record<Kind, string> = { 'java-4.9.8': 'Java 4.9.8', 'java-5.3.3': 'Java 5.3.3', 'java-5.5.0': 'Java 5.5.0', go: 'Go v2.1.2' };
+const TAG: Record<Kind, string> = { 'java-4.9.8': 'j498', 'java-5.3.3': 'j533', 'java-5.5.0': 'j550', go: 'go' };
 const topicOf = (k: Kind): string => `RR_${TAG[k]}`;
 const timeoutTopicOf = (k: Kind): string => `RR_none_${TAG[k]}`;
 
@@ -145,6 +145,22 @@ async function runRound(kinds: Kind[], go: GoScenarios | undefined, namesrv: str
   }
 }
 
+/**
+ * The STYLES line of one pair: all 6 async requests answered; 4.9.8, 5.5.0 and Go wait for the reply in a
+ * sync request, 5.3.3 returns once the request is sent, with the reply only if it beat the send's answer
+ * (see the file comment), and every early return is logged.
+ */
+function checkStyles(output: string, req: Kind, resp: Kind): void {
+  const pair = `${LABEL[req]} → ${LABEL[resp]}`;
+  const styles = /^INFO STYLES \S+ sync=(\d+)\/6 early=(\d+) async=(\d+)\/6$/.exec(lines(output, `INFO STYLES ${TAG[resp]} `)[0] ?? '');
+  expect(styles, `${pair}: no STYLES line`).not.toBeNull();
+  const [sync, early, async] = styles!.slice(1).map(Number);
+  expect(async, `${pair}: async`).toBe(6);
+  expect(sync + early, `${pair}: sync`).toBe(6);
+  if (req !== 'java-5.3.3') expect(early, `${pair}: sync returned before the reply`).toBe(0);
+  expect(lines(output, `INFO SYNC-EARLY ${TAG[resp]} `)).toHaveLength(early);
+}
+
 /** Each requester's PAIR verdict per responder (requester → responder → "PASS" or "FAIL ..."). */
 function pairVerdicts(round: RoundResult, kinds: Kind[]): Map<Kind, Map<Kind, string>> {
   const table = new Map<Kind, Map<Kind, string>>();
@@ -227,6 +243,7 @@ describe('request/reply through the real clients on rocketmq-ts', () => {
   beforeAll(async () => {
     await java5Classpath('5.3.3');
     await java5Classpath('4.9.8');
+    await java5Classpath('5.5.0');
     go = await buildGoScenarios();
     server = await startOurServer();
     const storedBefore = await replyTopicMaxOffset(server.brokerAddr);
@@ -251,15 +268,7 @@ describe('request/reply through the real clients on rocketmq-ts', () => {
       expect(r.passed, `${r.verdict}\n${r.output.slice(-6000)}\n--- server:\n${tail()}`).toBe(true);
       for (const resp of KINDS) {
         expect(pairs.get(resp), `${LABEL[req]} → ${LABEL[resp]}`).toBe('PASS');
-        const styles = /^INFO STYLES \S+ sync=(\d+)\/6 early=(\d+) async=(\d+)\/6$/.exec(lines(r.output, `INFO STYLES ${TAG[resp]} `)[0] ?? '');
-        expect(styles, `${LABEL[req]} → ${LABEL[resp]}: no STYLES line`).not.toBeNull();
-        const [sync, early, async] = styles!.slice(1).map(Number);
-        expect(async, `${LABEL[req]} → ${LABEL[resp]}: async`).toBe(6);
-        // 4.9.8 and Go wait for the reply in a sync request; 5.3.3 returns once the request is sent, with the
-        // reply only if it beat the send's answer (see the file comment). Every early one is logged.
-        expect(sync + early).toBe(6);
-        if (req !== 'java-5.3.3') expect(early, `${LABEL[req]} → ${LABEL[resp]}: sync returned before the reply`).toBe(0);
-        expect(lines(r.output, `INFO SYNC-EARLY ${TAG[resp]} `)).toHaveLength(early);
+        checkStyles(r.output, req, resp);
       }
     });
   }
@@ -302,7 +311,7 @@ describe('request/reply through the real clients on rocketmq-ts', () => {
       // A 5.3.3 sync request's reply may find its requester gone if that requester finished first.
       late += lines(r.output, 'INFO REPLY-ERROR late ').length;
     }
-    // 3 requesters × 3 responders × (warm-up + 6 sync + 6 async + probe); refused replies are stored too.
+    // Every requester × every responder × (warm-up + 6 sync + 6 async + probe); refused replies are stored too.
     expect(replied + late).toBe(KINDS.length * KINDS.length * 14);
     expect(storedReplies).toBeGreaterThanOrEqual(replied);
   });
@@ -330,7 +339,7 @@ const APACHE5_RAW_SHAPE = {
 };
 
 describe.skipIf(process.env.COMPAT_APACHE_REFERENCE !== '1')('reference: the Java pairs against the Apache brokers', () => {
-  const JAVA_KINDS: Kind[] = ['java-4.9.8', 'java-5.3.3'];
+  const JAVA_KINDS: Kind[] = ['java-4.9.8', 'java-5.3.3', 'java-5.5.0'];
   for (const [name, startBroker] of [
     ['Apache 4.9.7', apacheBroker],
     ['Apache 5.3.3', apache5Broker],
@@ -349,6 +358,7 @@ describe.skipIf(process.env.COMPAT_APACHE_REFERENCE !== '1')('reference: the Jav
           recordMatrix({ client: LABEL[req], server, scenario: 'request-reply', passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
           expect(r.passed, `${r.verdict}\n${r.output.slice(-6000)}\n--- broker:\n${nodeTail(broker)}`).toBe(true);
           for (const resp of JAVA_KINDS) {
+            checkStyles(r.output, req, resp);
             expect(lines(r.output, `INFO NO-REPLY-TO ${TAG[resp]} `)).toEqual([`INFO NO-REPLY-TO ${TAG[resp]} no-reply-to:${APACHE_NO_REPLY_TO}`]);
           }
         }
