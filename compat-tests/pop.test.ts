@@ -55,8 +55,9 @@ interface Target {
    * Whether an acknowledged message may come back after a SIGKILL. The Apache 5.3.3 broker does re-deliver:
    * the POP consume offset is persisted with the other consumer offsets every flushConsumerOffsetInterval
    * (5 s), so after a SIGKILL it pops again from the last persisted offset, acks or not (reference run
-   * 2026-11-29: 2,000 messages, SIGKILL after 980 deliveries, 1,152 acknowledged messages delivered again,
-   * 0 lost). The issue asks more of us: none.
+   * 2026-11-29: 2,000 messages, SIGKILL after 820–992 deliveries, 866–1,152 acknowledged messages delivered
+   * again, up to 114 un-acked ones re-popped before their invisible time was over, 0 lost; after a SIGTERM
+   * none). The issue asks more of us: none.
    */
   redeliversAckedAfterKill: boolean;
   /**
@@ -402,7 +403,6 @@ for (const target of targets) {
       expect(acct.acked).toBe(count);
       expect(acct.contentMismatches).toBe(0);
       expect(acct.withoutPopCk).toBe(0);
-      expect(acct.redeliveredEarly).toBe(0);
       return acct;
     }
 
@@ -413,12 +413,16 @@ for (const target of targets) {
         (r) => r.code !== 0 || r.modes.length > 0);
       expect(assignment.modes, 'defaultMessageRequestMode=POP').toEqual(['POP']);
       const acct = await restartRound('d-', DURABILITY_MESSAGES, 'SIGKILL');
-      if (!target.redeliversAckedAfterKill) expect(acct.ackedThenDeliveredAgain).toBe(0);
+      if (!target.redeliversAckedAfterKill) {
+        expect(acct.ackedThenDeliveredAgain).toBe(0);
+        expect(acct.redeliveredEarly).toBe(0);
+      }
     }, 300_000);
 
     it(`${RESTART_MESSAGES} more, broker stopped (SIGTERM) and restarted mid-consumption: none lost, none acked delivered again`, async () => {
       const acct = await restartRound('r-', RESTART_MESSAGES, 'SIGTERM');
       expect(acct.ackedThenDeliveredAgain).toBe(0);
+      expect(acct.redeliveredEarly).toBe(0);
     }, 300_000);
   });
 }
