@@ -28,6 +28,7 @@ import { ConsumerFilterManager } from '../broker/filter/consumer-filter-manager.
 import { BrokerOuterAPI, type BrokerIdentity } from '../broker/out/broker-outer-api.js';
 import { SlaveSynchronize } from '../broker/slave/slave-synchronize.js';
 import { PopService } from '../broker/pop/pop-service.js';
+import { reviveCheckPoint } from '../broker/pop/pop-revive.js';
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClientChannelInfo } from '../broker/client/client-channel.js';
 import { BROKER_FAMILIES, BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
@@ -110,7 +111,7 @@ export class BrokerController {
       schedule: new ScheduleMessageService(config, store),
       timer: new TimerMessageService(config, store),
       transactions: new TransactionalMessageService(config, store, topics, producers, storeHost),
-      pop: new PopService(config, () => this.ctx, (conn, req) => this.dispatcher.resume(conn, req)),
+      pop: new PopService(config, (ck, offsets) => reviveCheckPoint(this.ctx, ck, offsets), (conn, req) => this.dispatcher.resume(conn, req)),
       storeHost,
       brokerAddr,
       brokerConfigPath,

@@ -3,12 +3,10 @@ import type { BrokerConfig } from '../../config/broker-config.js';
 import type { RemotingCommand } from '../../remoting/command.js';
 import type { Connection } from '../../remoting/connection.js';
 import { log } from '../../logger.js';
-import type { BrokerContext } from '../broker-context.js';
 import { PopJournal } from './pop-journal.js';
 import { PopHold } from './pop-hold.js';
 import { PopState, keyOf, type CheckPoint, type PopRecord } from './pop-state.js';
 import { MessageRequestModeManager } from './message-request-mode-manager.js';
-import { reviveCheckPoint } from './pop-revive.js';
 import { TopicRouteCache } from './topic-route-cache.js';
 
 /**
@@ -32,7 +30,11 @@ export class PopService {
 
   constructor(
     private readonly config: BrokerConfig,
-    private readonly ctx: () => BrokerContext,
+    /**
+     * Re-puts a checkpoint's un-acked offsets (pop-revive.ts reviveCheckPoint, given by the broker so this
+     * service, which the broker context holds, does not import the context back); true once stored.
+     */
+    private readonly reviveCheckPoint: (ck: CheckPoint, offsets: readonly number[]) => Promise<boolean>,
     wake: (conn: Connection, req: RemotingCommand) => void,
   ) {
     this.modes = new MessageRequestModeManager(config);
@@ -102,7 +104,7 @@ export class PopService {
       this.reviving.add(key);
       try {
         const pending = live.offsets.filter((o) => !live.acked.has(o));
-        if (await reviveCheckPoint(this.ctx(), live, pending)) {
+        if (await this.reviveCheckPoint(live, pending)) {
           if (this.state.cks.has(key)) this.record({ k: 'done', key });
           revived += pending.length;
         }
