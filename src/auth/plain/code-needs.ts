@@ -40,6 +40,12 @@ function send(topicField: string, groupField: string): CodeRule['collect'] {
   };
 }
 
+/** A read of a topic's messages for a consumer group: SUB on the topic, then on the group's retry topic. */
+const pull: CodeRule['collect'] = (f, _b, out) => {
+  add(out, f.topic, Perm.SUB);
+  add(out, group(f.consumerGroup), Perm.SUB);
+};
+
 const RULES: ReadonlyArray<[number, CodeRule]> = [
   [RequestCode.SEND_MESSAGE, {
     // SendMessageRequestHeader has no `group` field, so a retry-topic send normally adds nothing.
@@ -62,28 +68,19 @@ const RULES: ReadonlyArray<[number, CodeRule]> = [
   }],
   [RequestCode.PULL_MESSAGE, {
     need: 'topic SUB and consumerGroup SUB',
-    collect: (f, _b, out) => {
-      add(out, f.topic, Perm.SUB);
-      add(out, group(f.consumerGroup), Perm.SUB);
-    },
+    collect: pull,
   }],
   // Added by rocketmq-ts: the 5.x lite-pull code reads messages as PULL_MESSAGE does, same header.
   [RequestCode.LITE_PULL_MESSAGE, {
     need: 'as PULL_MESSAGE (added by rocketmq-ts)',
-    collect: (f, _b, out) => {
-      add(out, f.topic, Perm.SUB);
-      add(out, group(f.consumerGroup), Perm.SUB);
-    },
+    collect: pull,
   }],
   // Added by rocketmq-ts: the 5.x POP codes read (or settle) messages of a topic for a group, as a pull
   // does; 4.9 has no POP, so nothing in Java decides what an account needs for them.
   ...[RequestCode.POP_MESSAGE, RequestCode.PEEK_MESSAGE, RequestCode.ACK_MESSAGE, RequestCode.CHANGE_MESSAGE_INVISIBLETIME,
     RequestCode.NOTIFICATION, RequestCode.POLLING_INFO].map((code): [number, CodeRule] => [code, {
     need: 'topic SUB and consumerGroup SUB (added by rocketmq-ts)',
-    collect: (f, _b, out) => {
-      add(out, f.topic, Perm.SUB);
-      add(out, group(f.consumerGroup), Perm.SUB);
-    },
+    collect: pull,
   }]),
   [RequestCode.QUERY_MESSAGE, {
     need: 'topic SUB',
