@@ -51,6 +51,8 @@ const OURS_ONLY_COMMON = [
   'lastRecoveryAbnormal', 'lastRecoveryMs', 'lastRecoveryRecords', 'lastRecoveryScannedBytes',
   // remoting memory held for slow readers and unfinished frames (the README's limits section)
   'remotingPausedConnections', 'remotingPendingFrameBytes', 'remotingWriteBufferBytes',
+  // 5.x timer keys (DefaultMessageStore#getRuntimeInfo of 5.3.3); 4.9.7 has no timer
+  'timerReadBehind', 'timerOffsetBehind', 'timerCongestNum', 'timerEnqueueTps', 'timerDequeueTps',
 ];
 /** Replication state (runtime-info.ts replicationInfo): neither 4.9.7 nor 5.3.3 has HA keys in this table. */
 const OURS_ONLY: Record<Role, string[]> = {
