@@ -3,15 +3,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBrokerConfig, type BrokerConfig } from './config/broker-config.js';
 import { NAMESRV_CONFIG_DEFAULTS, loadNamesrvConfig, type NamesrvConfig } from './config/namesrv-config.js';
-import { tlsKeysOf } from './config/security.js';
 import { ConfigError } from './config/config-rules.js';
 import { parseJavaInt } from './protocol/java-number.js';
 import { NamesrvController } from './server/namesrv-controller.js';
 import { BrokerController } from './server/broker-controller.js';
 import { DefaultMessageStore } from './store/default-message-store.js';
-import { StoreLock, StoreLockedError } from './store/store-lock.js';
+import { StoreLockedError } from './store/store-lock.js';
+import { startStandalone } from './server/standalone.js';
 import { LOG_FILE_MAX_BYTES_DEFAULT, log, logToFile, loggingToFile } from './logger.js';
-import { remotingLimits } from './remoting/limits-state.js';
 
 const USAGE = `usage: rocketmq-ts <command> [options]
 
@@ -55,9 +54,9 @@ function setUpLogFile(file: string | undefined, maxBytesText: string | undefined
   }
 }
 
-async function startBroker(cfg: BrokerConfig, configFile?: string, storeLock?: StoreLock): Promise<BrokerController> {
+async function startBroker(cfg: BrokerConfig, configFile?: string): Promise<BrokerController> {
   const store = new DefaultMessageStore(cfg, { recentCacheBytes: cfg.commitLogRecentCacheBytes });
-  const broker = new BrokerController(cfg, store, configFile && path.resolve(configFile), storeLock);
+  const broker = new BrokerController(cfg, store, configFile && path.resolve(configFile));
   await broker.start();
   const ns = cfg.namesrvAddr || '(none)';
   // Same ready line as BrokerStartup, so scripts written for the Java broker can wait for it.
@@ -112,28 +111,16 @@ async function main(argv: string[]): Promise<void> {
   setUpLogFile(values['log-file'] ?? process.env.ROCKETMQ_TS_LOG_FILE, values['log-file-max-bytes'] ?? process.env.ROCKETMQ_TS_LOG_FILE_MAX_BYTES);
   switch (command) {
     case 'standalone': {
-      const data = path.resolve(values.data ?? 'data');
       const namesrvPort = values['namesrv-port'] === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(values['namesrv-port']);
       if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${values['namesrv-port']} is not a port number`);
-      const cfg = loadBrokerConfig(values.config, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
-      // One process, one memory: the NameServer's connections take the remoting bounds and the turn
-      // budget of the broker.conf given (the README's limits are broker.conf keys), and its TLS keys, as
-      // one Java JVM's -Dtls.* properties apply to every server in it.
-      const namesrvCfg = loadNamesrvConfig(undefined, {
-        listenPort: namesrvPort, kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json'),
-        ...remotingLimits(cfg), requestTurnBudgetMills: cfg.requestTurnBudgetMills,
-        ...tlsKeysOf(cfg),
+      const server = await startStandalone({
+        dataDir: values.data ?? 'data', configFile: values.config, namesrvPort, namesrvAddr: values.namesrv,
       });
-      // The store's lock first: a second standalone on a store in use exits before its NameServer
-      // binds a port or reads the kvConfig beside the store.
-      const storeLock = StoreLock.acquire(cfg.storePathRootDir);
-      const namesrv = await startNamesrv(namesrvCfg);
-      cfg.namesrvAddr = values.namesrv ?? `127.0.0.1:${namesrv.port}`;
-      const broker = await startBroker(cfg, values.config, storeLock);
-      onSignals(async () => {
-        await broker.shutdown();
-        await namesrv.shutdown();
-      });
+      // The ready lines NamesrvStartup and BrokerStartup print, so scripts written for Java can wait for them.
+      console.log('The Name Server boot success. serializeType=JSON');
+      console.log(`The broker[${server.broker.config.brokerName}, ${server.brokerAddr}] boot success. serializeType=JSON and name server is ${server.broker.config.namesrvAddr}`);
+      for (const [name, address] of Object.entries(server.endpoints)) console.log(`${name} listening on ${address}`);
+      onSignals(() => server.stop());
       return;
     }
     case 'namesrv': {

@@ -48,6 +48,8 @@ export function commonBrokerConf(dir, listenPort, opts) {
     autoCreateSubscriptionGroup: true,
     flushDiskType: opts.flushDiskType,
     mappedFileSizeCommitLog: opts.segmentBytes,
+    // The standalone's gRPC endpoint on a free port, so runs side by side never collide on 8081.
+    grpcServerPort: opts.grpcServerPort ?? 0,
   };
 }
 

@@ -7,6 +7,7 @@ import { ACL_CONFIG_DEFAULTS, ACL_RULES, AUTH_CLASS_KEYS, TLS_CONFIG_DEFAULTS, T
 import { REPLY_CONFIG_DEFAULTS, REPLY_NO_EFFECT, REPLY_RULES } from './reply.js';
 import { POP_CONFIG_DEFAULTS, POP_NO_EFFECT, POP_RULES } from './pop-config.js';
 import { TIMER_CONFIG_DEFAULTS, TIMER_RULES } from './timer.js';
+import { OPERATOR_CONFIG_DEFAULTS, OPERATOR_RULES } from './operator.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
@@ -135,6 +136,8 @@ export const BROKER_CONFIG_DEFAULTS = {
   ...TLS_CONFIG_DEFAULTS,
   ...REPLY_CONFIG_DEFAULTS,
   ...POP_CONFIG_DEFAULTS,
+  // gRPC endpoint, Prometheus exporter, console (config/operator.ts)
+  ...OPERATOR_CONFIG_DEFAULTS,
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -212,6 +215,7 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   ...TLS_RULES,
   ...REPLY_RULES,
   ...POP_RULES,
+  ...OPERATOR_RULES,
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';

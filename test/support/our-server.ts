@@ -59,6 +59,8 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ru
     flushDiskType: 'ASYNC_FLUSH',
     // Small segments: tests write little, and a restart test should not preallocate 1 GiB.
     mappedFileSizeCommitLog: 64 * 1024 * 1024,
+    // The gRPC endpoint on a free port (0), so servers side by side never collide on 8081.
+    grpcServerPort: 0,
     ...options.conf,
   };
   const confPath = path.join(dir, 'broker.conf');

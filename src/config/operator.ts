@@ -1,0 +1,37 @@
+import { BOOL, NON_EMPTY, STRING, intRule, oneOf, type Rules } from './config-rules.js';
+
+/**
+ * Keys of what stands beside the broker: the gRPC endpoint the 5.x SDKs speak to, the Prometheus
+ * exporter and the web console. The gRPC and metrics keys carry the Apache names (ProxyConfig's
+ * grpcServerPort, BrokerConfig's metricsExporterType / metricsPromExporterHost / metricsPromExporterPort);
+ * the console keys are ours, named the same way.
+ */
+export const OPERATOR_CONFIG_DEFAULTS = {
+  /** The standalone server serves the 5.x gRPC MessagingService here (8081, as the Apache proxy). */
+  grpcServerPort: 8081,
+  /** `false` leaves the gRPC endpoint out of the standalone server. */
+  enableGrpcServer: true,
+  /** DISABLE, or PROM to serve /metrics in the Prometheus text format (BrokerConfig#metricsExporterType). */
+  metricsExporterType: 'DISABLE',
+  /** Bind address of the /metrics port; empty means the broker's own IP (brokerIP1), as the Apache broker. */
+  metricsPromExporterHost: '',
+  metricsPromExporterPort: 5557,
+  /** The web console of the standalone server: off unless asked for (`npm start` asks). */
+  consoleEnable: false,
+  consoleListenAddress: '127.0.0.1',
+  consolePort: 8080,
+};
+
+export type OperatorConfig = { -readonly [K in keyof typeof OPERATOR_CONFIG_DEFAULTS]: (typeof OPERATOR_CONFIG_DEFAULTS)[K] };
+
+export const OPERATOR_RULES: Rules<OperatorConfig> = {
+  // 0 asks the OS for a free port (tests); the port taken is reported by the running server.
+  grpcServerPort: intRule(0, 65535),
+  enableGrpcServer: BOOL,
+  metricsExporterType: oneOf('DISABLE', 'PROM', 'OTLP_GRPC', 'LOG'),
+  metricsPromExporterHost: STRING,
+  metricsPromExporterPort: intRule(0, 65535),
+  consoleEnable: BOOL,
+  consoleListenAddress: NON_EMPTY,
+  consolePort: intRule(0, 65535),
+};
