@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { withFileLock } from '../../test/support/file-lock.js';
 
 const run = promisify(execFile);
 /** A cold ~/.m2 downloads the client and plugins; a warm build takes seconds. */
@@ -34,7 +35,12 @@ async function mvn(pom: string, args: string[]): Promise<void> {
  * The project's dependency classpath (and, with packageJar, its own jar first), rebuilt only when the
  * pom or src/ changed since the cached classpath file was written.
  */
-export async function mavenClasspath(projectDir: string, packageJar: boolean): Promise<string> {
+export function mavenClasspath(projectDir: string, packageJar: boolean): Promise<string> {
+  // Two vitest processes may build the same project at once; mvn writing one target/ twice breaks both.
+  return withFileLock(path.join(projectDir, 'target', '.build-lock'), MAVEN_TIMEOUT_MS, () => buildClasspath(projectDir, packageJar));
+}
+
+async function buildClasspath(projectDir: string, packageJar: boolean): Promise<string> {
   const pom = path.join(projectDir, 'pom.xml');
   const target = path.join(projectDir, 'target');
   const cpFile = path.join(target, 'classpath.txt');
