@@ -1,0 +1,101 @@
+/**
+ * The 5.x gRPC endpoint (apache.rocketmq.v2.MessagingService, what the Apache rocketmq-proxy serves
+ * the 5.x SDKs), in front of brokers reached over remoting through the NameServer's routes. The
+ * standalone server starts one pointed at its embedded NameServer (server/standalone.ts); the
+ * `proxy` command starts one alone in front of a cluster (cli-command.ts).
+ */
+import crypto from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { ConfigError } from '../config/config-rules.js';
+import { TLS_CONFIG_DEFAULTS, type TlsConfig } from '../config/security.js';
+import { tlsServerSide } from '../remoting/tls.js';
+import { log } from '../logger.js';
+import { ProxyContext } from './context.js';
+import { PROXY_CONFIG_DEFAULTS, type ProxyConfig } from './proxy-config.js';
+import { messagingServiceDefinition } from './grpc/proto.js';
+import { RPC_TABLE, setupSides } from './grpc/rpc-table.js';
+import { bindService } from './grpc/server-binding.js';
+
+export interface GrpcProxyOptions extends Partial<Omit<ProxyConfig, 'namesrvAddr' | 'grpcServerHost' | 'grpcServerPort'>> {
+  namesrvAddr: string;
+  /** Default 0.0.0.0. */
+  host?: string;
+  /** 0 takes a free port. */
+  port: number;
+}
+
+export interface GrpcProxy {
+  /** host:port as bound. */
+  readonly address: string;
+  readonly port: number;
+  readonly context: ProxyContext;
+  stop(): Promise<void>;
+}
+
+/** How long stop waits for calls in flight (long polls, Telemetry streams) before cutting them. */
+const SHUTDOWN_GRACE_MS = 1_000;
+
+export async function startGrpcProxy(options: GrpcProxyOptions): Promise<GrpcProxy> {
+  const { host, port, ...rest } = options;
+  const config: ProxyConfig = { ...PROXY_CONFIG_DEFAULTS, ...rest, grpcServerHost: host ?? PROXY_CONFIG_DEFAULTS.grpcServerHost, grpcServerPort: port };
+  const ctx = new ProxyContext(config);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.grpcMaxInboundMessageSize,
+    // The SDKs keep their channel alive with pings every 30 s (Java) or less; accept them.
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  server.addService(messagingServiceDefinition(), bindService(ctx, messagingServiceDefinition(), RPC_TABLE));
+  const credentials = serverCredentials(config.tls);
+  const bindHost = config.grpcServerHost.includes(':') ? `[${config.grpcServerHost}]` : config.grpcServerHost;
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${bindHost}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  ctx.grpcPort = bound;
+  setupSides(ctx);
+  ctx.start();
+  log.info(`grpc: MessagingService on ${config.grpcServerHost}:${bound}${config.tls?.['tls.server.certPath'] ? ' (TLS)' : ''}, namesrv ${config.namesrvAddr}`);
+  let stopped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await ctx.stop();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, SHUTDOWN_GRACE_MS);
+      server.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  };
+  return {
+    address: `${config.grpcServerHost}:${bound}`,
+    port: bound,
+    context: ctx,
+    stop: () => (stopped ??= stop()),
+  };
+}
+
+/**
+ * Plaintext, or TLS when tls.server.certPath and keyPath are set (tls.server.mode=enforcing without
+ * them is a ConfigError, as for the remoting port). One port cannot serve both as remoting's
+ * permissive mode does: gRPC's HTTP/2 listener is either TLS or not.
+ */
+function serverCredentials(tlsKeys: TlsConfig | undefined): grpc.ServerCredentials {
+  if (!tlsKeys) return grpc.ServerCredentials.createInsecure();
+  const side = tlsServerSide({ ...TLS_CONFIG_DEFAULTS, ...tlsKeys }, 'grpc');
+  if (side.mode === 'disabled' || !side.credentials) return grpc.ServerCredentials.createInsecure();
+  const { cert, key, passphrase, ca } = side.credentials as { cert: Buffer; key: Buffer; passphrase?: string; ca?: Buffer };
+  let privateKey = key;
+  if (passphrase) {
+    // grpc-js takes no key password: decrypt it here.
+    try {
+      privateKey = Buffer.from(crypto.createPrivateKey({ key, passphrase }).export({ format: 'pem', type: 'pkcs8' }) as string);
+    } catch (e) {
+      throw new ConfigError(`grpc: tls.server.keyPath/keyPassword: ${(e as Error).message}`);
+    }
+  }
+  const checkClient = side.clientAuth === 'require';
+  return grpc.ServerCredentials.createSsl(ca ?? null, [{ private_key: privateKey, cert_chain: cert }], checkClient);
+}

@@ -1,0 +1,3 @@
+import type { RpcTable } from './rpc-types.js';
+
+export const PRODUCER_RPCS: RpcTable = {};
