@@ -39,13 +39,21 @@ export function snapshotDist(): string {
   return snapshot;
 }
 
-export async function startOurServer(options: OurServerOptions = {}): Promise<RunningServer> {
+/** Our server also serves the 5.x SDKs' gRPC (enableGrpcServer, on by default). */
+export interface OurRunningServer extends RunningServer {
+  /** 127.0.0.1:port of the gRPC endpoint (grpcServerPort); the same after restart(). */
+  readonly grpcEndpoint: string;
+}
+
+export async function startOurServer(options: OurServerOptions = {}): Promise<OurRunningServer> {
   const snapshot = options.cliPath ? undefined : snapshotDist();
   const cli = options.cliPath ?? path.join(snapshot as string, 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
   const dir = makeTempDir('rocketmq-ts-ours');
   const namesrvPort = await freePort();
   const listenPort = await brokerPort();
+  // A fixed free port rather than 0, so the gRPC endpoint keeps its address across restart().
+  const grpcPort = await freePort();
   const brokerName = 'broker-a';
   const conf = {
     brokerClusterName: 'DefaultCluster',
@@ -59,8 +67,8 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ru
     flushDiskType: 'ASYNC_FLUSH',
     // Small segments: tests write little, and a restart test should not preallocate 1 GiB.
     mappedFileSizeCommitLog: 64 * 1024 * 1024,
-    // The gRPC endpoint on a free port (0), so servers side by side never collide on 8081.
-    grpcServerPort: 0,
+    // The gRPC endpoint on a free port, so servers side by side never collide on 8081.
+    grpcServerPort: grpcPort,
     ...options.conf,
   };
   const confPath = path.join(dir, 'broker.conf');
@@ -100,10 +108,11 @@ export async function startOurServer(options: OurServerOptions = {}): Promise<Ru
     removeSnapshot();
     throw err;
   }
-  const server: RunningServer = {
+  const server: OurRunningServer = {
     kind: 'rocketmq-ts',
     namesrvAddr: `127.0.0.1:${namesrvPort}`,
     brokerAddr: `127.0.0.1:${listenPort}`,
+    grpcEndpoint: `127.0.0.1:${String(conf.grpcServerPort)}`,
     dir,
     stop,
     async kill() {
