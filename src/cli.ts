@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadBrokerConfig, type BrokerConfig } from './config/broker-config.js';
+import { BROKER_CONFIG_DEFAULTS, loadBrokerConfig, type BrokerConfig } from './config/broker-config.js';
 import { NAMESRV_CONFIG_DEFAULTS, loadNamesrvConfig, type NamesrvConfig } from './config/namesrv-config.js';
+import { OPERATOR_CONFIG_DEFAULTS } from './config/operator.js';
+import { readPropertiesFile } from './config/properties.js';
 import { ConfigError } from './config/config-rules.js';
 import { parseJavaInt } from './protocol/java-number.js';
 import { NamesrvController } from './server/namesrv-controller.js';
@@ -10,29 +13,10 @@ import { BrokerController } from './server/broker-controller.js';
 import { DefaultMessageStore } from './store/default-message-store.js';
 import { StoreLockedError } from './store/store-lock.js';
 import { startStandalone } from './server/standalone.js';
-import { LOG_FILE_MAX_BYTES_DEFAULT, log, logToFile, loggingToFile } from './logger.js';
-
-const USAGE = `usage: rocketmq-ts <command> [options]
-
-commands:
-  standalone [-c broker.conf] [--namesrv-port 9876] [--data ./data]
-      NameServer and broker in one process; data under --data (default ./data).
-      The broker's namesrvAddr is the embedded NameServer.
-  namesrv [-c namesrv.conf]
-      A NameServer alone (keys: listenPort, kvConfigPath).
-  broker [-c broker.conf] [-n "addr;addr"]
-      A broker alone (Java broker.conf keys: brokerClusterName, brokerName, brokerId,
-      namesrvAddr, listenPort, storePathRootDir, brokerIP1, flushDiskType, ...).
-
-options:
-  -c, --config FILE      Java-style properties file
-  -n, --namesrv ADDRS    NameServer addresses, ';'-separated (overrides namesrvAddr)
-  --log-file FILE        log to FILE instead of stderr (env ROCKETMQ_TS_LOG_FILE); appended, and
-                         rotated to FILE.1 .. FILE.3 when it would pass --log-file-max-bytes
-  --log-file-max-bytes N size cap of the log file, bytes or with K/M/G (env ROCKETMQ_TS_LOG_FILE_MAX_BYTES,
-                         default 64M)
-  -h, --help             this text
-`;
+import { startupReport } from './server/startup-report.js';
+import { LOG_FILE_MAX_BYTES_DEFAULT, LOG_LEVELS, isLogLevel, log, logToFile, loggingToFile, setLogLevel } from './logger.js';
+import { COMMANDS, parseArgsOptions, usage } from './cli/usage.js';
+import { onSignals } from './cli/shutdown.js';
 
 /** "67108864", "64M", "512k": a byte count for --log-file-max-bytes. */
 function parseByteSize(s: string): number | undefined {
@@ -54,6 +38,31 @@ function setUpLogFile(file: string | undefined, maxBytesText: string | undefined
   }
 }
 
+/**
+ * The level from --log-level, else ROCKETMQ_TS_LOG_LEVEL (read by the logger at load), else the config
+ * file's logLevel key: set before the servers start, so their start-up lines already obey it.
+ */
+function setUpLogLevel(flag: string | undefined, configFile: string | undefined): void {
+  const env = process.env.ROCKETMQ_TS_LOG_LEVEL;
+  const [level, source] = flag !== undefined ? [flag, '--log-level']
+    : env !== undefined ? [env, 'ROCKETMQ_TS_LOG_LEVEL']
+    : [configFile && readPropertiesFile(configFile).get('logLevel')?.trim(), `${configFile}: logLevel`];
+  if (level === undefined || level === '') return;
+  if (!isLogLevel(level)) throw new ConfigError(`${source} ${level} is not one of ${LOG_LEVELS.join(', ')}`);
+  setLogLevel(level);
+}
+
+/** The start-up report (what listens where, store, config differences), one log line each. */
+function report(lines: string[]): void {
+  for (const line of lines) log.info(line);
+}
+
+function packageVersion(): string {
+  // dist/cli.js → the package root's package.json, installed or in the repository alike.
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 async function startBroker(cfg: BrokerConfig, configFile?: string): Promise<BrokerController> {
   const store = new DefaultMessageStore(cfg, { recentCacheBytes: cfg.commitLogRecentCacheBytes });
   const broker = new BrokerController(cfg, store, configFile && path.resolve(configFile));
@@ -61,6 +70,7 @@ async function startBroker(cfg: BrokerConfig, configFile?: string): Promise<Brok
   const ns = cfg.namesrvAddr || '(none)';
   // Same ready line as BrokerStartup, so scripts written for the Java broker can wait for it.
   console.log(`The broker[${cfg.brokerName}, ${broker.brokerAddr}] boot success. serializeType=JSON and name server is ${ns}`);
+  report(startupReport({ broker }, cfg, BROKER_CONFIG_DEFAULTS));
   return broker;
 }
 
@@ -68,77 +78,60 @@ async function startNamesrv(cfg: NamesrvConfig): Promise<NamesrvController> {
   const namesrv = new NamesrvController(cfg);
   await namesrv.start();
   console.log('The Name Server boot success. serializeType=JSON');
+  report(startupReport({ namesrv }, cfg, NAMESRV_CONFIG_DEFAULTS));
   return namesrv;
-}
-
-function onSignals(stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (sig: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${sig} received, shutting down`);
-    stop().then(
-      () => process.exit(0),
-      (e) => {
-        log.error(`shutdown failed: ${(e as Error).stack}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => handler('SIGTERM'));
-  process.on('SIGINT', () => handler('SIGINT'));
 }
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      config: { type: 'string', short: 'c' },
-      namesrv: { type: 'string', short: 'n' },
-      'namesrv-port': { type: 'string' },
-      data: { type: 'string' },
-      'log-file': { type: 'string' },
-      'log-file-max-bytes': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (!command || command === '--help' || command === '-h' || values.help) {
-    process.stdout.write(USAGE);
+  const { values } = parseArgs({ args: rest, options: parseArgsOptions(), strict: true }) as {
+    values: Record<string, string | boolean | undefined>;
+  };
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  if (command === '--version' || command === '-v' || values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
-  setUpLogFile(values['log-file'] ?? process.env.ROCKETMQ_TS_LOG_FILE, values['log-file-max-bytes'] ?? process.env.ROCKETMQ_TS_LOG_FILE_MAX_BYTES);
+  if (!command || command === '--help' || command === '-h' || command === 'help' || values.help) {
+    process.stdout.write(usage());
+    return;
+  }
+  if (!COMMANDS.some((c) => c.name === command)) {
+    process.stderr.write(`unknown command "${command}"\n\n${usage()}`);
+    process.exit(2);
+  }
+  setUpLogFile(text('log-file') ?? process.env.ROCKETMQ_TS_LOG_FILE, text('log-file-max-bytes') ?? process.env.ROCKETMQ_TS_LOG_FILE_MAX_BYTES);
+  setUpLogLevel(text('log-level'), text('config'));
   switch (command) {
     case 'standalone': {
-      const namesrvPort = values['namesrv-port'] === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(values['namesrv-port']);
-      if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${values['namesrv-port']} is not a port number`);
+      const namesrvPort = text('namesrv-port') === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(text('namesrv-port') as string);
+      if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${text('namesrv-port')} is not a port number`);
       const server = await startStandalone({
-        dataDir: values.data ?? 'data', configFile: values.config, namesrvPort, namesrvAddr: values.namesrv,
+        dataDir: text('data') ?? 'data', configFile: text('config'), namesrvPort, namesrvAddr: text('namesrv'), freePorts: false,
       });
+      const cfg = server.broker.config;
       // The ready lines NamesrvStartup and BrokerStartup print, so scripts written for Java can wait for them.
       console.log('The Name Server boot success. serializeType=JSON');
-      console.log(`The broker[${server.broker.config.brokerName}, ${server.brokerAddr}] boot success. serializeType=JSON and name server is ${server.broker.config.namesrvAddr}`);
+      console.log(`The broker[${cfg.brokerName}, ${server.brokerAddr}] boot success. serializeType=JSON and name server is ${cfg.namesrvAddr}`);
       for (const [name, address] of Object.entries(server.endpoints)) console.log(`${name} listening on ${address}`);
-      onSignals(() => server.stop());
+      report(startupReport(server, cfg, BROKER_CONFIG_DEFAULTS));
+      onSignals(() => server.stop(), cfg.shutdownTimeoutMills);
       return;
     }
     case 'namesrv': {
-      const namesrv = await startNamesrv(loadNamesrvConfig(values.config));
-      onSignals(() => namesrv.shutdown());
+      const namesrv = await startNamesrv(loadNamesrvConfig(text('config')));
+      // namesrv.conf has no shutdown key: its shutdown closes one port and writes the KV config.
+      onSignals(() => namesrv.shutdown(), OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills);
       return;
     }
     case 'broker': {
-      const cfg = loadBrokerConfig(values.config);
-      if (values.namesrv) cfg.namesrvAddr = values.namesrv;
+      const cfg = loadBrokerConfig(text('config'));
+      if (text('namesrv')) cfg.namesrvAddr = text('namesrv') as string;
       if (!cfg.namesrvAddr) cfg.namesrvAddr = process.env.NAMESRV_ADDR ?? '';
-      const broker = await startBroker(cfg, values.config);
-      onSignals(() => broker.shutdown());
+      const broker = await startBroker(cfg, text('config'));
+      onSignals(() => broker.shutdown(), cfg.shutdownTimeoutMills);
       return;
     }
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-      process.exit(2);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The process logger. Lines go to stderr, or to a size-capped, rotated file once logToFile is called
- * (CLI --log-file / ROCKETMQ_TS_LOG_FILE). ROCKETMQ_TS_LOG=debug|info|warn|error (default info).
+ * (CLI --log-file / ROCKETMQ_TS_LOG_FILE). The level: ROCKETMQ_TS_LOG_LEVEL (or the older ROCKETMQ_TS_LOG) =
+ * debug|info|warn|error, default info; the CLI's --log-level and the logLevel key set it too (setLogLevel).
  * Rate limits and summaries: src/log/core.ts.
  */
 import { LEVELS, Logger, type Level } from './log/core.js';
@@ -9,8 +10,20 @@ import { RotatingFileSink, stderrSink, type FileSinkOptions } from './log/file-s
 export { Logger, LOG_DEFAULTS, type LoggerOptions, type Level } from './log/core.js';
 export { RotatingFileSink, LOG_FILE_MAX_BYTES_DEFAULT, LOG_FILE_KEEP_DEFAULT, type Sink } from './log/file-sink.js';
 
-const envLevel = process.env.ROCKETMQ_TS_LOG as Level | undefined;
-const core = new Logger({ level: envLevel !== undefined && Object.hasOwn(LEVELS, envLevel) ? envLevel : 'info' });
+/** The level names, for the CLI and config checks. */
+export const LOG_LEVELS = Object.keys(LEVELS) as Level[];
+
+export function isLogLevel(s: string | undefined): s is Level {
+  return s !== undefined && Object.hasOwn(LEVELS, s);
+}
+
+const envLevel = process.env.ROCKETMQ_TS_LOG_LEVEL ?? process.env.ROCKETMQ_TS_LOG;
+const core = new Logger({ level: isLogLevel(envLevel) ? envLevel : 'info' });
+
+/** Lines below `level` are dropped from now on. */
+export function setLogLevel(level: Level): void {
+  core.setLevel(level);
+}
 
 // Held-back counts and batched file lines are written out however the process ends short of SIGKILL:
 // process.exit, an uncaught exception, or an empty event loop all emit 'exit'.

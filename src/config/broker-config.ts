@@ -9,7 +9,7 @@ import { POP_CONFIG_DEFAULTS, POP_NO_EFFECT, POP_RULES } from './pop-config.js';
 import { TIMER_CONFIG_DEFAULTS, TIMER_RULES } from './timer.js';
 import { OPERATOR_CONFIG_DEFAULTS, OPERATOR_RULES } from './operator.js';
 import {
-  BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, intRule, longRule, oneOf, validateConfig,
+  BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, applyValues, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
 } from './config-rules.js';
 
@@ -262,13 +262,15 @@ export function brokerConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfi
 
 /**
  * The one way a server's broker config is made: defaults, then `base` (the CLI's own defaults, such as
- * standalone's data directory), then the file's keys; paths resolved, the values that default to others
- * derived (storePathCommitLog, haListenPort), and every value checked. A bad value throws a ConfigError
- * naming the key, before anything is opened.
+ * standalone's data directory), then the file's keys, then `overrides` (values given in code, checked as
+ * the file's are: see applyValues); paths resolved, the values that default to others derived
+ * (storePathCommitLog, haListenPort), and every value checked. A bad value throws a ConfigError naming the
+ * key, before anything is opened.
  */
-export function loadBrokerConfig(file?: string, base: Partial<BrokerConfig> = {}): BrokerConfig {
+export function loadBrokerConfig(file?: string, base: Partial<BrokerConfig> = {}, overrides: Partial<BrokerConfig> = {}): BrokerConfig {
   const cfg: BrokerConfig = { ...BROKER_CONFIG_DEFAULTS, ...base };
   if (file) applyProperties(cfg, BROKER_SCHEMA, readPropertiesFile(file), file);
+  applyValues(cfg, BROKER_SCHEMA, overrides, 'config');
   cfg.storePathRootDir = path.resolve(cfg.storePathRootDir);
   if (!cfg.rocketmqHome) cfg.rocketmqHome = process.env.ROCKETMQ_HOME ?? '';
   if (!cfg.storePathCommitLog) cfg.storePathCommitLog = path.join(cfg.storePathRootDir, 'commitlog');

@@ -108,6 +108,30 @@ export function applyProperties<T extends object>(target: T, schema: ConfigSchem
   return unknown;
 }
 
+/**
+ * Applies typed values given in code (the embedding API's `config`) over `target`, by the rules a config
+ * file meets: an unknown key or a value its rule refuses throws a ConfigError naming `source` and the key
+ * (code has no reason to carry a key that does nothing, unlike a broker.conf copied between versions);
+ * keys accepted without effect are warned about as in a file.
+ */
+export function applyValues<T extends object>(target: T, schema: ConfigSchema<T>, values: Record<string, unknown>, source: string): void {
+  const rules = schema.rules as Record<string, Rule>;
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const why = schema.noEffect.get(key);
+    if (why !== undefined) {
+      log.warn(`${source}: config key "${key}" is accepted but has no effect here (${why})`);
+      continue;
+    }
+    if (!Object.hasOwn(rules, key)) throw new ConfigError(`${source}: unknown config key "${key}"`);
+    const error = brokenRule(value, rules[key]);
+    if (error !== undefined) throw new ConfigError(`${source}: ${key}=${String(value)} ${error}`);
+  }
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && Object.hasOwn(rules, key)) (target as Record<string, unknown>)[key] = value;
+  }
+}
+
 /** Checks every key of a resolved config (defaults, overrides and file alike); throws on the first bad one. */
 export function validateConfig<T extends object>(cfg: T, schema: ConfigSchema<T>, source: string): T {
   for (const [key, rule] of Object.entries(schema.rules as Record<string, Rule>)) {

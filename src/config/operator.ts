@@ -4,7 +4,7 @@ import { BOOL, NON_EMPTY, STRING, intRule, oneOf, type Rules } from './config-ru
  * Keys of what stands beside the broker: the gRPC endpoint the 5.x SDKs speak to, the Prometheus
  * exporter and the web console. The gRPC and metrics keys carry the Apache names (ProxyConfig's
  * grpcServerPort, BrokerConfig's metricsExporterType / metricsPromExporterHost / metricsPromExporterPort);
- * the console keys are ours, named the same way.
+ * the console keys are ours, named the same way, as are the CLI's shutdown bound and log level.
  */
 export const OPERATOR_CONFIG_DEFAULTS = {
   /** The standalone server serves the 5.x gRPC MessagingService here (8081, as the Apache proxy). */
@@ -20,6 +20,14 @@ export const OPERATOR_CONFIG_DEFAULTS = {
   consoleEnable: false,
   consoleListenAddress: '127.0.0.1',
   consolePort: 8080,
+  /**
+   * SIGTERM / SIGINT: how long the CLI waits for a clean shutdown (flush, unregister, ports closed) before it
+   * exits anyway. Normal shutdowns take well under a second; the bound is above registerBrokerTimeoutMills
+   * (6 s), so an unregister from an unreachable NameServer still times out on its own first.
+   */
+  shutdownTimeoutMills: 15_000,
+  /** debug | info | warn | error; the CLI's --log-level and ROCKETMQ_TS_LOG_LEVEL take precedence. */
+  logLevel: 'info',
 };
 
 export type OperatorConfig = { -readonly [K in keyof typeof OPERATOR_CONFIG_DEFAULTS]: (typeof OPERATOR_CONFIG_DEFAULTS)[K] };
@@ -34,4 +42,6 @@ export const OPERATOR_RULES: Rules<OperatorConfig> = {
   consoleEnable: BOOL,
   consoleListenAddress: NON_EMPTY,
   consolePort: intRule(0, 65535),
+  shutdownTimeoutMills: intRule(1),
+  logLevel: oneOf('debug', 'info', 'warn', 'error'),
 };

@@ -144,6 +144,13 @@ export class BrokerController {
     return this.ctx.brokerAddr;
   }
 
+  /** What this broker listens on, for the start-up report: main, VIP (when its port was free) and HA (a master's). */
+  listening(): Array<{ name: string; address: string }> {
+    const out = this.servers.map((s, i) => ({ name: i === 0 ? 'main' : 'VIP', address: `0.0.0.0:${s.port}` }));
+    if (this.started && this.config.brokerRole !== 'SLAVE') out.push({ name: 'HA', address: `0.0.0.0:${this.config.haListenPort}` });
+    return out;
+  }
+
   async start(): Promise<void> {
     const { ctx, config } = this;
     // Before any file of the store is read: a second server on a live store must leave it untouched.

@@ -1,25 +1,40 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadBrokerConfig, type BrokerConfig } from '../config/broker-config.js';
-import { NAMESRV_CONFIG_DEFAULTS, loadNamesrvConfig } from '../config/namesrv-config.js';
+import { loadNamesrvConfig } from '../config/namesrv-config.js';
 import { tlsKeysOf } from '../config/security.js';
 import { remotingLimits } from '../remoting/limits-state.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import { StoreLock } from '../store/store-lock.js';
 import { NamesrvController } from './namesrv-controller.js';
 import { BrokerController } from './broker-controller.js';
+import { freeBrokerPort } from './free-ports.js';
 
 /** What `startStandalone` takes: where the data goes, and broker.conf keys by their Java names. */
 export interface StandaloneOptions {
-  /** Root of the data: the store under <dataDir>/store, the NameServer's kvConfig under <dataDir>/namesrv. */
-  dataDir: string;
+  /**
+   * Root of the data: the store under <dataDir>/store, the NameServer's kvConfig under <dataDir>/namesrv.
+   * Default: a new temp directory, removed by stop().
+   */
+  dataDir?: string;
   /** A Java-style broker.conf to read first; `config` keys override it. */
   configFile?: string;
-  /** broker.conf keys (brokerName, listenPort, flushDiskType, grpcServerPort, ...). */
+  /**
+   * broker.conf keys (brokerName, listenPort, flushDiskType, grpcServerPort, ...), checked as broker.conf's
+   * are: an unknown key or a value out of its range throws a ConfigError naming the key.
+   */
   config?: Partial<BrokerConfig>;
-  /** The NameServer's port; 0 takes a free one. Default 9876. */
+  /** The NameServer's port; 0 takes a free one. Default 0 (the CLI passes 9876). */
   namesrvPort?: number;
   /** Register with these NameServers instead of the embedded one (';'-separated). */
   namesrvAddr?: string;
+  /**
+   * Default true: the ports neither `configFile` nor `config` sets are free ones (a broker listenPort whose
+   * VIP and HA neighbours are free, gRPC / metrics / console on 0), so servers side by side never collide.
+   * The CLI passes false: its ports are broker.conf's defaults (10911, 8081, ...), as the Java broker's.
+   */
+  freePorts?: boolean;
 }
 
 /** One running NameServer + broker (and what the config asked to stand beside them). */
@@ -28,9 +43,12 @@ export interface Standalone {
   readonly brokerAddr: string;
   readonly broker: BrokerController;
   readonly namesrv: NamesrvController;
+  /** The data root (a temp directory unless `dataDir` was given) and the store under it. */
+  readonly dataDir: string;
+  readonly storePath: string;
   /** Where the listeners beside the broker are, when they run: e.g. { grpc: '127.0.0.1:8081' }. */
   readonly endpoints: Record<string, string>;
-  /** Flushes, unregisters and closes everything; resolves once all ports are closed. */
+  /** Flushes, unregisters and closes everything; resolves once all ports are closed (and a temp dataDir removed). */
   stop(): Promise<void>;
 }
 
@@ -41,26 +59,47 @@ interface Extra {
   stop(): Promise<void>;
 }
 
+/** Start attempts when a free listenPort picked here is taken before the broker binds it. */
+const FREE_PORT_ATTEMPTS_MAX = 3;
+
 /**
  * Starts the NameServer, then the broker registered with it, in this process. The CLI's `standalone`
  * command and the embedding API (`import { startStandalone } from 'rocketmq-ts'`) both come here.
  */
-export async function startStandalone(options: StandaloneOptions): Promise<Standalone> {
-  const data = path.resolve(options.dataDir);
-  const cfg = loadBrokerConfig(options.configFile, { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' });
-  Object.assign(cfg, options.config ?? {});
+export async function startStandalone(options: StandaloneOptions = {}): Promise<Standalone> {
+  const tempDir = options.dataDir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'rocketmq-ts-embedded-')) : undefined;
+  const removeTemp = (): void => {
+    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+  };
+  try {
+    return await start(options, path.resolve(tempDir ?? (options.dataDir as string)), removeTemp);
+  } catch (e) {
+    removeTemp();
+    throw e;
+  }
+}
+
+async function start(options: StandaloneOptions, data: string, removeTemp: () => void): Promise<Standalone> {
+  const freePorts = options.freePorts ?? true;
+  const base: Partial<BrokerConfig> = { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' };
+  if (freePorts) Object.assign(base, { grpcServerPort: 0, metricsPromExporterPort: 0, consolePort: 0 });
+  // A listenPort we picked may be taken by someone else before the broker binds it: then pick again.
+  const pickPort = freePorts && options.config?.listenPort === undefined;
+  const loadCfg = async (): Promise<BrokerConfig> =>
+    loadBrokerConfig(options.configFile, pickPort ? { ...base, listenPort: await freeBrokerPort() } : base, options.config);
+  let cfg = await loadCfg();
   // One process, one memory: the NameServer's connections take the remoting bounds and the turn
   // budget of the broker.conf given (the README's limits are broker.conf keys), and its TLS keys, as
   // one Java JVM's -Dtls.* properties apply to every server in it.
   const namesrvCfg = loadNamesrvConfig(undefined, {
-    listenPort: options.namesrvPort ?? NAMESRV_CONFIG_DEFAULTS.listenPort,
+    listenPort: options.namesrvPort ?? 0,
     kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json'),
     ...remotingLimits(cfg), requestTurnBudgetMills: cfg.requestTurnBudgetMills,
     ...tlsKeysOf(cfg),
   });
   // The store's lock first: a second standalone on a store in use fails before its NameServer
   // binds a port or reads the kvConfig beside the store.
-  const storeLock = StoreLock.acquire(cfg.storePathRootDir);
+  let storeLock: StoreLock | undefined = StoreLock.acquire(cfg.storePathRootDir);
   const namesrv = new NamesrvController(namesrvCfg);
   try {
     await namesrv.start();
@@ -68,20 +107,32 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     storeLock.release();
     throw e;
   }
-  cfg.namesrvAddr = options.namesrvAddr ?? `127.0.0.1:${namesrv.port}`;
-  const store = new DefaultMessageStore(cfg, { recentCacheBytes: cfg.commitLogRecentCacheBytes });
-  const broker = new BrokerController(cfg, store, options.configFile && path.resolve(options.configFile), storeLock);
-  try {
-    await broker.start();
-  } catch (e) {
-    await namesrv.shutdown();
-    throw e;
+  let broker: BrokerController;
+  for (let attempt = 1; ; attempt++) {
+    cfg.namesrvAddr = options.namesrvAddr ?? `127.0.0.1:${namesrv.port}`;
+    const store = new DefaultMessageStore(cfg, { recentCacheBytes: cfg.commitLogRecentCacheBytes });
+    broker = new BrokerController(cfg, store, options.configFile && path.resolve(options.configFile), storeLock);
+    try {
+      await broker.start();
+      break;
+    } catch (e) {
+      // The broker releases the store lock as it shuts down; a retry takes it again.
+      await broker.shutdown();
+      storeLock = undefined;
+      const retry = pickPort && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < FREE_PORT_ATTEMPTS_MAX;
+      if (!retry) {
+        await namesrv.shutdown();
+        throw e;
+      }
+      cfg = await loadCfg();
+    }
   }
   const extras: Extra[] = [];
   const stopAll = async (): Promise<void> => {
     for (const extra of extras.splice(0).reverse()) await extra.stop();
     await broker.shutdown();
     await namesrv.shutdown();
+    removeTemp();
   };
   try {
     // [grpc] the 5.x gRPC endpoint (enableGrpcServer, grpcServerPort) is started here.
@@ -96,6 +147,8 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     brokerAddr: broker.brokerAddr,
     broker,
     namesrv,
+    dataDir: data,
+    storePath: cfg.storePathRootDir,
     endpoints: Object.fromEntries(extras.map((e) => [e.name, e.address])),
     stop: () => (stopped ??= stopAll()),
   };
