@@ -1,6 +1,7 @@
 /**
  * Machine facts, the comparison table (printed and written as Markdown) and the results files
- * bench/results/<date>-<commit>[-quick][-ours-only|-apache-only].{json,md}.
+ * bench/results/<date>-<commit>[-quick][-ours-only|-apache-only].{json,md} (<date>T<time> instead of
+ * <date>-<commit> outside a git checkout).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +14,15 @@ function sh(cmd, args) {
     return execFileSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (err) {
     return `${(err.stderr ?? err.message ?? '').toString().trim().split('\n')[0]}`;
+  }
+}
+
+/** git's output, or undefined when git fails (no git, or not a checkout). */
+function git(args) {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
   }
 }
 
@@ -41,11 +51,27 @@ function javaVersion() {
   }
 }
 
+/** What results say for a copy of the project that is not a git checkout (an unpacked tarball, a CI artifact). */
+export const COMMIT_UNKNOWN = 'unknown (not a git checkout)';
+
+/**
+ * The commit the numbers are for, and whether src/ differed from it. Outside a checkout of this project
+ * (git missing, no repository, or the folder copied inside another repository) the commit is COMMIT_UNKNOWN
+ * and srcDirty null: nothing is known either way.
+ */
 export function commitInfo() {
-  const commit = sh('git', ['rev-parse', '--short=12', 'HEAD']);
+  const top = git(['rev-parse', '--show-toplevel']);
+  if (top === undefined || fs.realpathSync(top) !== fs.realpathSync(REPO_ROOT)) return { commit: COMMIT_UNKNOWN, srcDirty: null };
+  const commit = git(['rev-parse', '--short=12', 'HEAD']) ?? COMMIT_UNKNOWN;
   // The tree is shared by several engineers: only changes to what runs (src/) make the numbers not the commit's.
-  const srcDirty = sh('git', ['status', '--porcelain', '--', 'src', 'package.json', 'tsconfig.json']) !== '';
-  return { commit, srcDirty };
+  const status = git(['status', '--porcelain', '--', 'src', 'package.json', 'tsconfig.json']);
+  return { commit, srcDirty: status === undefined ? null : status !== '' };
+}
+
+/** The results file's name: date and commit, or date and start time when the commit is unknown. */
+function resultsStem(results) {
+  if (results.commit !== COMMIT_UNKNOWN) return `${results.date}-${results.commit}`;
+  return (results.startedAt ?? new Date().toISOString()).replace(/[:.]/g, '-').slice(0, 19);
 }
 
 /** The brokers' default syncFlushTimeout (MessageStoreConfig), which neither run changes. */
@@ -149,7 +175,7 @@ export function writeResults(results, { kind, markdown = markdownReport } = {}) 
   const dir = path.join(REPO_ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const suffix = `${kind ? `-${kind}` : ''}${results.config.quick ? '-quick' : ''}${results.config.only ? `-${results.config.only}-only` : ''}`;
-  const base = path.join(dir, `${results.date}-${results.commit}${suffix}`);
+  const base = path.join(dir, `${resultsStem(results)}${suffix}`);
   fs.writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
   fs.writeFileSync(`${base}.md`, markdown(results));
   return base;
