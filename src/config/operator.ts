@@ -20,6 +20,8 @@ export const OPERATOR_CONFIG_DEFAULTS = {
   consoleEnable: false,
   consoleListenAddress: '127.0.0.1',
   consolePort: 8080,
+  /** How often the console samples TPS and lag for its one-hour charts (ms). */
+  consoleSampleIntervalMills: 10_000,
   /**
    * SIGTERM / SIGINT: how long the CLI waits for a clean shutdown (flush, unregister, ports closed) before it
    * exits anyway. Normal shutdowns take well under a second; the bound is above registerBrokerTimeoutMills
@@ -42,6 +44,8 @@ export const OPERATOR_RULES: Rules<OperatorConfig> = {
   consoleEnable: BOOL,
   consoleListenAddress: NON_EMPTY,
   consolePort: intRule(0, 65535),
+  // At least 1 s: each sample is a few admin calls per broker and group.
+  consoleSampleIntervalMills: intRule(1000, 3_600_000),
   shutdownTimeoutMills: intRule(1),
   logLevel: oneOf('debug', 'info', 'warn', 'error'),
 };

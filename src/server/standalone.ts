@@ -9,6 +9,8 @@ import { DefaultMessageStore } from '../store/default-message-store.js';
 import { StoreLock } from '../store/store-lock.js';
 import { NamesrvController } from './namesrv-controller.js';
 import { BrokerController } from './broker-controller.js';
+import { startConsole } from '../console/console.js';
+import { brokerClientOptions } from '../broker/out/client-options.js';
 import { freeBrokerPort } from './free-ports.js';
 
 /** What `startStandalone` takes: where the data goes, and broker.conf keys by their Java names. */
@@ -137,6 +139,13 @@ async function start(options: StandaloneOptions, data: string, removeTemp: () =>
   try {
     // [grpc] the 5.x gRPC endpoint (enableGrpcServer, grpcServerPort) is started here.
     // [console] the web console (consoleEnable, consolePort) is started here.
+    if (cfg.consoleEnable) {
+      const web = await startConsole({
+        namesrvAddr: cfg.namesrvAddr, consoleListenAddress: cfg.consoleListenAddress, consolePort: cfg.consolePort,
+        consoleSampleIntervalMills: cfg.consoleSampleIntervalMills, client: brokerClientOptions(cfg),
+      });
+      extras.push({ name: 'console', address: web.url, stop: () => web.stop() });
+    }
   } catch (e) {
     await stopAll();
     throw e;
