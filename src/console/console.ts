@@ -50,12 +50,10 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
   }
   const port = (server.address() as AddressInfo).port;
   const hostText = o.consoleListenAddress.includes(':') ? `[${o.consoleListenAddress}]` : o.consoleListenAddress;
-  // Loopback only answers the names of loopback: a page on another site that rebinds its DNS name to
-  // 127.0.0.1 sends its own name as Host and is refused.
-  const allowedHosts = LOOPBACK.has(o.consoleListenAddress)
-    ? new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
-    : undefined;
-  const routes = new ConsoleRoutes(queries, new ConsoleActions(admin), sampler, allowedHosts);
+  // Bound to loopback, the console answers only loopback names (any port: an SSH tunnel's local port
+  // differs): a page on another site that rebinds its DNS name to 127.0.0.1 sends that name as Host.
+  const loopbackOnly = LOOPBACK.has(o.consoleListenAddress);
+  const routes = new ConsoleRoutes(queries, new ConsoleActions(admin), sampler, loopbackOnly);
   server.on('request', (req, res) => {
     routes.handle(req, res).catch((e: Error) => {
       log.warn(`console: ${req.method} ${req.url} failed: ${e.message}`);

@@ -44,8 +44,8 @@ export class ConsoleRoutes {
     queries: ConsoleQueries,
     actions: ConsoleActions,
     sampler: Sampler,
-    /** Host header values a request may carry (loopback binding: a DNS-rebound name is refused). */
-    private readonly allowedHosts: Set<string> | undefined,
+    /** Accept only a loopback name in the Host header (the console is bound to loopback). */
+    private readonly loopbackOnly: boolean,
   ) {
     const s = (q: Query, k: string): string => q.get(k) ?? '';
     const n = (q: Query, k: string): number => (q.get(k) === null || q.get(k) === '' ? NaN : Number(q.get(k)));
@@ -72,7 +72,7 @@ export class ConsoleRoutes {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://console');
-    if (this.allowedHosts && !this.allowedHosts.has((req.headers.host ?? '').toLowerCase())) return send(res, 421, 'text/plain', 'unknown Host');
+    if (this.loopbackOnly && !isLoopbackHost(req.headers.host)) return send(res, 421, 'text/plain', 'unknown Host');
     const asset = ASSETS[url.pathname];
     if (req.method === 'GET' && asset) return send(res, 200, asset[0], asset[1]);
     const handler = req.method === 'GET' ? this.get[url.pathname] : req.method === 'POST' ? this.post[url.pathname] : undefined;
@@ -96,6 +96,12 @@ export class ConsoleRoutes {
       else sendJson(res, 500, { error: (e as Error).message });
     }
   }
+}
+
+/** Host: localhost, 127.x.x.x or [::1], with or without a port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const name = (host ?? '').toLowerCase().replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 function required(v: string, name: string): string {

@@ -152,7 +152,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('web cons
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('is served on 127.0.0.1 and refuses a foreign Host', async () => {
+  it('is served on 127.0.0.1, refuses a foreign Host and cross-origin or non-JSON posts', async () => {
     const url = new URL(server.endpoints.console);
     expect(url.hostname).toBe('127.0.0.1');
     const status = (host: string) =>
@@ -163,7 +163,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('web cons
         }).on('error', reject);
       });
     expect(await status('attacker.example')).toBe(421);
+    expect(await status('attacker.example:' + url.port)).toBe(421);
     expect(await status(url.host)).toBe(200);
+    expect(await status('localhost:9000')).toBe(200);
+    // The two actions take JSON from the page's own origin only.
+    const post = (headers: Record<string, string>) =>
+      fetch(`${url.origin}/api/send`, { method: 'POST', headers, body: JSON.stringify({ topic: 'NoSuchTopic', body: 'x' }) }).then((r) => r.status);
+    expect(await post({ 'Content-Type': 'text/plain' })).toBe(415);
+    expect(await post({ 'Content-Type': 'application/json', Origin: 'http://attacker.example' })).toBe(403);
+    // Accepted, then refused for what it asks (a topic without a route), not for where it came from.
+    expect(await post({ 'Content-Type': 'application/json', Origin: url.origin })).toBe(400);
   });
 
   it('cluster page: the broker, its role, version, and a TPS chart from the console\'s samples', async () => {
