@@ -6,12 +6,17 @@ import type { DataVersion } from '../../protocol/data-version.js';
 import { newDataVersion, nextVersion } from '../../protocol/data-version.js';
 import { log } from '../../logger.js';
 
-/** common/subscription/SubscriptionGroupConfig.java (4.9.8 fields and defaults). */
+/**
+ * common/subscription/SubscriptionGroupConfig.java (4.9.8 fields and defaults), plus 5.x's
+ * consumeMessageOrderly: the gRPC endpoint reads it to tell a FIFO group (orderly POP, one
+ * assignment per queue), as the 5.x proxy does (GrpcClientSettingsManager, RouteActivity#queryAssignment).
+ */
 export interface SubscriptionGroupConfig {
   groupName: string;
   consumeEnable: boolean;
   consumeFromMinEnable: boolean;
   consumeBroadcastEnable: boolean;
+  consumeMessageOrderly: boolean;
   retryQueueNums: number;
   retryMaxTimes: number;
   brokerId: number;
@@ -25,6 +30,7 @@ export function subscriptionGroupConfig(groupName: string): SubscriptionGroupCon
     consumeEnable: true,
     consumeFromMinEnable: true,
     consumeBroadcastEnable: true,
+    consumeMessageOrderly: false,
     retryQueueNums: 1,
     retryMaxTimes: 16,
     brokerId: 0,

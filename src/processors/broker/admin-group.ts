@@ -27,7 +27,8 @@ export interface MessageQueueKey {
 
 /**
  * UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200): body is a SubscriptionGroupConfig; 5.x-only fields are
- * dropped as a 4.9 broker does. A retryQueueNums outside 0..maxTopicQueueNums is refused as
+ * dropped as a 4.9 broker does, but consumeMessageOrderly (a FIFO group for the gRPC endpoint). A
+ * retryQueueNums outside 0..maxTopicQueueNums is refused as
  * UPDATE_AND_CREATE_TOPIC refuses a queue count: the group's heartbeat would create its %RETRY% topic
  * with that many queues. Answered once subscriptionGroup.json has the group.
  */
