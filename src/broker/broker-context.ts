@@ -17,6 +17,7 @@ import type { ConsumerFilterManager } from './filter/consumer-filter-manager.js'
 import type { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
 import type { AuthManager } from '../auth/v2/auth-manager.js';
 import type { PopService } from './pop/pop-service.js';
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
 export interface BrokerContext {
@@ -49,6 +50,8 @@ export interface BrokerContext {
   brokerConfigPath?: string;
   /** Ask the broker to re-register with every namesrv now (after a topic change). */
   registerBrokerAll(): void;
+  /** RIP-46 counters (metrics/broker-metrics.ts), when metricsExporterType=PROM; absent, nothing is counted. */
+  metrics?: BrokerMetrics;
   /** The request families' queues (size, head wait, capacity), once the dispatcher exists. */
   requestQueues?: () => Map<string, QueueStat>;
 }

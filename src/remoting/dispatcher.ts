@@ -50,6 +50,18 @@ export interface RequestEntry<Ctx> {
   family?: string;
 }
 
+/**
+ * Told of every response handed to the socket (NettyRemotingAbstract#writeResponse, where the Java
+ * remoting metrics record rocketmq_rpc_latency): a one-way request whose processor still answered counts
+ * as `oneway`; a request answered by nothing is not told. `longPolling`: the request was held and resumed.
+ */
+export interface RpcObserver {
+  rpcCompleted(requestCode: number, responseCode: number, oneway: boolean, longPolling: boolean, elapsedMs: number): void;
+}
+
+/** Held requests remembered for the observer's latency; past this a held request goes unobserved. */
+const HELD_OBSERVED_MAX = 100_000;
+
 /** A check every request passes before anything else (the ACL hook; auth/access.ts implements it). */
 export interface RequestGate {
   check(remoteIp: string, request: RemotingCommand): { code: number; remark: string } | undefined;
@@ -74,6 +86,8 @@ export interface DispatcherOptions<Ctx> {
   turnBudgetMs?: (ctx: Ctx) => number;
   /** brokerFastFailureEnable: whether queued requests past their family's wait time are refused. */
   fastFailure?: (ctx: Ctx) => boolean;
+  /** The RPC metrics (remoting/rpc-metrics.ts); none: no clock is read per request. */
+  observer?: RpcObserver;
 }
 
 /** A family's queue as GET_BROKER_RUNTIME_INFO shows it. */
@@ -94,6 +108,8 @@ export class Dispatcher<Ctx> {
   private readonly queueOf = new Map<number, FamilyQueue<Ctx, RequestEntry<Ctx>>>();
   private readonly queues: Array<FamilyQueue<Ctx, RequestEntry<Ctx>>> = [];
   private readonly drainer: QueueDrainer<Ctx, RequestEntry<Ctx>>;
+  /** When each held request (returned null, to be resumed) arrived, for the observer. */
+  private readonly heldSince = new Map<RemotingCommand, number>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -123,7 +139,7 @@ export class Dispatcher<Ctx> {
       this.queues,
       () => options.turnBudgetMs?.(ctx) ?? Infinity,
       () => options.fastFailure?.(ctx) ?? false,
-      (q) => this.run(q.conn, q.request, q.entry, q.entry.processor),
+      (q) => this.run(q.conn, q.request, q.entry, q.entry.processor, q.at),
       (q, why) => this.refuseQueued(q, why),
     );
   }
@@ -141,12 +157,13 @@ export class Dispatcher<Ctx> {
   }
 
   readonly handle = (conn: Connection, request: RemotingCommand): void => {
+    const t0 = this.options.observer ? performance.now() : 0;
     const gate = this.options.gate;
     if (gate) {
       const refusal = gate.check(conn.remoteAddress, request);
       if (refusal) {
         log.client('request refused', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${refusal.remark}`);
-        this.reply(conn, request, createResponse(request, refusal.code, refusal.remark));
+        this.reply(conn, request, createResponse(request, refusal.code, refusal.remark), t0);
         return;
       }
     }
@@ -155,29 +172,29 @@ export class Dispatcher<Ctx> {
       log.debug(`unsupported request code ${request.code} from ${conn.remoteAddr}`);
       if (this.options.unknownCodeReply ?? true) {
         // Same remark as AdminBrokerProcessor#getUnknownCmdResponse.
-        this.reply(conn, request, createResponse(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`));
+        this.reply(conn, request, createResponse(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`), t0);
       }
       return;
     }
     const queue = this.queueOf.get(request.code);
     if (!queue) {
-      this.run(conn, request, entry, entry.processor);
+      this.run(conn, request, entry, entry.processor, t0);
       return;
     }
     if (queue.spec.busy?.(this.ctx)) {
       log.client('request rejected', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${queue.name} is busy`);
-      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_BUSY, BUSY_REMARK.reject));
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_BUSY, BUSY_REMARK.reject), t0);
       return;
     }
     const now = performance.now();
     if (queue.size === 0 && turnHasBudget(now, this.options.turnBudgetMs?.(this.ctx) ?? Infinity)) {
-      this.run(conn, request, entry, entry.processor);
+      this.run(conn, request, entry, entry.processor, t0);
       return;
     }
     if (queue.size >= queue.spec.capacity(this.ctx)) {
       queue.overloaded++;
       log.client('request overload', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${queue.name} queue full (${queue.size})`);
-      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_BUSY, BUSY_REMARK.overload));
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_BUSY, BUSY_REMARK.overload), t0);
       return;
     }
     queue.push({ conn, request, entry, at: now });
@@ -187,7 +204,7 @@ export class Dispatcher<Ctx> {
   private refuseQueued(q: Queued<RequestEntry<Ctx>>, why: Refusal): void {
     const remark = why.kind === 'timeout' ? BUSY_REMARK.timeout(why.waitedMs, why.sizeAfter) : BUSY_REMARK.pcbusy(why.waitedMs, why.sizeAfter);
     log.client('request expired in queue', `${requestCodeName(q.request.code)} from ${q.conn.remoteAddr}: ${remark}`);
-    this.reply(q.conn, q.request, createResponse(q.request, ResponseCode.SYSTEM_BUSY, remark));
+    this.reply(q.conn, q.request, createResponse(q.request, ResponseCode.SYSTEM_BUSY, remark), q.at);
   }
 
   /**
@@ -199,36 +216,42 @@ export class Dispatcher<Ctx> {
     const entry = this.table.get(request.code);
     if (!entry?.resume) throw new Error(`request code ${request.code} cannot be resumed`);
     const resume = entry.resume;
+    const since = this.heldSince.get(request);
+    if (since !== undefined) this.heldSince.delete(request);
     setImmediate(() => {
-      if (!conn.closed) this.run(conn, request, entry, resume);
+      if (!conn.closed) this.run(conn, request, entry, resume, since ?? 0, since !== undefined);
     });
   }
 
-  private run(conn: Connection, request: RemotingCommand, entry: RequestEntry<Ctx>, processor: Processor<Ctx>): void {
+  private run(conn: Connection, request: RemotingCommand, entry: RequestEntry<Ctx>, processor: Processor<Ctx>, t0: number, resumed = false): void {
     const refusal = this.check(request, entry);
     if (refusal) {
-      this.reply(conn, request, refusal);
+      this.reply(conn, request, refusal, t0, resumed);
       return;
     }
     // Silence is allowed for one-way requests and codes, and for a first run that may hold the request.
     const mayBeSilent = isOneway(request) || entry.oneway === true || (processor === entry.processor && entry.resume !== undefined);
     const done = (response: RemotingCommand | null): void => {
       if (response || mayBeSilent) {
-        this.reply(conn, request, response);
+        // A first run that held its request: the answer comes from resume(), which reports the latency.
+        if (!response && this.options.observer && entry.resume && processor === entry.processor && this.heldSince.size < HELD_OBSERVED_MAX) {
+          this.heldSince.set(request, t0);
+        }
+        this.reply(conn, request, response, t0, resumed);
         return;
       }
       log.error(`processing ${requestCodeName(request.code)} from ${conn.remoteAddr} gave no response`);
-      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${requestCodeName(request.code)} gave no response`));
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${requestCodeName(request.code)} gave no response`), t0, resumed);
     };
     let result: ProcessorResult;
     try {
       result = processor(this.ctx, request, conn);
     } catch (e) {
-      this.fail(conn, request, e);
+      this.fail(conn, request, e, t0, resumed);
       return;
     }
     if (result && typeof (result as Promise<RemotingCommand | null>).then === 'function') {
-      (result as Promise<RemotingCommand | null>).then(done, (e) => this.fail(conn, request, e));
+      (result as Promise<RemotingCommand | null>).then(done, (e) => this.fail(conn, request, e, t0, resumed));
     } else {
       done(result as RemotingCommand | null);
     }
@@ -242,23 +265,26 @@ export class Dispatcher<Ctx> {
     return undefined;
   }
 
-  private reply(conn: Connection, request: RemotingCommand, response: RemotingCommand | null): void {
-    if (!response || isOneway(request)) return;
+  private reply(conn: Connection, request: RemotingCommand, response: RemotingCommand | null, t0: number, resumed = false): void {
+    if (!response) return;
+    const observer = this.options.observer;
+    if (observer) observer.rpcCompleted(request.code, response.code, isOneway(request), resumed, performance.now() - t0);
+    if (isOneway(request)) return;
     response.opaque = request.opaque;
     conn.send(response);
   }
 
-  private fail(conn: Connection, request: RemotingCommand, e: unknown): void {
+  private fail(conn: Connection, request: RemotingCommand, e: unknown, t0: number, resumed: boolean): void {
     const err = e as Error;
     if (err instanceof HeaderError || err instanceof RequestBodyError) {
       // A bad header or body is the client's mistake: answer with the reason, no stack in our log.
       log.client(err instanceof HeaderError ? 'bad request header' : 'bad request body', `${requestCodeName(request.code)} from ${conn.remoteAddr}: ${err.message}`);
-      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, err.message));
+      this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, err.message), t0, resumed);
       return;
     }
     // Not the client's mistake as far as we know: our bug or our resource, so the stack is kept (the logger
     // bounds how many stacks an interval prints when one request keeps failing).
     log.error(`processing ${requestCodeName(request.code)} from ${conn.remoteAddr} failed: ${err.stack ?? err}`);
-    this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${err.name}: ${err.message}`));
+    this.reply(conn, request, createResponse(request, ResponseCode.SYSTEM_ERROR, `${err.name}: ${err.message}`), t0, resumed);
   }
 }

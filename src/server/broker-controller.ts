@@ -33,6 +33,11 @@ import type { BrokerContext } from '../broker/broker-context.js';
 import type { ClientChannelInfo } from '../broker/client/client-channel.js';
 import { BROKER_FAMILIES, BROKER_REQUESTS, checkBrokerPermission } from '../processors/broker/table.js';
 import { log } from '../logger.js';
+import { BrokerMetrics, MESSAGE_TYPE_DELAY } from '../broker/metrics/broker-metrics.js';
+import { TopicValidator } from '../protocol/topic-validator.js';
+import { writeBrokerGauges } from '../broker/metrics/broker-gauges.js';
+import { RpcMetrics } from '../remoting/rpc-metrics.js';
+import { startPromExporter, type PromExporter } from './prom-exporter.js';
 
 /** How often expired producer/consumer channels are looked for (ClientHousekeepingService). */
 const CLIENT_SCAN_INTERVAL_MS = 10_000;
@@ -68,6 +73,8 @@ export class BrokerController {
   private readonly timers: NodeJS.Timeout[] = [];
   private registerPending = false;
   private started = false;
+  /** The /metrics endpoint, when metricsExporterType=PROM. */
+  private exporter?: PromExporter;
   /** tls.server.mode and certificate: the main, VIP and HA ports. */
   private readonly tls: TlsServerSide;
 
@@ -118,6 +125,19 @@ export class BrokerController {
       registerBrokerAll: () => this.scheduleRegister(),
     };
     this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions, this.ctx.pop];
+    // RIP-46 metrics: counted only when exported (the Java broker's instruments are no-ops otherwise).
+    let rpcMetrics: RpcMetrics | undefined;
+    if (config.metricsExporterType === 'PROM') {
+      const metrics = (this.ctx.metrics = new BrokerMetrics(config));
+      metrics.gauges = (w) => writeBrokerGauges(this.ctx, metrics.base, w);
+      rpcMetrics = new RpcMetrics(metrics.base);
+      metrics.extraSources.push(rpcMetrics);
+      // ScheduleMessageService#onSuccess: out of SCHEDULE_TOPIC_XXXX to SCHEDULE_CONSUMER, into the real topic as DELAY.
+      this.ctx.schedule.onDelivered = (topic, bytes) => {
+        metrics.messagesOut('SCHEDULE_CONSUMER', TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, 1, bytes);
+        metrics.messagesIn(topic, MESSAGE_TYPE_DELAY, 1, bytes);
+      };
+    }
     // ACL 1.0 then ACL 2.0, as one gate every request passes on the main and the VIP port.
     const gates: AccessGate[] = [];
     if (config.aclEnable) gates.push((this.ctx.plainAcl = new PlainAclManager(config)).gate);
@@ -131,6 +151,7 @@ export class BrokerController {
       defaultFamily: 'admin',
       turnBudgetMs: (c) => c.config.requestTurnBudgetMills,
       fastFailure: (c) => c.config.brokerFastFailureEnable,
+      observer: rpcMetrics,
     });
     this.ctx.requestQueues = () => this.dispatcher.queueStats();
     const clientOptions = brokerClientOptions(config);
@@ -142,6 +163,11 @@ export class BrokerController {
 
   get brokerAddr(): string {
     return this.ctx.brokerAddr;
+  }
+
+  /** host:port of /metrics when metricsExporterType=PROM and the broker has started. */
+  get metricsAddress(): string | undefined {
+    return this.exporter?.address;
   }
 
   /** What this broker listens on, for the start-up report: main, VIP (when its port was free) and HA (a master's). */
@@ -205,6 +231,11 @@ export class BrokerController {
       ctx.consumers.scanNotActiveChannel();
       ctx.producers.scanNotActiveChannel();
     });
+    if (ctx.metrics) {
+      // metricsPromExporterHost empty: the broker's own address (BrokerMetricsManager#init).
+      const host = config.metricsPromExporterHost || config.brokerIP1;
+      this.exporter = await startPromExporter(host, config.metricsPromExporterPort, [ctx.metrics], `broker ${config.brokerName}`);
+    }
     this.started = true;
     this.slaveSync.start();
     await this.registerBrokerAll();
@@ -304,6 +335,8 @@ export class BrokerController {
     if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
     this.outer.close();
     for (const s of this.servers) await step('close listener', () => s.close());
+    if (this.exporter) await step('close the metrics exporter', () => this.exporter?.close());
+    this.exporter = undefined;
     ctx.plainAcl?.close();
     ctx.auth?.close();
     await step('persist consumer offsets', () => ctx.offsets.persist());

@@ -93,6 +93,7 @@ export function popQueue(ctx: BrokerContext, a: PopArgs, realTopic: string, queu
   pop.record({ k: 'ck', ck, next: r.nextBeginOffset });
   ctx.offsets.commitOffset(a.group, realTopic, queueId, r.nextBeginOffset);
   ctx.stats.incGet(a.group, realTopic, r.messageCount, r.bufferTotalSize);
+  ctx.metrics?.messagesOut(a.group, realTopic, r.messageCount, r.bufferTotalSize);
   addToBatch(ctx, a, ck, r.buffers, batch);
 }
 

@@ -94,6 +94,8 @@ export function deliverable(parked: MessageInner): MessageInner | string {
 }
 
 export class ScheduleMessageService {
+  /** Told of each message delivered to its real topic (the metrics count it out of SCHEDULE_TOPIC_XXXX and into the topic). */
+  onDelivered?: (topic: string, wroteBytes: number) => void;
   readonly levels: number[];
   /** level → next ConsumeQueue offset to deliver. */
   private readonly offsets = new Map<number, number>();
@@ -260,7 +262,10 @@ export class ScheduleMessageService {
           // The store will never take it (a real topic too long or illegal, crafted by a client): retrying
           // would hold every later message of the level behind it forever, so it is discarded, once.
           log.error(`schedule: discarding level ${level} offset ${parked[i].queueOffset}: the store refuses it (${res.remark ?? res.status})`);
-        } else if (res.status !== 'PUT_OK') {
+        } else if (res.status === 'PUT_OK') {
+          const topic = getProperty(parked[i].propertiesString, MessageConst.PROPERTY_REAL_TOPIC);
+          if (this.onDelivered && topic) this.onDelivered(topic, res.appendResult?.wroteBytes ?? 0);
+        } else {
           log.error(`schedule: level ${level} offset ${parked[i].queueOffset} put failed (${res.status} ${res.remark ?? ''}); retrying in ${RETRY_AFTER_FAILURE_MS} ms`);
           this.wakeAtMs.set(level, this.now() + RETRY_AFTER_FAILURE_MS);
           this.setOffset(level, next);

@@ -209,6 +209,11 @@ export class TimerMessageService {
     return this.heap.size;
   }
 
+  /** Delivery times of the parked messages, unordered (the metrics' timer gauges read them at scrape time). */
+  pendingDeliverTimes(): number[] {
+    return this.heap.entries().map((e) => e.deliverMs);
+  }
+
   /** Loads the checkpoint: the parked messages it lists and the queue offset it covers. */
   load(): void {
     const cp = this.state.load();

@@ -7,6 +7,8 @@ import { bool, int, long, str } from '../../remoting/header-fields.js';
 import { putMessage } from '../../broker/put/put-message.js';
 import { isStored } from '../../broker/message/stored-message.js';
 import { log } from '../../logger.js';
+import { getProperty } from '../../codec/message-properties.js';
+import { MessageConst } from '../../protocol/message-const.js';
 
 /**
  * END_TRANSACTION (37), one-way from the producer after its local transaction or a check-back
@@ -47,6 +49,7 @@ export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, c
   const half = o.half!;
   if (!o.final) {
     await ctx.transactions.finishEnd(half, false);
+    ctx.metrics?.transactionRolledBack(getProperty(half.propertiesString, MessageConst.PROPERTY_REAL_TOPIC) ?? half.topic);
     return createResponse(req, ResponseCode.SUCCESS);
   }
   const r = await putMessage(ctx, o.final, { parkTimers: true });
@@ -60,5 +63,6 @@ export async function endTransaction(ctx: BrokerContext, req: RemotingCommand, c
   }
   ctx.stats.incPut(o.final.topic, 1);
   await ctx.transactions.finishEnd(half, true);
+  ctx.metrics?.transactionCommitted(o.final.topic, Number(half.bornTimestamp));
   return createResponse(req, ResponseCode.SUCCESS);
 }

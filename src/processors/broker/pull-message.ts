@@ -160,6 +160,7 @@ function processPull(ctx: BrokerContext, req: RemotingCommand, conn: Connection,
   let response: RemotingCommand | null;
   if (code === ResponseCode.SUCCESS) {
     ctx.stats.incGet(group, topic, r.messageCount, r.bufferTotalSize);
+    ctx.metrics?.messagesOut(group, topic, r.messageCount, r.bufferTotalSize);
     ctx.stats.notePullOffset(group, topic, queueId, r.nextBeginOffset);
     response = createResponse(req, code, r.status, ext, r.buffers);
   } else if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && hasSuspend) {

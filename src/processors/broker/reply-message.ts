@@ -18,6 +18,7 @@ import type { MessageInner } from '../../codec/message.js';
 import { putMessage } from '../../broker/put/put-message.js';
 import { isStored } from '../../broker/message/stored-message.js';
 import { checkMessage } from './send-message.js';
+import { messageTypeOf } from '../../broker/metrics/broker-metrics.js';
 import { log } from '../../logger.js';
 
 /** Broker2Client#callClient waits this long for the requester to take the reply. */
@@ -60,6 +61,7 @@ export async function sendReplyMessage(ctx: BrokerContext, req: RemotingCommand,
     // A failed store only logs in Java; the answer keeps the push's code.
     if (!('code' in put) && put.appendResult && isStored(put)) {
       ctx.stats.incPut(put.storedTopic, put.appendResult.msgNum, put.appendResult.wroteBytes);
+      ctx.metrics?.messagesIn(put.storedTopic, messageTypeOf(header.properties), put.appendResult.msgNum, put.appendResult.wroteBytes);
       response.extFields!.msgId = put.appendResult.msgId;
       response.extFields!.queueId = String(queueId);
       response.extFields!.queueOffset = String(put.appendResult.logicsOffset);

@@ -18,6 +18,7 @@ import { diskUtil, isDiskUtil, storeDiskPaths } from '../../store/disk-space-gua
 import { FsStoreFiles } from '../../store/store-files.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { MessageInner } from '../../codec/message.js';
+import { messageTypeOf } from '../../broker/metrics/broker-metrics.js';
 
 /**
  * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320).
@@ -84,6 +85,7 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
   const response = handlePutMessageResult(req, result, ctx.config, ext);
   if (result.appendResult && isStored(result)) {
     ctx.stats.incPut(header.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
+    ctx.metrics?.messagesIn(header.topic, messageTypeOf(header.properties), result.appendResult.msgNum, result.appendResult.wroteBytes);
     response.extFields!.msgId = result.appendResult.msgId;
     response.extFields!.queueId = String(queueId);
     response.extFields!.queueOffset = String(result.appendResult.logicsOffset);

@@ -1,0 +1,190 @@
+import { Histogram, labelText, type MetricsSource, type PromWriter } from '../../remoting/prom-format.js';
+import { MessageConst, MessageConst5, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../../protocol/message-const.js';
+import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX, isSystemTopic } from '../../protocol/topic-validator.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+
+/** BrokerMetricsManager#registerMetricsView: rocketmq_message_size buckets (1 KiB, 4 KiB, 512 KiB, 1, 2, 4 MiB). */
+export const MESSAGE_SIZE_BUCKETS = [1024, 4096, 512 * 1024, 1024 * 1024, 2 * 1024 * 1024, 4 * 1024 * 1024] as const;
+/** rocketmq_finish_message_latency buckets in seconds (5 s, 1 min, 10 min, 1 h, 12 h, 24 h). */
+export const FINISH_LATENCY_BUCKETS = [5, 60, 600, 3600, 12 * 3600, 24 * 3600] as const;
+
+/** TopicMessageType#getMetricsValue, indexed by what messageTypeOf returns. */
+const MESSAGE_TYPES = ['normal', 'fifo', 'delay', 'transaction'] as const;
+export const MESSAGE_TYPE_DELAY = 2;
+const needle = (key: string): string => key + NAME_VALUE_SEPARATOR;
+const TRANSACTION_NEEDLE = needle(MessageConst.PROPERTY_TRANSACTION_PREPARED);
+const SHARDING_NEEDLE = needle(MessageConst5.PROPERTY_SHARDING_KEY);
+// '__STARTDELIVERTIME' is a literal in BrokerMetricsManager#getMessageType too (the ONS delivery time).
+const DELAY_NEEDLES = ['__STARTDELIVERTIME', MessageConst.PROPERTY_DELAY_TIME_LEVEL, MessageConst.PROPERTY_TIMER_DELIVER_MS,
+  MessageConst.PROPERTY_TIMER_DELAY_SEC, MessageConst.PROPERTY_TIMER_DELAY_MS].map(needle);
+const SEPARATOR_CODE = PROPERTY_SEPARATOR.charCodeAt(0);
+
+/** Where the value of the property `keyNeedle` (key + NAME_VALUE_SEPARATOR) starts, or -1; no string is built. */
+function valueAt(props: string, keyNeedle: string): number {
+  for (let from = 0; ;) {
+    const at = props.indexOf(keyNeedle, from);
+    if (at < 0) return -1;
+    if (at === 0 || props.charCodeAt(at - 1) === SEPARATOR_CODE) return at + keyNeedle.length;
+    from = at + 1;
+  }
+}
+
+/** A property present with a non-empty value (Java's map.get(k) != null for what the decoder keeps). */
+const has = (props: string, keyNeedle: string): boolean => {
+  const v = valueAt(props, keyNeedle);
+  return v >= 0 && v < props.length && props.charCodeAt(v) !== SEPARATOR_CODE;
+};
+
+/**
+ * BrokerMetricsManager#getMessageType on the properties a producer sent: a prepared transaction half, then a
+ * sharding key (FIFO), then any delay or timer property, else normal. Scans the string in place: a send
+ * costs no allocation for this.
+ */
+export function messageTypeOf(properties: string | undefined): number {
+  if (!properties) return 0;
+  const tx = valueAt(properties, TRANSACTION_NEEDLE);
+  if (tx >= 0 && properties.startsWith('true', tx) && (tx + 4 === properties.length || properties.charCodeAt(tx + 4) === SEPARATOR_CODE)) return 3;
+  if (has(properties, SHARDING_NEEDLE)) return 1;
+  for (const n of DELAY_NEEDLES) if (has(properties, n)) return MESSAGE_TYPE_DELAY;
+  return 0;
+}
+
+/** CID_RMQ_SYS_ in any case (BrokerMetricsManager#isSystemGroup). */
+export const isSystemGroup = (group: string): boolean => group.toLowerCase().startsWith('cid_rmq_sys_');
+const isRetryOrDlq = (topic: string): boolean => topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) || topic.startsWith(DLQ_GROUP_TOPIC_PREFIX);
+
+interface InSeries {
+  labels: string;
+  messages: number;
+  bytes: number;
+  size: Histogram;
+}
+
+interface OutSeries {
+  labels: string;
+  messages: number;
+  bytes: number;
+}
+
+interface TopicSeries {
+  labels: string;
+  n: number;
+}
+
+/**
+ * The broker's counters and histograms of RIP-46 (BrokerMetricsManager), counted where the work happens:
+ * messages and bytes in (send and reply puts, delay deliveries), out (pull, pop, delay deliveries),
+ * message size, transaction ends. Each label set is built once, the first time it is seen, and kept in
+ * maps keyed by the strings the caller already holds, so counting allocates nothing. Gauges are read
+ * from the broker's state at scrape time (broker-gauges.ts, consumer-lag.ts).
+ */
+export class BrokerMetrics implements MetricsSource {
+  /** cluster, node_id (brokerName), node_type: on every series (BrokerMetricsManager#init LABEL_MAP). */
+  readonly base: Record<string, string>;
+  private readonly inByType: Array<Map<string, InSeries>> = MESSAGE_TYPES.map(() => new Map());
+  private readonly outByGroup = new Map<string, Map<string, OutSeries>>();
+  private readonly commits = new Map<string, TopicSeries>();
+  private readonly rollbacks = new Map<string, TopicSeries>();
+  private readonly finishLatency = new Map<string, { labels: string; h: Histogram }>();
+  /** Other parts of the process whose families this broker's /metrics shows too (the standalone's NameServer). */
+  readonly extraSources: MetricsSource[] = [];
+  /** Gauge writers (broker-gauges.ts), set by whoever owns the state they read. */
+  gauges?: (w: PromWriter) => void;
+
+  constructor(config: Pick<BrokerConfig, 'brokerClusterName' | 'brokerName'>) {
+    this.base = { cluster: config.brokerClusterName, node_id: config.brokerName, node_type: 'broker' };
+  }
+
+  /**
+   * A put stored `msgNum` messages of `wroteBytes` (SendMessageProcessor: not counted for retry and DLQ
+   * topics); `type` is messageTypeOf the producer's properties.
+   */
+  messagesIn(topic: string, type: number, msgNum: number, wroteBytes: number): void {
+    if (isRetryOrDlq(topic) || msgNum <= 0) return;
+    const byTopic = this.inByType[type];
+    let s = byTopic.get(topic);
+    if (!s) {
+      s = {
+        labels: labelText({ ...this.base, topic, message_type: MESSAGE_TYPES[type], is_system: String(isSystemTopic(topic)) }),
+        messages: 0, bytes: 0, size: new Histogram(MESSAGE_SIZE_BUCKETS),
+      };
+      byTopic.set(topic, s);
+    }
+    s.messages += msgNum;
+    s.bytes += wroteBytes;
+    // One observation per put of the average size, as the Java broker records it.
+    s.size.observe(Math.floor(wroteBytes / msgNum));
+  }
+
+  /** A pull or pop handed `count` messages of `bytes` to a group (not counted for retry and DLQ topics). */
+  messagesOut(group: string, topic: string, count: number, bytes: number): void {
+    if (isRetryOrDlq(topic) || count <= 0) return;
+    let byTopic = this.outByGroup.get(group);
+    if (!byTopic) this.outByGroup.set(group, (byTopic = new Map()));
+    let s = byTopic.get(topic);
+    if (!s) {
+      const system = isSystemTopic(topic) || isSystemGroup(group);
+      s = { labels: labelText({ ...this.base, topic, consumer_group: group, is_system: String(system) }), messages: 0, bytes: 0 };
+      byTopic.set(topic, s);
+    }
+    s.messages += count;
+    s.bytes += bytes;
+  }
+
+  /** END_TRANSACTION committed a half message; `bornTimestamp` of the half gives the finish latency (in whole seconds). */
+  transactionCommitted(topic: string, bornTimestamp: number, now = Date.now()): void {
+    this.topicCount(this.commits, topic);
+    let h = this.finishLatency.get(topic);
+    if (!h) this.finishLatency.set(topic, (h = { labels: labelText({ ...this.base, topic }), h: new Histogram(FINISH_LATENCY_BUCKETS) }));
+    h.h.observe(Math.floor((now - bornTimestamp) / 1000));
+  }
+
+  transactionRolledBack(topic: string): void {
+    this.topicCount(this.rollbacks, topic);
+  }
+
+  private topicCount(m: Map<string, TopicSeries>, topic: string): void {
+    let s = m.get(topic);
+    if (!s) m.set(topic, (s = { labels: labelText({ ...this.base, topic }), n: 0 }));
+    s.n++;
+  }
+
+  write(w: PromWriter): void {
+    this.gauges?.(w);
+    const ins = this.inByType.flatMap((m) => [...m.values()]);
+    if (ins.length > 0) {
+      w.family('rocketmq_messages_in_total', 'counter', 'default view for counter.');
+      for (const s of ins) w.sample('rocketmq_messages_in_total', s.labels, s.messages);
+      w.family('rocketmq_throughput_in_total', 'counter', 'default view for counter.');
+      for (const s of ins) w.sample('rocketmq_throughput_in_total', s.labels, s.bytes);
+      w.family('rocketmq_message_size', 'histogram', 'Incoming messages size');
+      for (const s of ins) w.histogram('rocketmq_message_size', s.labels, s.size);
+    }
+    const outs = [...this.outByGroup.values()].flatMap((m) => [...m.values()]);
+    if (outs.length > 0) {
+      w.family('rocketmq_messages_out_total', 'counter', 'default view for counter.');
+      for (const s of outs) w.sample('rocketmq_messages_out_total', s.labels, s.messages);
+      w.family('rocketmq_throughput_out_total', 'counter', 'default view for counter.');
+      for (const s of outs) w.sample('rocketmq_throughput_out_total', s.labels, s.bytes);
+    }
+    if (this.commits.size > 0) {
+      w.family('rocketmq_commit_messages_total', 'counter', 'default view for counter.');
+      for (const s of this.commits.values()) w.sample('rocketmq_commit_messages_total', s.labels, s.n);
+      w.family('rocketmq_finish_message_latency', 'histogram', 'Transaction finish latency');
+      for (const s of this.finishLatency.values()) w.histogram('rocketmq_finish_message_latency_milliseconds', s.labels, s.h);
+    }
+    if (this.rollbacks.size > 0) {
+      w.family('rocketmq_rollback_messages_total', 'counter', 'default view for counter.');
+      for (const s of this.rollbacks.values()) w.sample('rocketmq_rollback_messages_total', s.labels, s.n);
+    }
+    for (const src of this.extraSources) src.write(w);
+  }
+
+  /** Messages counted in (all types), for tests and the console. */
+  totalIn(): { messages: number; bytes: number } {
+    let messages = 0;
+    let bytes = 0;
+    for (const m of this.inByType) for (const s of m.values()) { messages += s.messages; bytes += s.bytes; }
+    return { messages, bytes };
+  }
+}
