@@ -27,6 +27,12 @@ export const defaultGroupConfig = (groupName: string): GroupConfig => ({
   groupName, consumeEnable: true, consumeMessageOrderly: false, retryMaxTimes: 16,
 });
 
+/**
+ * A group the cached table does not list is looked up again once the table is this old: a group
+ * created (mqadmin updateSubGroup) just before its first consumer starts is seen at once.
+ */
+const MISSING_GROUP_REFRESH_MS = 1_000;
+
 interface Table {
   groups: Map<string, GroupConfig>;
   atMs: number;
@@ -44,16 +50,17 @@ export class GroupConfigs {
   /** The group's config on the broker at `brokerAddr`; its defaults when the broker does not list it or cannot be read. */
   async get(brokerAddr: string, group: string): Promise<GroupConfig> {
     try {
-      const t = await this.table(brokerAddr);
+      let t = await this.table(brokerAddr);
+      if (!t.groups.has(group) && Date.now() - t.atMs >= MISSING_GROUP_REFRESH_MS) t = await this.table(brokerAddr, true);
       return t.groups.get(group) ?? defaultGroupConfig(group);
     } catch {
       return defaultGroupConfig(group);
     }
   }
 
-  private async table(addr: string): Promise<Table> {
+  private async table(addr: string, refresh = false): Promise<Table> {
     const hit = this.tables.get(addr);
-    if (hit && Date.now() - hit.atMs < this.cacheMs) return hit;
+    if (hit && !refresh && Date.now() - hit.atMs < this.cacheMs) return hit;
     let p = this.inflight.get(addr);
     if (!p) {
       p = this.fetch(addr).finally(() => this.inflight.delete(addr));
