@@ -4,17 +4,14 @@
  * standalone server starts one pointed at its embedded NameServer (server/standalone.ts); the
  * `proxy` command starts one alone in front of a cluster (cli-command.ts).
  */
-import crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { ConfigError } from '../config/config-rules.js';
-import { TLS_CONFIG_DEFAULTS, type TlsConfig } from '../config/security.js';
-import { tlsServerSide } from '../remoting/tls.js';
 import { log } from '../logger.js';
 import { ProxyContext } from './context.js';
 import { PROXY_CONFIG_DEFAULTS, type ProxyConfig } from './proxy-config.js';
 import { messagingServiceDefinition } from './grpc/proto.js';
 import { RPC_TABLE, setupSides } from './grpc/rpc-table.js';
 import { bindService } from './grpc/server-binding.js';
+import { listen, type GrpcListener } from './grpc/listener.js';
 
 export interface GrpcProxyOptions extends Partial<Omit<ProxyConfig, 'namesrvAddr' | 'grpcServerHost' | 'grpcServerPort'>> {
   namesrvAddr: string;
@@ -46,18 +43,23 @@ export async function startGrpcProxy(options: GrpcProxyOptions): Promise<GrpcPro
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   server.addService(messagingServiceDefinition(), bindService(ctx, messagingServiceDefinition(), RPC_TABLE));
-  const credentials = serverCredentials(config.tls);
-  const bindHost = config.grpcServerHost.includes(':') ? `[${config.grpcServerHost}]` : config.grpcServerHost;
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${bindHost}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  let listener: GrpcListener;
+  try {
+    listener = await listen(injector, config.grpcServerHost, port, config.tls);
+  } catch (e) {
+    injector.destroy();
+    throw e;
+  }
+  const bound = listener.port;
   ctx.grpcPort = bound;
   setupSides(ctx);
   ctx.start();
-  log.info(`grpc: MessagingService on ${config.grpcServerHost}:${bound}${config.tls?.['tls.server.certPath'] ? ' (TLS)' : ''}, namesrv ${config.namesrvAddr}`);
+  log.info(`grpc: MessagingService on ${config.grpcServerHost}:${bound} (tls.server.mode ${listener.tlsMode}), namesrv ${config.namesrvAddr}`);
   let stopped: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     await ctx.stop();
+    await listener.close();
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         server.forceShutdown();
@@ -75,27 +77,4 @@ export async function startGrpcProxy(options: GrpcProxyOptions): Promise<GrpcPro
     context: ctx,
     stop: () => (stopped ??= stop()),
   };
-}
-
-/**
- * Plaintext, or TLS when tls.server.certPath and keyPath are set (tls.server.mode=enforcing without
- * them is a ConfigError, as for the remoting port). One port cannot serve both as remoting's
- * permissive mode does: gRPC's HTTP/2 listener is either TLS or not.
- */
-function serverCredentials(tlsKeys: TlsConfig | undefined): grpc.ServerCredentials {
-  if (!tlsKeys) return grpc.ServerCredentials.createInsecure();
-  const side = tlsServerSide({ ...TLS_CONFIG_DEFAULTS, ...tlsKeys }, 'grpc');
-  if (side.mode === 'disabled' || !side.credentials) return grpc.ServerCredentials.createInsecure();
-  const { cert, key, passphrase, ca } = side.credentials as { cert: Buffer; key: Buffer; passphrase?: string; ca?: Buffer };
-  let privateKey = key;
-  if (passphrase) {
-    // grpc-js takes no key password: decrypt it here.
-    try {
-      privateKey = Buffer.from(crypto.createPrivateKey({ key, passphrase }).export({ format: 'pem', type: 'pkcs8' }) as string);
-    } catch (e) {
-      throw new ConfigError(`grpc: tls.server.keyPath/keyPassword: ${(e as Error).message}`);
-    }
-  }
-  const checkClient = side.clientAuth === 'require';
-  return grpc.ServerCredentials.createSsl(ca ?? null, [{ private_key: privateKey, cert_chain: cert }], checkClient);
 }

@@ -45,6 +45,8 @@ export interface ProxyConfig {
   topicRouteServiceCacheRefreshSeconds: number;
   /** How often the proxy heartbeats its transactional producer groups to the brokers (so they check back here). */
   transactionHeartbeatPeriodSecond: number;
+  /** How long a sent half message's offsets are kept for its EndTransaction (TransactionDataManager). */
+  transactionDataExpireMillis: number;
   /** Timeout of a remoting call to a broker or NameServer. */
   remotingTimeoutMills: number;
   /**
@@ -83,5 +85,6 @@ export const PROXY_CONFIG_DEFAULTS: ProxyConfig = {
   grpcMaxInboundMessageSize: 130 * 1024 * 1024,
   topicRouteServiceCacheRefreshSeconds: 20,
   transactionHeartbeatPeriodSecond: 20,
+  transactionDataExpireMillis: 30_000,
   remotingTimeoutMills: 3_000,
 };

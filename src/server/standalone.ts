@@ -137,7 +137,13 @@ async function start(options: StandaloneOptions, data: string, removeTemp: () =>
     removeTemp();
   };
   try {
-    // [grpc] the 5.x gRPC endpoint (enableGrpcServer, grpcServerPort) is started here.
+    // [grpc] the 5.x gRPC endpoint (enableGrpcServer, grpcServerPort), in front of this broker through its NameServer.
+    if (cfg.enableGrpcServer) {
+      const grpcProxy = await startGrpcProxy({
+        namesrvAddr: cfg.namesrvAddr, port: cfg.grpcServerPort, maxMessageSize: cfg.maxMessageSize, tls: tlsKeysOf(cfg),
+      });
+      extras.push({ name: 'grpc', address: `127.0.0.1:${grpcProxy.port}`, stop: () => grpcProxy.stop() });
+    }
     // [console] the web console (consoleEnable, consolePort) is started here.
     if (cfg.consoleEnable) {
       const web = await startConsole({
