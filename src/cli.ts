@@ -16,7 +16,7 @@ import { startStandalone } from './server/standalone.js';
 import { startupReport } from './server/startup-report.js';
 import { LOG_FILE_MAX_BYTES_DEFAULT, LOG_LEVELS, isLogLevel, log, logToFile, loggingToFile, setLogLevel } from './logger.js';
 import { COMMANDS, parseArgsOptions, usage } from './cli/usage.js';
-import { onSignals } from './cli/shutdown.js';
+import { SignalGate } from './cli/shutdown.js';
 
 /** "67108864", "64M", "512k": a byte count for --log-file-max-bytes. */
 function parseByteSize(s: string): number | undefined {
@@ -43,7 +43,7 @@ function setUpLogFile(file: string | undefined, maxBytesText: string | undefined
  * file's logLevel key: set before the servers start, so their start-up lines already obey it.
  */
 function setUpLogLevel(flag: string | undefined, configFile: string | undefined): void {
-  const env = process.env.ROCKETMQ_TS_LOG_LEVEL;
+  const env = process.env.ROCKETMQ_TS_LOG_LEVEL || undefined;
   const [level, source] = flag !== undefined ? [flag, '--log-level']
     : env !== undefined ? [env, 'ROCKETMQ_TS_LOG_LEVEL']
     : [configFile && readPropertiesFile(configFile).get('logLevel')?.trim(), `${configFile}: logLevel`];
@@ -57,10 +57,15 @@ function report(lines: string[]): void {
   for (const line of lines) log.info(line);
 }
 
+/** The version in the package.json above dist/ (installed, or in the repository; tests run a copy of dist/ a level deeper). */
 function packageVersion(): string {
-  // dist/cli.js → the package root's package.json, installed or in the repository alike.
-  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let up = '../'; up.length <= 9; up += '../') {
+    const file = new URL(`${up}package.json`, import.meta.url);
+    if (!fs.existsSync(file)) continue;
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'rocketmq-ts' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }
 
 async function startBroker(cfg: BrokerConfig, configFile?: string): Promise<BrokerController> {
@@ -84,9 +89,14 @@ async function startNamesrv(cfg: NamesrvConfig): Promise<NamesrvController> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: parseArgsOptions(), strict: true }) as {
-    values: Record<string, string | boolean | undefined>;
-  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: parseArgsOptions(), strict: true }).values as typeof values;
+  } catch (e) {
+    // A mistyped option is a usage error (exit 2, as an unknown command), not a failed start.
+    process.stderr.write(`${(e as Error).message}\n\nrocketmq-ts --help lists the commands and options\n`);
+    process.exit(2);
+  }
   const text = (name: string): string | undefined => values[name] as string | undefined;
   if (command === '--version' || command === '-v' || values.version) {
     process.stdout.write(`${packageVersion()}\n`);
@@ -102,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
   }
   setUpLogFile(text('log-file') ?? process.env.ROCKETMQ_TS_LOG_FILE, text('log-file-max-bytes') ?? process.env.ROCKETMQ_TS_LOG_FILE_MAX_BYTES);
   setUpLogLevel(text('log-level'), text('config'));
+  const signals = new SignalGate(OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills);
   switch (command) {
     case 'standalone': {
       const namesrvPort = text('namesrv-port') === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(text('namesrv-port') as string);
@@ -115,13 +126,13 @@ async function main(argv: string[]): Promise<void> {
       console.log(`The broker[${cfg.brokerName}, ${server.brokerAddr}] boot success. serializeType=JSON and name server is ${cfg.namesrvAddr}`);
       for (const [name, address] of Object.entries(server.endpoints)) console.log(`${name} listening on ${address}`);
       report(startupReport(server, cfg, BROKER_CONFIG_DEFAULTS));
-      onSignals(() => server.stop(), cfg.shutdownTimeoutMills);
+      signals.ready(() => server.stop(), cfg.shutdownTimeoutMills);
       return;
     }
     case 'namesrv': {
-      const namesrv = await startNamesrv(loadNamesrvConfig(text('config')));
-      // namesrv.conf has no shutdown key: its shutdown closes one port and writes the KV config.
-      onSignals(() => namesrv.shutdown(), OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills);
+      const cfg = loadNamesrvConfig(text('config'));
+      const namesrv = await startNamesrv(cfg);
+      signals.ready(() => namesrv.shutdown(), cfg.shutdownTimeoutMills);
       return;
     }
     case 'broker': {
@@ -129,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
       if (text('namesrv')) cfg.namesrvAddr = text('namesrv') as string;
       if (!cfg.namesrvAddr) cfg.namesrvAddr = process.env.NAMESRV_ADDR ?? '';
       const broker = await startBroker(cfg, text('config'));
-      onSignals(() => broker.shutdown(), cfg.shutdownTimeoutMills);
+      signals.ready(() => broker.shutdown(), cfg.shutdownTimeoutMills);
       return;
     }
   }

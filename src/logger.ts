@@ -17,7 +17,7 @@ export function isLogLevel(s: string | undefined): s is Level {
   return s !== undefined && Object.hasOwn(LEVELS, s);
 }
 
-const envLevel = process.env.ROCKETMQ_TS_LOG_LEVEL ?? process.env.ROCKETMQ_TS_LOG;
+const envLevel = process.env.ROCKETMQ_TS_LOG_LEVEL || process.env.ROCKETMQ_TS_LOG;
 const core = new Logger({ level: isLogLevel(envLevel) ? envLevel : 'info' });
 
 /** Lines below `level` are dropped from now on. */

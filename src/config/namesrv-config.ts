@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
 import { TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
+import { OPERATOR_CONFIG_DEFAULTS, OPERATOR_RULES } from './operator.js';
 import { BOOL, NON_EMPTY, applyProperties, intRule, validateConfig, type ConfigSchema, type Rules } from './config-rules.js';
 
 /** NamesrvConfig + NettyServerConfig keys as a Java namesrv.conf spells them. */
@@ -25,6 +26,9 @@ export const NAMESRV_CONFIG_DEFAULTS = {
     'defaultThreadPoolQueueCapacity', 'clientRequestThreadPoolQueueCapacity', 'requestTurnBudgetMills']),
   // TLS (config/security.ts); the Java namesrv has no ACL.
   ...TLS_CONFIG_DEFAULTS,
+  // The CLI's shutdown bound and log level, as in broker.conf (config/operator.ts).
+  shutdownTimeoutMills: OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills,
+  logLevel: OPERATOR_CONFIG_DEFAULTS.logLevel,
 };
 
 export type NamesrvConfig = { -readonly [K in keyof typeof NAMESRV_CONFIG_DEFAULTS]: (typeof NAMESRV_CONFIG_DEFAULTS)[K] };
@@ -50,6 +54,8 @@ const NAMESRV_RULES: Rules<NamesrvConfig> = {
   writeBufferMaxBytes: intRule(LIMITS.writeBufferMaxBytes.min),
   writeBufferTotalMaxBytes: intRule(LIMITS.writeBufferTotalMaxBytes.min),
   ...TLS_RULES,
+  shutdownTimeoutMills: OPERATOR_RULES.shutdownTimeoutMills,
+  logLevel: OPERATOR_RULES.logLevel,
 };
 
 const THREADS = 'Node serves requests on one event loop, without thread pools';
