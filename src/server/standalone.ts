@@ -12,6 +12,7 @@ import { BrokerController } from './broker-controller.js';
 import { startConsole } from '../console/console.js';
 import { brokerClientOptions } from '../broker/out/client-options.js';
 import { freeBrokerPort } from './free-ports.js';
+import { isLogLevel, setLogLevel } from '../logger.js';
 
 /** What `startStandalone` takes: where the data goes, and broker.conf keys by their Java names. */
 export interface StandaloneOptions {
@@ -83,6 +84,8 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
 
 async function start(options: StandaloneOptions, data: string, removeTemp: () => void): Promise<Standalone> {
   const freePorts = options.freePorts ?? true;
+  // An embedding test that asks for a level gets it (the CLI sets its own from --log-level first).
+  if (options.config?.logLevel !== undefined && isLogLevel(options.config.logLevel)) setLogLevel(options.config.logLevel);
   const base: Partial<BrokerConfig> = { storePathRootDir: path.join(data, 'store'), brokerIP1: '127.0.0.1' };
   if (freePorts) Object.assign(base, { grpcServerPort: 0, metricsPromExporterPort: 0, consolePort: 0 });
   // A listenPort we picked may be taken by someone else before the broker binds it: then pick again.
