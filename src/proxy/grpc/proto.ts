@@ -9,13 +9,27 @@
  * - bytes as Buffer; unset scalar fields get their defaults, and each oneof gets a virtual field
  *   naming the member that is set (`command.command === 'settings'`).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-/** proto/ at the package root: two levels up from src/proxy/grpc/ (and dist/proxy/grpc/). */
-const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+/**
+ * proto/ at the package root: the first folder upward holding apache/rocketmq/v2 (three levels up
+ * from src/proxy/grpc/ and dist/proxy/grpc/; deeper for a copy of dist/ such as the test servers').
+ */
+function findProtoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = path.join(dir, 'proto');
+    if (fs.existsSync(path.join(candidate, 'apache', 'rocketmq', 'v2', 'service.proto'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('proto/apache/rocketmq/v2/service.proto not found above ' + path.dirname(fileURLToPath(import.meta.url)));
+}
+
+const PROTO_ROOT = findProtoRoot();
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
