@@ -119,6 +119,8 @@ async function main(argv: string[]): Promise<void> {
       if (namesrvPort === undefined) throw new ConfigError(`--namesrv-port ${text('namesrv-port')} is not a port number`);
       const server = await startStandalone({
         dataDir: text('data') ?? 'data', configFile: text('config'), namesrvPort, namesrvAddr: text('namesrv'), freePorts: false,
+        // --console overrides the file's consoleEnable, as `config` overrides a configFile in the embedding API.
+        config: values.console ? { consoleEnable: true } : undefined,
       });
       const cfg = server.broker.config;
       // The ready lines NamesrvStartup and BrokerStartup print, so scripts written for Java can wait for them.

@@ -21,7 +21,7 @@ export interface OptionDoc {
 export const COMMANDS: CommandDoc[] = [
   {
     name: 'standalone',
-    args: '[-c broker.conf] [--namesrv-port 9876] [--data ./data]',
+    args: '[-c broker.conf] [--namesrv-port 9876] [--data ./data] [--console]',
     text: [
       'NameServer and broker in one process (and the gRPC endpoint, console and metrics when configured);',
       'data under --data (default ./data). The broker registers with the embedded NameServer.',
@@ -47,6 +47,10 @@ export const OPTIONS: OptionDoc[] = [
   { name: 'namesrv', short: 'n', arg: 'ADDRS', text: ['NameServer addresses, \';\'-separated (overrides namesrvAddr)'] },
   { name: 'namesrv-port', arg: 'PORT', text: ['standalone: the embedded NameServer\'s port (default 9876; 0 = a free one)'] },
   { name: 'data', arg: 'DIR', text: ['standalone: data directory (default ./data): store/ and namesrv/ under it'] },
+  {
+    name: 'console',
+    text: ['standalone: serve the web console (consoleEnable=true) on consoleListenAddress:consolePort,', 'default 127.0.0.1:8080 (`npm start` turns it on)'],
+  },
   {
     name: 'log-level', arg: 'LEVEL',
     text: ['debug, info, warn or error (env ROCKETMQ_TS_LOG_LEVEL, else the logLevel key; default info)'],

@@ -58,7 +58,8 @@ describe.skipIf(process.env.PACK_TEST === '0')('npm pack → npm install → npx
     tarball = path.join(tmp, packed[0].filename);
     const files = packed[0].files.map((f) => f.path);
     console.log(`[pack] ${packed[0].filename}: ${packed[0].size} bytes, ${files.length} files`);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'proto/apache/rocketmq/v2/service.proto']));
+    expect(files).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'proto/apache/rocketmq/v2/service.proto',
+      'dist/console/console.js', 'dist/console/assets/index-html.js']));
     // Neither sources nor tests nor source maps: the package is what runs.
     expect(files.filter((f) => /^(src|test|compat-tests|bench)\/|\.map$/.test(f))).toEqual([]);
     fs.mkdirSync(project);
