@@ -89,16 +89,24 @@ export class ConsumerState {
     return this.tracked.size;
   }
 
-  private async renewDue(now = Date.now()): Promise<void> {
+  /** One renewal scan (the timer's, every renewSchedulePeriodMillis): renews the handles due by `now`; resolves when they are done. */
+  async renewDue(now = Date.now()): Promise<void> {
+    const running: Promise<void>[] = [];
     for (const [key, t] of this.tracked) {
       if (t.busy) continue;
       const h = decodeReceiptHandle(t.current);
       if (h.retrieveTime + h.invisibleTime - now > RENEW_AHEAD_MS) continue;
       t.busy = true;
-      void this.renewOne(key, t).finally(() => {
+      running.push(this.renewOne(key, t).finally(() => {
         t.busy = false;
-      });
+      }));
     }
+    await Promise.all(running);
+  }
+
+  /** The handle the broker knows now for a tracked receipt (tests). */
+  currentHandle(clientId: string, group: string, messageId: string, handle: string): string | undefined {
+    return this.tracked.get(keyOf(clientId, group, messageId, handle))?.current;
   }
 
   /** DefaultReceiptHandleManager#startRenewMessage for one handle. */
