@@ -4,7 +4,7 @@ import { readPropertiesFile } from './properties.js';
 import { LIMITS, limitDefaults } from './limits.js';
 import { TLS_CONFIG_DEFAULTS, TLS_RULES } from './security.js';
 import { OPERATOR_CONFIG_DEFAULTS, OPERATOR_RULES } from './operator.js';
-import { BOOL, NON_EMPTY, applyProperties, intRule, validateConfig, type ConfigSchema, type Rules } from './config-rules.js';
+import { BOOL, NON_EMPTY, STRING, applyProperties, intRule, oneOf, validateConfig, type ConfigSchema, type Rules } from './config-rules.js';
 
 /** NamesrvConfig + NettyServerConfig keys as a Java namesrv.conf spells them. */
 export const NAMESRV_CONFIG_DEFAULTS = {
@@ -26,6 +26,15 @@ export const NAMESRV_CONFIG_DEFAULTS = {
     'defaultThreadPoolQueueCapacity', 'clientRequestThreadPoolQueueCapacity', 'requestTurnBudgetMills']),
   // TLS (config/security.ts); the Java namesrv has no ACL.
   ...TLS_CONFIG_DEFAULTS,
+  /**
+   * PROM serves the NameServer's own request metrics (rocketmq_rpc_latency, as the broker names them) on
+   * /metrics. The Apache namesrv exports nothing; the keys are the broker's (config/operator.ts), the
+   * default port one above the broker's 5557 so both fit on one host. The standalone server shows these
+   * series on the broker's port instead.
+   */
+  metricsExporterType: 'DISABLE',
+  metricsPromExporterHost: '',
+  metricsPromExporterPort: 5558,
   // The CLI's shutdown bound and log level, as in broker.conf (config/operator.ts).
   shutdownTimeoutMills: OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills,
   logLevel: OPERATOR_CONFIG_DEFAULTS.logLevel,
@@ -54,6 +63,9 @@ const NAMESRV_RULES: Rules<NamesrvConfig> = {
   writeBufferMaxBytes: intRule(LIMITS.writeBufferMaxBytes.min),
   writeBufferTotalMaxBytes: intRule(LIMITS.writeBufferTotalMaxBytes.min),
   ...TLS_RULES,
+  metricsExporterType: oneOf('DISABLE', 'PROM'),
+  metricsPromExporterHost: STRING,
+  metricsPromExporterPort: intRule(0, 65535),
   shutdownTimeoutMills: OPERATOR_RULES.shutdownTimeoutMills,
   logLevel: OPERATOR_RULES.logLevel,
 };

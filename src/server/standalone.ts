@@ -101,11 +101,13 @@ async function start(options: StandaloneOptions, data: string, removeTemp: () =>
     kvConfigPath: path.join(data, 'namesrv', 'kvConfig.json'),
     ...remotingLimits(cfg), requestTurnBudgetMills: cfg.requestTurnBudgetMills,
     ...tlsKeysOf(cfg),
+    // One process, one scrape target: the NameServer's request metrics are served on the broker's /metrics.
+    metricsExporterType: cfg.metricsExporterType === 'PROM' ? 'PROM' : 'DISABLE',
   });
   // The store's lock first: a second standalone on a store in use fails before its NameServer
   // binds a port or reads the kvConfig beside the store.
   let storeLock: StoreLock | undefined = StoreLock.acquire(cfg.storePathRootDir);
-  const namesrv = new NamesrvController(namesrvCfg);
+  const namesrv = new NamesrvController(namesrvCfg, { ownExporter: false });
   try {
     await namesrv.start();
   } catch (e) {
@@ -133,6 +135,9 @@ async function start(options: StandaloneOptions, data: string, removeTemp: () =>
     }
   }
   const extras: Extra[] = [];
+  // metricsExporterType=PROM: the broker's exporter (metricsPromExporterPort) shows the NameServer's series too.
+  if (namesrv.metrics) broker.ctx.metrics?.extraSources.push(namesrv.metrics);
+  if (broker.metricsAddress) extras.push({ name: 'metrics', address: broker.metricsAddress, stop: async () => {} });
   const stopAll = async (): Promise<void> => {
     for (const extra of extras.splice(0).reverse()) await extra.stop();
     await broker.shutdown();

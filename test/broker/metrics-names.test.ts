@@ -18,6 +18,7 @@ import { toFastJson } from '../../src/codec/fastjson.js';
 import { consumerHeartbeat, createTopicRequest, pullRequest, pulledRecords, sendV2 } from '../support/wire.js';
 import { familySignature, parsePromText, sumSamples, type PromFamily } from '../support/prom-text.js';
 import { REPO_ROOT } from '../support/server.js';
+import { messageTypeOf } from '../../src/broker/metrics/broker-metrics.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'metrics', 'apache-5.3.3-broker.json');
 const TIMEOUT_MS = 5000;
@@ -168,5 +169,19 @@ describe('metrics counters', () => {
     expect(sumSamples(families, 'rocketmq_rollback_messages_total', { topic: 'MetricsTx' })).toBe(1);
     expect(sumSamples(families, 'rocketmq_finish_message_latency_milliseconds_count', { topic: 'MetricsTx' })).toBe(1);
     expect(sumSamples(families, 'rocketmq_topic_number')).toBe(srv.broker.ctx.topics.table.size);
+  });
+});
+
+describe('message_type', () => {
+  it('reads the properties as BrokerMetricsManager#getMessageType: transaction, then FIFO, then delay', () => {
+    const p = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k}\u0001${v}`).join('\u0002');
+    expect(messageTypeOf(undefined)).toBe(0);
+    expect(messageTypeOf(p({ TAGS: 'a', KEYS: 'k' }))).toBe(0);
+    expect(messageTypeOf(p({ TAGS: 'a', TRAN_MSG: 'true', __SHARDINGKEY: 's' }))).toBe(3);
+    expect(messageTypeOf(p({ TRAN_MSG: 'truex' }))).toBe(0);
+    expect(messageTypeOf(p({ DELAY: '3', __SHARDINGKEY: 's' }))).toBe(1);
+    for (const k of ['DELAY', 'TIMER_DELIVER_MS', 'TIMER_DELAY_SEC', 'TIMER_DELAY_MS', '__STARTDELIVERTIME']) expect(messageTypeOf(p({ TAGS: 'a', [k]: '5' })), k).toBe(2);
+    // A key that only ends like one, and an empty value, do not count.
+    expect(messageTypeOf(p({ XDELAY: '3', TIMER_DELAY_MS: '' }))).toBe(0);
   });
 });

@@ -17,36 +17,39 @@ const SHARDING_NEEDLE = needle(MessageConst5.PROPERTY_SHARDING_KEY);
 // '__STARTDELIVERTIME' is a literal in BrokerMetricsManager#getMessageType too (the ONS delivery time).
 const DELAY_NEEDLES = ['__STARTDELIVERTIME', MessageConst.PROPERTY_DELAY_TIME_LEVEL, MessageConst.PROPERTY_TIMER_DELIVER_MS,
   MessageConst.PROPERTY_TIMER_DELAY_SEC, MessageConst.PROPERTY_TIMER_DELAY_MS].map(needle);
-const SEPARATOR_CODE = PROPERTY_SEPARATOR.charCodeAt(0);
-
-/** Where the value of the property `keyNeedle` (key + NAME_VALUE_SEPARATOR) starts, or -1; no string is built. */
-function valueAt(props: string, keyNeedle: string): number {
-  for (let from = 0; ;) {
-    const at = props.indexOf(keyNeedle, from);
-    if (at < 0) return -1;
-    if (at === 0 || props.charCodeAt(at - 1) === SEPARATOR_CODE) return at + keyNeedle.length;
-    from = at + 1;
-  }
-}
-
-/** A property present with a non-empty value (Java's map.get(k) != null for what the decoder keeps). */
-const has = (props: string, keyNeedle: string): boolean => {
-  const v = valueAt(props, keyNeedle);
-  return v >= 0 && v < props.length && props.charCodeAt(v) !== SEPARATOR_CODE;
-};
+/** The first characters of every key above ('T', '_', 'D'): other keys are skipped at one comparison. */
+const FIRST_CHARS = new Set([TRANSACTION_NEEDLE, SHARDING_NEEDLE, ...DELAY_NEEDLES].map((n) => n.charCodeAt(0)));
 
 /**
  * BrokerMetricsManager#getMessageType on the properties a producer sent: a prepared transaction half, then a
- * sharding key (FIFO), then any delay or timer property, else normal. Scans the string in place: a send
- * costs no allocation for this.
+ * sharding key (FIFO), then any delay or timer property (non-empty), else normal. One pass over the
+ * property string, key by key, comparing in place: a send costs no allocation for this.
  */
-export function messageTypeOf(properties: string | undefined): number {
-  if (!properties) return 0;
-  const tx = valueAt(properties, TRANSACTION_NEEDLE);
-  if (tx >= 0 && properties.startsWith('true', tx) && (tx + 4 === properties.length || properties.charCodeAt(tx + 4) === SEPARATOR_CODE)) return 3;
-  if (has(properties, SHARDING_NEEDLE)) return 1;
-  for (const n of DELAY_NEEDLES) if (has(properties, n)) return MESSAGE_TYPE_DELAY;
-  return 0;
+export function messageTypeOf(props: string | undefined): number {
+  if (!props) return 0;
+  let fifo = false;
+  let delay = false;
+  for (let at = 0; at < props.length;) {
+    const sep = props.indexOf(PROPERTY_SEPARATOR, at);
+    const stop = sep < 0 ? props.length : sep;
+    if (FIRST_CHARS.has(props.charCodeAt(at))) {
+      if (props.startsWith(TRANSACTION_NEEDLE, at)) {
+        const v = at + TRANSACTION_NEEDLE.length;
+        if (stop - v === 4 && props.startsWith('true', v)) return 3;
+      } else if (props.startsWith(SHARDING_NEEDLE, at)) {
+        fifo ||= stop > at + SHARDING_NEEDLE.length;
+      } else if (!delay) {
+        for (const n of DELAY_NEEDLES) {
+          if (props.startsWith(n, at) && stop > at + n.length) {
+            delay = true;
+            break;
+          }
+        }
+      }
+    }
+    at = stop + 1;
+  }
+  return fifo ? 1 : delay ? MESSAGE_TYPE_DELAY : 0;
 }
 
 /** CID_RMQ_SYS_ in any case (BrokerMetricsManager#isSystemGroup). */
