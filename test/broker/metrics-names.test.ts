@@ -35,7 +35,7 @@ export const DELIBERATE_DIFFERENCES: Record<string, string> = {
   rocketmq_pop_buffer_scan_time_consume:
     'PopBufferMergeService scans its in-memory checkpoint buffer every few ms; our checkpoints go to the POP journal as they are made (broker/pop/pop-journal.ts), so there is no scan to time',
   rocketmq_half_messages:
-    'TransactionalMessageService keeps a per-topic half count; ours tracks pending halves by queue offset (broker/transaction), not by topic, so a per-topic gauge would be an estimate',
+    'TransactionalMessageService keeps a count per real topic; ours keeps the pending halves by queue offset without their topic (as transactionCheckpoint.json stores them), so a per-topic gauge would mean reading every pending half from the CommitLog at each scrape',
 };
 
 interface FixtureFamily { name: string; type: string; help: string; samples: string[]; labels: string[] }
