@@ -14,6 +14,7 @@ import { DefaultMessageStore } from './store/default-message-store.js';
 import { StoreLockedError } from './store/store-lock.js';
 import { startStandalone } from './server/standalone.js';
 import { startupReport } from './server/startup-report.js';
+import { runProxyCommand } from './proxy/cli-command.js';
 import { LOG_FILE_MAX_BYTES_DEFAULT, LOG_LEVELS, isLogLevel, log, logToFile, loggingToFile, setLogLevel } from './logger.js';
 import { COMMANDS, parseArgsOptions, usage } from './cli/usage.js';
 import { SignalGate } from './cli/shutdown.js';
@@ -135,6 +136,16 @@ async function main(argv: string[]): Promise<void> {
       const cfg = loadNamesrvConfig(text('config'));
       const namesrv = await startNamesrv(cfg);
       signals.ready(() => namesrv.shutdown(), cfg.shutdownTimeoutMills);
+      return;
+    }
+    case 'proxy': {
+      const portText = text('grpc-port');
+      const grpcPort = portText === undefined ? undefined : parseJavaInt(portText);
+      if (portText !== undefined && (grpcPort === undefined || grpcPort < 0 || grpcPort > 65535)) throw new ConfigError(`--grpc-port ${portText} is not a port number`);
+      const proxy = await runProxyCommand({ namesrvAddr: text('namesrv'), grpcPort, configFile: text('config') });
+      console.log(`grpc listening on ${proxy.address}`);
+      report([`listening: grpc ${proxy.address}`]);
+      signals.ready(() => proxy.stop(), OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills);
       return;
     }
     case 'broker': {

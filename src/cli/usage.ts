@@ -40,6 +40,14 @@ export const COMMANDS: CommandDoc[] = [
       'namesrvAddr, listenPort, storePathRootDir, brokerIP1, flushDiskType, ...).',
     ],
   },
+  {
+    name: 'proxy',
+    args: '-n <namesrv:port[;...]> [--grpc-port 8081] [-c proxy.conf]',
+    text: [
+      'The 5.x gRPC endpoint alone, in front of the brokers the NameServer knows (ours and Apache 4.9/5.x),',
+      'as mqproxy runs in cluster mode (-c: ProxyConfig and tls.* keys).',
+    ],
+  },
 ];
 
 export const OPTIONS: OptionDoc[] = [
@@ -47,6 +55,7 @@ export const OPTIONS: OptionDoc[] = [
   { name: 'namesrv', short: 'n', arg: 'ADDRS', text: ['NameServer addresses, \';\'-separated (overrides namesrvAddr)'] },
   { name: 'namesrv-port', arg: 'PORT', text: ['standalone: the embedded NameServer\'s port (default 9876; 0 = a free one)'] },
   { name: 'data', arg: 'DIR', text: ['standalone: data directory (default ./data): store/ and namesrv/ under it'] },
+  { name: 'grpc-port', arg: 'PORT', text: ['proxy: the gRPC port (default grpcServerPort from -c, else 8081; 0 = a free one)'] },
   {
     name: 'console',
     text: ['standalone: serve the web console (consoleEnable=true) on consoleListenAddress:consolePort,', 'default 127.0.0.1:8080 (`npm start` turns it on)'],

@@ -13,8 +13,8 @@ import { startTracked, toProperties } from '../support/processes.js';
 import { REPO_ROOT, makeTempDir, removeDir } from '../support/server.js';
 
 /** Every command an operator may run, and every option; the help must name each. */
-const COMMANDS = ['standalone', 'namesrv', 'broker'];
-const OPTIONS = ['-c, --config', '-n, --namesrv', '--namesrv-port', '--data', '--console', '--log-level', '--log-file', '--log-file-max-bytes', '-v, --version', '-h, --help'];
+const COMMANDS = ['standalone', 'namesrv', 'broker', 'proxy'];
+const OPTIONS = ['-c, --config', '-n, --namesrv', '--namesrv-port', '--data', '--console', '--grpc-port', '--log-level', '--log-file', '--log-file-max-bytes', '-v, --version', '-h, --help'];
 
 let snapshot = '';
 let cli = '';
