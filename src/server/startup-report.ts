@@ -19,7 +19,11 @@ export function listeningLines(parts: StartupParts): string[] {
   const { namesrv, broker } = parts;
   if (namesrv) lines.push(`listening: namesrv ${namesrv.config.listenHost}:${namesrv.port}`);
   if (broker) lines.push(`listening: broker ${broker.listening().map((l) => `${l.address} (${l.name})`).join(', ')}`);
-  for (const [name, address] of Object.entries(parts.endpoints ?? {})) lines.push(`listening: ${name} ${address}`);
+  const others: Record<string, string> = { ...parts.endpoints };
+  // A server alone (broker, namesrv command) serves /metrics itself; the standalone lists it among its endpoints.
+  if (broker?.metricsAddress && others.metrics === undefined) others.metrics = broker.metricsAddress;
+  if (namesrv?.metricsAddress && others.metrics === undefined) others.metrics = namesrv.metricsAddress;
+  for (const [name, address] of Object.entries(others)) lines.push(`listening: ${name} ${address}`);
   return lines;
 }
 
