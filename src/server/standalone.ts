@@ -13,6 +13,7 @@ import { startConsole } from '../console/console.js';
 import { brokerClientOptions } from '../broker/out/client-options.js';
 import { freeBrokerPort } from './free-ports.js';
 import { isLogLevel, setLogLevel } from '../logger.js';
+import { startGrpcProxy } from '../proxy/grpc-proxy.js';
 
 /** What `startStandalone` takes: where the data goes, and broker.conf keys by their Java names. */
 export interface StandaloneOptions {
