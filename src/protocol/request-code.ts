@@ -7,6 +7,8 @@ export const RequestCode = {
   QUERY_CONSUMER_OFFSET: 14,
   UPDATE_CONSUMER_OFFSET: 15,
   UPDATE_AND_CREATE_TOPIC: 17,
+  // 5.x: mqadmin updateTopicList.
+  UPDATE_AND_CREATE_TOPIC_LIST: 18,
   GET_ALL_TOPIC_CONFIG: 21,
   GET_TOPIC_CONFIG_LIST: 22,
   GET_TOPIC_NAME_LIST: 23,
@@ -68,6 +70,8 @@ export const RequestCode = {
   INVOKE_BROKER_TO_GET_CONSUMER_STATUS: 223,
   QUERY_TOPIC_CONSUME_BY_WHO: 300,
   GET_TOPICS_BY_CLUSTER: 224,
+  // 5.x: mqadmin updateSubGroupList.
+  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST: 225,
   REGISTER_FILTER_SERVER: 301,
   REGISTER_MESSAGE_FILTER_CLASS: 302,
   QUERY_CONSUME_TIME_SPAN: 303,
@@ -99,11 +103,23 @@ export const RequestCode = {
   DELETE_EXPIRED_COMMITLOG: 329,
   // 5.x: mqadmin 5.x (topicStatus, updateTopic) reads one topic's config with this code.
   GET_TOPIC_CONFIG: 351,
+  // 5.x: mqadmin checkRocksdbCqWriteProgress and rocksDBConfigToJson.
+  CHECK_ROCKSDB_CQ_WRITE_PROGRESS: 354,
+  EXPORT_ROCKSDB_CONFIG_TO_JSON: 355,
   // 5.x: DefaultLitePullConsumer pulls with this code; handled like PULL_MESSAGE.
   LITE_PULL_MESSAGE: 361,
   // 5.x POP consumption (QUERY_ASSIGNMENT picks PULL or POP per queue; mqadmin setConsumeMode sends 401).
   QUERY_ASSIGNMENT: 400,
   SET_MESSAGE_REQUEST_MODE: 401,
+  // 5.x: mqadmin haStatus, resetMasterFlushOffset, getBrokerEpoch.
+  GET_BROKER_HA_STATUS: 907,
+  RESET_MASTER_FLUSH_OFFSET: 908,
+  GET_BROKER_EPOCH_CACHE: 1007,
+  // 5.x: mqadmin updateColdDataFlowCtrGroupConfig, removeColdDataFlowCtrGroupConfig, getColdDataFlowCtrInfo, setCommitLogReadAheadMode.
+  UPDATE_COLD_DATA_FLOW_CTR_CONFIG: 2001,
+  REMOVE_COLD_DATA_FLOW_CTR_CONFIG: 2002,
+  GET_COLD_DATA_FLOW_CTR_INFO: 2003,
+  SET_COMMITLOG_READ_MODE: 2004,
   POP_MESSAGE: 200050,
   ACK_MESSAGE: 200051,
   PEEK_MESSAGE: 200052,

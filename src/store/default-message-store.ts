@@ -336,6 +336,13 @@ export class DefaultMessageStore implements MessageStore {
     return head && head.length >= 56 ? readStoreTimestamp(head) : -1;
   }
 
+  consumeQueueUnits(topic: string, queueId: number, from: number, count: number): ReturnType<MessageStore['consumeQueueUnits']> {
+    const cq = this.queues.get(topic, queueId, false)?.cq;
+    if (!cq) return undefined;
+    const offsets = Array.from({ length: Math.max(0, Math.min(cq.maxOffset, from + count) - Math.max(from, cq.minOffset)) }, (_, i) => Math.max(from, cq.minOffset) + i);
+    return { minOffset: cq.minOffset, maxOffset: cq.maxOffset, units: offsets.flatMap((o) => { const u = cq.unitAt(o); return u ? [{ queueOffset: o, ...u }] : []; }) };
+  }
+
   lookMessageByOffset(commitLogOffset: number): Buffer | undefined {
     return this.commitLog.readRecord(commitLogOffset);
   }

@@ -112,6 +112,8 @@ export interface MessageStore {
   getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number;
   getEarliestMessageTime(topic: string, queueId: number): number;
   getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number;
+  /** QUERY_CONSUME_QUEUE (mqadmin queryCq): the queue's bounds and up to `count` units from queue offset `from`; undefined without the queue. */
+  consumeQueueUnits(topic: string, queueId: number, from: number, count: number): { minOffset: number; maxOffset: number; units: Array<{ queueOffset: number; phyOffset: number; size: number; tagsCode: number }> } | undefined;
   /** The whole record at a CommitLog offset, or undefined. */
   lookMessageByOffset(commitLogOffset: number): Buffer | undefined;
   getMaxPhyOffset(): number;

@@ -112,8 +112,9 @@ const RULE_BY_CODE = new Map<number, CodeRule>(RULES);
 /**
  * Codes that need `admin: true`. Java's Permission.ADMIN_CODE is 17, 25, 215, 200, 207. This project adds
  * the codes that change ACL itself (50, 51, 53: in Java any signed account may rewrite plain_acl.yml), 54
- * (its answer carries every account's secret key), 401 (switches a group between PULL and POP), and the
- * store-cleaning admin codes 306, 316, 329, which delete data; their refusal reads as Java's admin refusal.
+ * (its answer carries every account's secret key), 401 (switches a group between PULL and POP), the
+ * store-cleaning admin codes 306, 316, 329, which delete data, and the 5.x codes listed last; their
+ * refusal reads as Java's admin refusal.
  */
 export const JAVA_ADMIN_CODES: ReadonlySet<number> = new Set([
   RequestCode.UPDATE_AND_CREATE_TOPIC, RequestCode.UPDATE_BROKER_CONFIG, RequestCode.DELETE_TOPIC_IN_BROKER,
@@ -122,6 +123,9 @@ export const JAVA_ADMIN_CODES: ReadonlySet<number> = new Set([
 export const PROJECT_ADMIN_CODES: ReadonlySet<number> = new Set([
   RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, RequestCode.DELETE_ACL_CONFIG, RequestCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG,
   RequestCode.GET_BROKER_CLUSTER_ACL_CONFIG, RequestCode.SET_MESSAGE_REQUEST_MODE, RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, RequestCode.CLEAN_UNUSED_TOPIC, RequestCode.DELETE_EXPIRED_COMMITLOG,
+  // 5.x codes with no 4.9 rule: the list forms of 17 and 200 (admin in Java), and broker-wide store switches.
+  RequestCode.UPDATE_AND_CREATE_TOPIC_LIST, RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST, RequestCode.UPDATE_COLD_DATA_FLOW_CTR_CONFIG,
+  RequestCode.REMOVE_COLD_DATA_FLOW_CTR_CONFIG, RequestCode.SET_COMMITLOG_READ_MODE, RequestCode.RESET_MASTER_FLUSH_OFFSET, RequestCode.POP_ROLLBACK,
 ]);
 export const PLAIN_ADMIN_CODES: ReadonlySet<number> = new Set([...JAVA_ADMIN_CODES, ...PROJECT_ADMIN_CODES]);
 

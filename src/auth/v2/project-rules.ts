@@ -15,6 +15,14 @@ export const PROJECT_CLUSTER_RULES: ReadonlyMap<number, readonly Action[]> = new
   [C.DELETE_EXPIRED_COMMITLOG, ['Update']],
   // Switches a group between PULL and POP for a topic (mqadmin setConsumeMode).
   [C.SET_MESSAGE_REQUEST_MODE, ['Update']],
+  // The list forms of UPDATE_AND_CREATE_TOPIC (its header names no topic, so 5.3.3 asks nothing) and of
+  // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, and broker-wide store switches (mqadmin 5.3.3).
+  [C.UPDATE_AND_CREATE_TOPIC_LIST, ['Create']],
+  [C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST, ['Update']],
+  [C.UPDATE_COLD_DATA_FLOW_CTR_CONFIG, ['Update']],
+  [C.REMOVE_COLD_DATA_FLOW_CTR_CONFIG, ['Update']],
+  [C.SET_COMMITLOG_READ_MODE, ['Update']],
+  [C.POP_ROLLBACK, ['Update']],
   // ACL 1.0's admin codes, served when aclEnable is also on: they rewrite or read plain_acl.yml (secrets included).
   [C.UPDATE_AND_CREATE_ACL_CONFIG, ['Update']],
   [C.DELETE_ACL_CONFIG, ['Update']],

@@ -42,8 +42,19 @@ export function getBrokerConfig(ctx: BrokerContext, req: RemotingCommand): Remot
   const entries = Object.keys(BROKER_CONFIG_DEFAULTS)
     .map((k) => [k, ctx.config[k as keyof BrokerConfig]] as [string, unknown])
     .filter(([k, v]) => v !== '' && !isHiddenConfigKey(k));
+  entries.push(...javaOnlyConfig(ctx.config));
   const body = Buffer.from(propertiesToString(entries), 'utf8');
   return createResponse(req, ResponseCode.SUCCESS, undefined, { version: toFastJson(configVersion(ctx.config)) }, body);
+}
+
+/**
+ * Keys of the Java broker's configuration this broker has no setting for, with the value that describes
+ * it; mqadmin 4.9.8 exportConfigs reads each (Properties#setProperty throws on a missing one):
+ * filterServerNums (BrokerConfig: filter servers to start; this broker starts none, Java's default 0) and
+ * useTLS (NettyClientConfig: the broker's outgoing connections use TLS, which tls.enable decides here).
+ */
+function javaOnlyConfig(config: BrokerConfig): Array<[string, unknown]> {
+  return [['filterServerNums', 0], ['useTLS', config['tls.enable']]];
 }
 
 /**

@@ -32,6 +32,13 @@ import {
   deleteExpiredCommitLog,
 } from './admin-broker.js';
 import { getConsumerRunningInfo, consumeMessageDirectly } from './admin-client-relay.js';
+import { updateAndCreateTopicList, updateAndCreateSubscriptionGroupList } from './admin-lists.js';
+import { getAllProducerInfo, queryConsumeQueue, getBrokerHaStatus, getBrokerEpochCache } from './admin-inspect.js';
+import { cloneGroupOffset } from './admin-offset-clone.js';
+import {
+  updateColdDataFlowCtrConfig, removeColdDataFlowCtrConfig, getColdDataFlowCtrInfo, setCommitLogReadMode, resetMasterFlushOffset,
+  checkRocksdbCqWriteProgress, exportRocksDBConfigToJson, popRollback,
+} from './admin-store-modes.js';
 
 const GROUP_TOPIC_QUEUE = ['consumerGroup', 'topic', 'queueId'] as const;
 const TOPIC_QUEUE = ['topic', 'queueId'] as const;
@@ -135,6 +142,22 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.DELETE_EXPIRED_COMMITLOG, processor: deleteExpiredCommitLog },
   { code: C.GET_CONSUMER_RUNNING_INFO, processor: getConsumerRunningInfo, required: ['consumerGroup', 'clientId'] },
   { code: C.CONSUME_MESSAGE_DIRECTLY, processor: consumeMessageDirectly, required: ['consumerGroup'] },
+  // the rest of what mqadmin 4.9.8 and 5.3.3 send (docs/mqadmin-subcommands.md)
+  { code: C.UPDATE_AND_CREATE_TOPIC_LIST, processor: updateAndCreateTopicList },
+  { code: C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST, processor: updateAndCreateSubscriptionGroupList },
+  { code: C.GET_ALL_PRODUCER_INFO, processor: getAllProducerInfo },
+  { code: C.QUERY_CONSUME_QUEUE, processor: queryConsumeQueue, required: ['topic', 'queueId', 'index', 'count'] },
+  { code: C.CLONE_GROUP_OFFSET, processor: cloneGroupOffset, required: ['srcGroup', 'destGroup'] },
+  { code: C.GET_BROKER_HA_STATUS, processor: getBrokerHaStatus },
+  { code: C.GET_BROKER_EPOCH_CACHE, processor: getBrokerEpochCache },
+  { code: C.RESET_MASTER_FLUSH_OFFSET, processor: resetMasterFlushOffset },
+  { code: C.UPDATE_COLD_DATA_FLOW_CTR_CONFIG, processor: updateColdDataFlowCtrConfig },
+  { code: C.REMOVE_COLD_DATA_FLOW_CTR_CONFIG, processor: removeColdDataFlowCtrConfig },
+  { code: C.GET_COLD_DATA_FLOW_CTR_INFO, processor: getColdDataFlowCtrInfo },
+  { code: C.SET_COMMITLOG_READ_MODE, processor: setCommitLogReadMode },
+  { code: C.CHECK_ROCKSDB_CQ_WRITE_PROGRESS, processor: checkRocksdbCqWriteProgress },
+  { code: C.EXPORT_ROCKSDB_CONFIG_TO_JSON, processor: exportRocksDBConfigToJson },
+  { code: C.POP_ROLLBACK, processor: popRollback },
   // ACL administration (processors/broker/acl-*.ts, auth-*.ts)
   ...ACL_V1_REQUESTS,
   ...AUTH_V2_REQUESTS,
