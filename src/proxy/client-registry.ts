@@ -116,6 +116,19 @@ export class ClientRegistry {
     }
   }
 
+  /** Ends every open Telemetry stream with status OK (the endpoint is stopping; the SDKs reconnect elsewhere or later). */
+  endStreams(): void {
+    for (const c of this.clients.values()) {
+      const call = c.telemetry;
+      c.telemetry = undefined;
+      try {
+        call?.end();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
   all(): IterableIterator<ClientState> {
     return this.clients.values();
   }

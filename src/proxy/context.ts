@@ -64,6 +64,7 @@ export class ProxyContext {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.clients.endStreams();
     for (const t of this.timers.splice(0)) clearInterval(t);
     for (const hook of this.stopHooks.splice(0).reverse()) await hook();
     this.brokers.close();

@@ -88,6 +88,25 @@ describe('QueryRoute', () => {
   });
 });
 
+describe('the port', () => {
+  it('serves TLS on the same port (a certificate made at start), as the Java and Go SDKs dial by default', async () => {
+    const grpc = await import('@grpc/grpc-js');
+    const { loadMessagingPackage } = await import('../../src/proxy/grpc/proto.js');
+    const pkg = loadMessagingPackage() as any;
+    const creds = grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+    const tlsClient = new pkg.apache.rocketmq.v2.MessagingService(`127.0.0.1:${rig.proxy.port}`, creds);
+    try {
+      const res: any = await new Promise((resolve, reject) =>
+        tlsClient.QueryRoute({ topic: { name: 'GrpcNormal' } }, rig.metadata('tls-client'), (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
+      );
+      expect(res.status.code).toBe('OK');
+      expect(res.messageQueues).toHaveLength(4);
+    } finally {
+      tlsClient.close();
+    }
+  });
+});
+
 describe('Telemetry settings and Heartbeat', () => {
   it('refuses a heartbeat before the settings, answers the producer settings with the proxy policy', async () => {
     const before = await rig.unary('Heartbeat', { clientType: 'PRODUCER' }, 'hb-client');

@@ -17,6 +17,9 @@ import type { RequestMeta } from '../grpc/rpc-types.js';
 import { producerSettings } from '../settings.js';
 import { validateGroupName, validateTopicName } from '../validate.js';
 
+/** When the settings answer is written a second time (see onCommand). */
+const SETTINGS_REPEAT_MS = 1_000;
+
 export function telemetry(ctx: ProxyContext, call: grpc.ServerDuplexStream<any, any>, meta: RequestMeta): void {
   let ended = false;
   const fail = (e: unknown): void => {
@@ -63,6 +66,15 @@ async function onCommand(ctx: ProxyContext, call: grpc.ServerDuplexStream<any, a
         ? producerSettings(ctx.config, settings)
         : await ctx.hooks.subscriptionSettings(settings);
       call.write({ status: OK_STATUS, settings: answer });
+      // rocketmq-client-nodejs 1.0.8 opens this stream while it still fetches the routes of its other
+      // topics, and waits for a settings command only after the last one: an answer that came before
+      // is missed and its startup hangs until the 5-minute settings sync. Saying it once more a moment
+      // later costs the other SDKs nothing (they take settings whenever they come).
+      const again = setTimeout(() => {
+        if (!call.cancelled && !call.destroyed && call.writable) call.write({ status: OK_STATUS, settings: answer });
+      }, SETTINGS_REPEAT_MS);
+      again.unref();
+      call.once('close', () => clearTimeout(again));
       return;
     }
     case 'threadStackTrace':
