@@ -19,19 +19,24 @@ const SECRET = 'hunter2-not-for-logs';
 describe('standalone: start-up report and a clean SIGTERM', () => {
   test('listeners, store, config differences without hidden keys; "shutdown complete"', async () => {
     const server = await startOurServer({
-      conf: { brokerName: 'report-b', deleteWhen: '05', 'tls.server.keyPassword': SECRET, shutdownTimeoutMills: 7000 },
+      conf: { brokerClusterName: 'ReportCluster', deleteWhen: '05', 'tls.server.keyPassword': SECRET, shutdownTimeoutMills: 7000 },
     });
     try {
       const listenPort = Number(server.brokerAddr.split(':')[1]);
+      // The report follows the ready lines; its last line is the last config key.
+      for (const until = Date.now() + 5000; !server.output().includes('INFO config: shutdownTimeoutMills=7000\n') && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const out = server.output();
       // The ready lines first, unchanged.
-      const ready = out.indexOf(`The broker[report-b, 127.0.0.1:${listenPort}] boot success. serializeType=JSON and name server is ${server.namesrvAddr}`);
+      const ready = out.indexOf(`The broker[broker-a, 127.0.0.1:${listenPort}] boot success. serializeType=JSON and name server is ${server.namesrvAddr}`);
       expect(ready).toBeGreaterThan(out.indexOf('The Name Server boot success. serializeType=JSON'));
       const report = out.slice(ready);
       expect(report).toContain(`INFO listening: namesrv ${server.namesrvAddr}\n`);
       expect(report).toContain(`INFO listening: broker 0.0.0.0:${listenPort} (main), 0.0.0.0:${listenPort - 2} (VIP), 0.0.0.0:${listenPort + 1} (HA)\n`);
+      expect(report).toMatch(/INFO listening: grpc 127\.0\.0\.1:\d+\n/);
       expect(report).toContain(`INFO store: ${path.join(server.dir, 'store')} (commitlog ${path.join(server.dir, 'store', 'commitlog')})\n`);
-      for (const kv of ['brokerName=report-b', 'deleteWhen=05', 'shutdownTimeoutMills=7000', `listenPort=${listenPort}`]) expect(report).toContain(`INFO config: ${kv}\n`);
+      for (const kv of ['brokerClusterName=ReportCluster', 'deleteWhen=05', 'shutdownTimeoutMills=7000', `listenPort=${listenPort}`]) expect(report).toContain(`INFO config: ${kv}\n`);
       // Keys at their defaults are not listed; hidden keys never are.
       expect(report).not.toContain('INFO config: flushDiskType=');
       expect(out).not.toContain(SECRET);
@@ -41,7 +46,7 @@ describe('standalone: start-up report and a clean SIGTERM', () => {
       expect(stopped).toMatchObject({ code: 0, killed: false });
       const tail = server.output().slice(out.length);
       expect(tail).toMatch(/INFO SIGTERM received: shutting down \(flush, unregister; at most shutdownTimeoutMills=7000 ms, a second signal exits at once\)\n/);
-      expect(tail).toMatch(/INFO namesrv: broker unregistered report-b@/);
+      expect(tail).toMatch(/INFO namesrv: broker unregistered broker-a@/);
       expect(tail).toMatch(/INFO shutdown complete in \d+ ms\n/);
     } finally {
       await server.dispose();

@@ -37,12 +37,16 @@ describe('startStandalone from the package entry', () => {
     started.push(s);
     const namesrvPort = portOf(s.namesrvAddr);
     const brokerPort = portOf(s.brokerAddr);
+    // The gRPC endpoint (enableGrpcServer defaults to true) on a free port too.
+    expect(s.endpoints.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
+    const grpcPort = portOf(s.endpoints.grpc);
+    expect(grpcPort).not.toBe(8081);
     expect(namesrvPort).not.toBe(9876);
     expect(brokerPort).not.toBe(10911);
     expect(s.dataDir.startsWith(os.tmpdir())).toBe(true);
     expect(fs.existsSync(path.join(s.dataDir, 'store'))).toBe(true);
-    // The broker's ports (main, VIP = main-2, HA = main+1) and the NameServer's are bound while it runs.
-    for (const p of [namesrvPort, brokerPort, brokerPort - 2, brokerPort + 1]) expect(await canBind(p)).toBe(false);
+    // The broker's ports (main, VIP = main-2, HA = main+1), the NameServer's and gRPC's are bound while it runs.
+    for (const p of [namesrvPort, brokerPort, brokerPort - 2, brokerPort + 1, grpcPort]) expect(await canBind(p)).toBe(false);
 
     const sent = await client.invoke(s.brokerAddr, sendV2('EmbedTopic', 'hello from a test'), 5000);
     expect(sent.code).toBe(ResponseCode.SUCCESS);
@@ -53,7 +57,7 @@ describe('startStandalone from the package entry', () => {
     expect(pulledRecords(pulled).map((r) => r.body.toString())).toEqual(['hello from a test']);
 
     await s.stop();
-    for (const p of [namesrvPort, brokerPort, brokerPort - 2, brokerPort + 1]) expect(await canBind(p)).toBe(true);
+    for (const p of [namesrvPort, brokerPort, brokerPort - 2, brokerPort + 1, grpcPort]) expect(await canBind(p)).toBe(true);
     expect(fs.existsSync(s.dataDir)).toBe(false);
   });
 

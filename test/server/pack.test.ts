@@ -91,6 +91,8 @@ describe.skipIf(process.env.PACK_TEST === '0')('npm pack → npm install → npx
     child.stderr?.on('data', (b: Buffer) => (output += b));
     await waitFor(new RegExp(`The broker\\[broker-a, 127\\.0\\.0\\.1:${listenPort}\\] boot success`), READY_TIMEOUT_MS);
     expect(output).toContain('The Name Server boot success. serializeType=JSON');
+    // The gRPC endpoint loads proto/ from the installed package at start.
+    await waitFor(/grpc listening on 127\.0\.0\.1:\d+\n/, READY_TIMEOUT_MS);
 
     const brokerAddr = `127.0.0.1:${listenPort}`;
     expect((await client.invoke(brokerAddr, sendV2('PackTopic', 'from the tarball'), 5000)).code).toBe(ResponseCode.SUCCESS);
