@@ -43,7 +43,8 @@ micro('reference: decode frame + parseSendHeader', N / 4, () => parseSendHeader(
 micro('messageTypeOf(properties)', N, () => messageTypeOf(props));
 micro('messagesIn(topic, type, 1, 300)', N, (i) => m.messagesIn(topics[i & 3], messageTypeOf(props), 1, 300));
 micro('messagesOut(group, topic, 32, 9600)', N, (i) => m.messagesOut('G', topics[i & 3], 32, 9600));
-micro('rpcCompleted(310, 0, ...)', N, (i) => rpc.rpcCompleted(310, 0, false, false, i & 7));
+const sendReq = createRequest(310, {});
+micro('rpcCompleted(SEND_MESSAGE_V2, SUCCESS)', N, (i) => rpc.rpcCompleted(sendReq, 0, false, i & 7));
 
 async function broker(type) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmqts-bench-metrics-'));

@@ -2,7 +2,8 @@
  * COMPAT_APACHE=1: recaptures what the Apache RocketMQ 5.3.3 broker's own Prometheus exporter prints
  * (metricsExporterType=PROM) under a small load: the Java 5.3.3 client's send-sync, push-clustering,
  * transaction and delay scenarios, scraped once a second while each runs (the connection and lag gauges
- * exist only while a client is online) and once after. The families seen in any scrape (name, type,
+ * exist only while a client is online), then a topic and a group created and a message sent past its retry
+ * budget (test/support/metrics-traffic.ts), and scraped once more. The families seen in any scrape (name, type,
  * sample names, label keys) must equal test/fixtures/metrics/apache-5.3.3-broker.json, the capture
  * test/broker/metrics-names.test.ts diffs our exporter against. METRICS_FIXTURE_WRITE=1 rewrites the
  * fixture (and apache-5.3.3-broker.txt, the richest single scrape, for reading).
@@ -15,6 +16,8 @@ import { describeJava5Failure, finishJava5Scenario, startJava5Scenario } from '.
 import { freePort } from '../test/support/ports.js';
 import { familySignature, mergeFamilies, parsePromText, type PromFamily } from '../test/support/prom-text.js';
 import { REPO_ROOT } from '../test/support/server.js';
+import { adminAndDlqTraffic } from '../test/support/metrics-traffic.js';
+import { RemotingClient } from '../src/remoting/client.js';
 
 const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'metrics');
 const FIXTURE = path.join(FIXTURE_DIR, 'apache-5.3.3-broker.json');
@@ -63,13 +66,21 @@ describe.skipIf(!RUN)('Apache 5.3.3 broker Prometheus exporter', () => {
       const r = await finishJava5Scenario(scenario, '5.3.3', jvm, dir, started);
       expect(r.passed, describeJava5Failure(r, nodeTail(broker))).toBe(true);
     }
+    // The admin and DLQ families appear only once such requests come.
+    const client = new RemotingClient(() => {});
+    try {
+      await adminAndDlqTraffic((req) => client.invoke(broker.addr, req, 10_000));
+    } finally {
+      client.close();
+    }
     await take();
     const merged = mergeFamilies(scrapes);
     const captured = {
       captured: new Date().toISOString(),
       how: 'compat-tests/metrics-apache.test.ts with COMPAT_APACHE=1 METRICS_FIXTURE_WRITE=1: Apache RocketMQ 5.3.3 broker '
         + '(metricsExporterType=PROM) behind the Apache 4.9.7 NameServer, the Java 5.3.3 client running '
-        + `${SCENARIOS.join(', ')}; /metrics scraped every second during each and once after; families of all scrapes merged`,
+        + `${SCENARIOS.join(', ')}; /metrics scraped every second during each; then test/support/metrics-traffic.ts (topic and group `
+        + 'created, a send past the retry budget) and one more scrape; families of all scrapes merged',
       families: familiesJson(merged),
     };
     // The live capture, for a look when it differs from the fixture (test-output/ is not committed).

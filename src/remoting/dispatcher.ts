@@ -56,7 +56,7 @@ export interface RequestEntry<Ctx> {
  * as `oneway`; a request answered by nothing is not told. `longPolling`: the request was held and resumed.
  */
 export interface RpcObserver {
-  rpcCompleted(requestCode: number, responseCode: number, oneway: boolean, longPolling: boolean, elapsedMs: number): void;
+  rpcCompleted(request: RemotingCommand, responseCode: number, longPolling: boolean, elapsedMs: number): void;
 }
 
 /** Held requests remembered for the observer's latency; past this a held request goes unobserved. */
@@ -268,7 +268,7 @@ export class Dispatcher<Ctx> {
   private reply(conn: Connection, request: RemotingCommand, response: RemotingCommand | null, t0: number, resumed = false): void {
     if (!response) return;
     const observer = this.options.observer;
-    if (observer) observer.rpcCompleted(request.code, response.code, isOneway(request), resumed, performance.now() - t0);
+    if (observer) observer.rpcCompleted(request, response.code, resumed, performance.now() - t0);
     if (isOneway(request)) return;
     response.opaque = request.opaque;
     conn.send(response);

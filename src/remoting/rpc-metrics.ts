@@ -1,6 +1,7 @@
 import { Histogram, labelText, type MetricsSource, type PromWriter } from './prom-format.js';
 import { requestCodeDesc, responseCodeDesc } from '../protocol/code-desc.js';
 import type { RpcObserver } from './dispatcher.js';
+import { isOneway, type RemotingCommand } from './command.js';
 
 /** RemotingMetricsManager's buckets for rocketmq_rpc_latency, in ms. */
 export const RPC_LATENCY_BUCKETS_MS = [1, 3, 5, 7, 10, 100, 1000, 2000, 3000] as const;
@@ -27,7 +28,9 @@ export class RpcMetrics implements MetricsSource, RpcObserver {
   constructor(private readonly base: Record<string, string>) {}
 
   /** Java's Stopwatch#elapsed(MILLISECONDS) reports whole milliseconds. */
-  rpcCompleted(requestCode: number, responseCode: number, oneway: boolean, longPolling: boolean, elapsedMs: number): void {
+  rpcCompleted(request: RemotingCommand, responseCode: number, longPolling: boolean, elapsedMs: number): void {
+    const requestCode = request.code;
+    const oneway = isOneway(request);
     const key = ((requestCode * 8192 + responseCode + RESPONSE_SHIFT) * 2 + (oneway ? 1 : 0)) * 2 + (longPolling ? 1 : 0);
     let s = this.series.get(key);
     if (!s) {

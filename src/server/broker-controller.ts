@@ -2,7 +2,7 @@ import { BROKER_SCHEMA, type BrokerConfig } from '../config/broker-config.js';
 import { validateConfig } from '../config/config-rules.js';
 import { RemotingServer } from '../remoting/server.js';
 import { tlsServerSide, type TlsServerSide } from '../remoting/tls.js';
-import { Dispatcher } from '../remoting/dispatcher.js';
+import { Dispatcher, type RpcObserver } from '../remoting/dispatcher.js';
 import { type AccessGate, chainGates } from '../auth/access.js';
 import { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
 import { AuthManager } from '../auth/v2/auth-manager.js';
@@ -126,12 +126,18 @@ export class BrokerController {
     };
     this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions, this.ctx.pop];
     // RIP-46 metrics: counted only when exported (the Java broker's instruments are no-ops otherwise).
-    let rpcMetrics: RpcMetrics | undefined;
+    let observer: RpcObserver | undefined;
     if (config.metricsExporterType === 'PROM') {
       const metrics = (this.ctx.metrics = new BrokerMetrics(config));
       metrics.gauges = (w) => writeBrokerGauges(this.ctx, metrics.base, w);
-      rpcMetrics = new RpcMetrics(metrics.base);
+      const rpcMetrics = new RpcMetrics(metrics.base);
       metrics.extraSources.push(rpcMetrics);
+      observer = {
+        rpcCompleted: (req, code, longPolling, ms) => {
+          rpcMetrics.rpcCompleted(req, code, longPolling, ms);
+          metrics.requestAnswered(req, code, ms);
+        },
+      };
       // ScheduleMessageService#onSuccess: out of SCHEDULE_TOPIC_XXXX to SCHEDULE_CONSUMER, into the real topic as DELAY.
       this.ctx.schedule.onDelivered = (topic, bytes) => {
         metrics.messagesOut('SCHEDULE_CONSUMER', TopicValidator.RMQ_SYS_SCHEDULE_TOPIC, 1, bytes);
@@ -151,7 +157,7 @@ export class BrokerController {
       defaultFamily: 'admin',
       turnBudgetMs: (c) => c.config.requestTurnBudgetMills,
       fastFailure: (c) => c.config.brokerFastFailureEnable,
-      observer: rpcMetrics,
+      observer,
     });
     this.ctx.requestQueues = () => this.dispatcher.queueStats();
     const clientOptions = brokerClientOptions(config);

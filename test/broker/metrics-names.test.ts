@@ -3,7 +3,9 @@
  * (test/fixtures/metrics/apache-5.3.3-broker.json, captured by compat-tests/metrics-apache.test.ts), and the
  * counters against the traffic that made them. One in-process broker, driven over TCP with the wire client
  * as the Java client drives it: producer and consumer heartbeats, N sends, pulls of all N, an offset commit,
- * a transaction committed and one rolled back; /metrics is scraped while the clients are still registered.
+ * a transaction committed and one rolled back, a topic and a group created and a send past its retry budget
+ * (test/support/metrics-traffic.ts, sent to the Apache broker too); /metrics is scraped while the clients
+ * are still registered.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { consumerHeartbeat, createTopicRequest, pullRequest, pulledRecords, send
 import { familySignature, parsePromText, sumSamples, type PromFamily } from '../support/prom-text.js';
 import { REPO_ROOT } from '../support/server.js';
 import { messageTypeOf } from '../../src/broker/metrics/broker-metrics.js';
+import { ADMIN_GROUP, DLQ_PRODUCER_GROUP, adminAndDlqTraffic } from '../support/metrics-traffic.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'metrics', 'apache-5.3.3-broker.json');
 const TIMEOUT_MS = 5000;
@@ -94,6 +97,7 @@ beforeAll(async () => {
     });
     expect((await invoke(end)).code).toBe(ResponseCode.SUCCESS);
   }
+  await adminAndDlqTraffic(invoke);
   const text = await scrape();
   families = parsePromText(text);
 }, 60_000);
@@ -127,8 +131,9 @@ describe('metrics names', () => {
     const rpc = families.get('rocketmq_rpc_latency')!.samples.filter((s) => s.name.endsWith('_count'));
     const send = rpc.find((s) => s.labels.request_code === 'send_message_v2' && s.labels.response_code === 'success');
     expect(send?.labels).toMatchObject({ protocol_type: 'remoting', is_long_polling: 'false', result: 'success' });
-    expect(send?.value).toBe(N + 2);
-    expect(rpc.find((s) => s.labels.request_code === 'update_and_create_topic')?.value).toBe(1);
+    // N sends, two transaction halves, the send past the retry budget.
+    expect(send?.value).toBe(N + 3);
+    expect(rpc.find((s) => s.labels.request_code === 'update_and_create_topic')?.value).toBe(2);
   });
 });
 
@@ -162,6 +167,15 @@ describe('metrics counters', () => {
     // The wire client's heartbeat carries version 409, MQVersion's V4_9_8.
     expect(sumSamples(families, 'rocketmq_consumer_connections', { consumer_group: GROUP, consume_mode: 'push', language: 'java', version: 'v4_9_8' })).toBe(1);
     expect(sumSamples(families, 'rocketmq_producer_connections', { language: 'java', protocol_type: 'remoting' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts the admin requests and the message sent to the DLQ', () => {
+    const created = (s: string) => sumSamples(families, `rocketmq_${s}_create_execution_time_milliseconds_count`, { invocation_status: 'success' });
+    expect(created('topic')).toBe(2);
+    expect(created('consumer_group')).toBe(1);
+    expect(sumSamples(families, 'rocketmq_send_to_dlq_messages_total', { consumer_group: DLQ_PRODUCER_GROUP, topic: `%RETRY%${ADMIN_GROUP}` })).toBe(1);
+    // Not counted in: the put went to a retry topic (then the DLQ), which the Java broker leaves out too.
+    expect(sumSamples(families, 'rocketmq_messages_in_total', { topic: `%DLQ%${ADMIN_GROUP}` })).toBe(0);
   });
 
   it('counts the transaction committed and the one rolled back', () => {

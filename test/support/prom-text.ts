@@ -54,7 +54,11 @@ export function parsePromText(text: string): Map<string, PromFamily> {
     if (line.startsWith('# HELP ')) {
       const rest = line.slice(7);
       const sp = rest.indexOf(' ');
-      help.set(sp < 0 ? rest : rest.slice(0, sp), sp < 0 ? '' : rest.slice(sp + 1));
+      const name = sp < 0 ? rest : rest.slice(0, sp);
+      help.set(name, sp < 0 ? '' : rest.slice(sp + 1));
+      // The OpenTelemetry exporter prints # TYPE before # HELP.
+      const f = families.get(name);
+      if (f) f.help = help.get(name)!;
       continue;
     }
     if (line.startsWith('# TYPE ')) {

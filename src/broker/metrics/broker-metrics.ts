@@ -2,11 +2,16 @@ import { Histogram, labelText, type MetricsSource, type PromWriter } from '../..
 import { MessageConst, MessageConst5, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../../protocol/message-const.js';
 import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX, isSystemTopic } from '../../protocol/topic-validator.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
+import type { RemotingCommand } from '../../remoting/command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
 
 /** BrokerMetricsManager#registerMetricsView: rocketmq_message_size buckets (1 KiB, 4 KiB, 512 KiB, 1, 2, 4 MiB). */
 export const MESSAGE_SIZE_BUCKETS = [1024, 4096, 512 * 1024, 1024 * 1024, 2 * 1024 * 1024, 4 * 1024 * 1024] as const;
 /** rocketmq_finish_message_latency buckets in seconds (5 s, 1 min, 10 min, 1 h, 12 h, 24 h). */
 export const FINISH_LATENCY_BUCKETS = [5, 60, 600, 3600, 12 * 3600, 24 * 3600] as const;
+/** Topic and group creation time buckets, in ms (10 ms, 100 ms, 1 s, 3 s, 5 s). */
+export const CREATE_TIME_BUCKETS = [10, 100, 1000, 3000, 5000] as const;
 
 /** TopicMessageType#getMetricsValue, indexed by what messageTypeOf returns. */
 const MESSAGE_TYPES = ['normal', 'fifo', 'delay', 'transaction'] as const;
@@ -89,6 +94,10 @@ export class BrokerMetrics implements MetricsSource {
   private readonly commits = new Map<string, TopicSeries>();
   private readonly rollbacks = new Map<string, TopicSeries>();
   private readonly finishLatency = new Map<string, { labels: string; h: Histogram }>();
+  private readonly toDlq = new Map<string, Map<string, TopicSeries>>();
+  /** rocketmq_topic_create_execution_time by `${success}/${isSystem}`, consumer_group_create by `${success}`. */
+  private readonly topicCreate = new Map<string, { labels: string; h: Histogram }>();
+  private readonly groupCreate = new Map<string, { labels: string; h: Histogram }>();
   /** Other parts of the process whose families this broker's /metrics shows too (the standalone's NameServer). */
   readonly extraSources: MetricsSource[] = [];
   /** Gauge writers (broker-gauges.ts), set by whoever owns the state they read. */
@@ -142,6 +151,57 @@ export class BrokerMetrics implements MetricsSource {
     h.h.observe(Math.floor((now - bornTimestamp) / 1000));
   }
 
+  /** A message of `group` from `topic` went to the DLQ (rocketmq_send_to_dlq_messages_total). */
+  sentToDlq(group: string, topic: string): void {
+    let byTopic = this.toDlq.get(group);
+    if (!byTopic) this.toDlq.set(group, (byTopic = new Map()));
+    let s = byTopic.get(topic);
+    if (!s) {
+      const labels = labelText({ ...this.base, consumer_group: group, topic, is_system: String(isSystemTopic(topic) || isSystemGroup(group)) });
+      byTopic.set(topic, (s = { labels, n: 0 }));
+    }
+    s.n++;
+  }
+
+  /** UPDATE_AND_CREATE_TOPIC(_LIST) answered: how long it took, whether it succeeded, whether the topic is a system one. */
+  topicCreated(ms: number, success: boolean, system: boolean): void {
+    const key = `${success}/${system}`;
+    let h = this.topicCreate.get(key);
+    if (!h) {
+      const labels = labelText({ ...this.base, invocation_status: success ? 'success' : 'failure', is_system: String(system) });
+      this.topicCreate.set(key, (h = { labels, h: new Histogram(CREATE_TIME_BUCKETS) }));
+    }
+    h.h.observe(Math.floor(ms));
+  }
+
+  /** UPDATE_AND_CREATE_SUBSCRIPTIONGROUP(_LIST) answered. */
+  groupCreated(ms: number, success: boolean): void {
+    const key = String(success);
+    let h = this.groupCreate.get(key);
+    if (!h) this.groupCreate.set(key, (h = { labels: labelText({ ...this.base, invocation_status: success ? 'success' : 'failure' }), h: new Histogram(CREATE_TIME_BUCKETS) }));
+    h.h.observe(Math.floor(ms));
+  }
+
+  /**
+   * The dispatcher's observer, after rocketmq_rpc_latency: the topic and group creation times
+   * (AdminBrokerProcessor records them around its work; here they are the request's time to its answer).
+   */
+  requestAnswered(request: RemotingCommand, responseCode: number, elapsedMs: number): void {
+    const ok = responseCode === ResponseCode.SUCCESS;
+    switch (request.code) {
+      case RequestCode.UPDATE_AND_CREATE_TOPIC:
+        this.topicCreated(elapsedMs, ok, isSystemTopic(request.extFields?.topic ?? ''));
+        return;
+      case RequestCode.UPDATE_AND_CREATE_TOPIC_LIST:
+        // Java asks isSystemTopic of the names joined into one string: never a system topic.
+        this.topicCreated(elapsedMs, ok, false);
+        return;
+      case RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP:
+      case RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST:
+        this.groupCreated(elapsedMs, ok);
+    }
+  }
+
   transactionRolledBack(topic: string): void {
     this.topicCount(this.rollbacks, topic);
   }
@@ -179,6 +239,19 @@ export class BrokerMetrics implements MetricsSource {
     if (this.rollbacks.size > 0) {
       w.family('rocketmq_rollback_messages_total', 'counter', 'default view for counter.');
       for (const s of this.rollbacks.values()) w.sample('rocketmq_rollback_messages_total', s.labels, s.n);
+    }
+    const dlq = [...this.toDlq.values()].flatMap((m) => [...m.values()]);
+    if (dlq.length > 0) {
+      w.family('rocketmq_send_to_dlq_messages_total', 'counter', 'default view for counter.');
+      for (const s of dlq) w.sample('rocketmq_send_to_dlq_messages_total', s.labels, s.n);
+    }
+    if (this.topicCreate.size > 0) {
+      w.family('rocketmq_topic_create_execution_time', 'histogram', 'The distribution of create topic time');
+      for (const s of this.topicCreate.values()) w.histogram('rocketmq_topic_create_execution_time_milliseconds', s.labels, s.h);
+    }
+    if (this.groupCreate.size > 0) {
+      w.family('rocketmq_consumer_group_create_execution_time', 'histogram', 'The distribution of create subscription time');
+      for (const s of this.groupCreate.values()) w.histogram('rocketmq_consumer_group_create_execution_time_milliseconds', s.labels, s.h);
     }
     for (const src of this.extraSources) src.write(w);
   }

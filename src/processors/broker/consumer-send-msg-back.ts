@@ -59,6 +59,8 @@ export async function consumerSendMsgBack(ctx: BrokerContext, req: RemotingComma
   const budget = maxReconsumeTimes(sg, req.version, optInt(h, 'maxReconsumeTimes'));
   const toDlq = orig.reconsumeTimes >= budget || delayLevel < 0;
   if (toDlq) {
+    // AbstractSendMessageProcessor#consumerSendMsgBack counts it under the header's originTopic.
+    ctx.metrics?.sentToDlq(group, h?.originTopic ?? orig.topic);
     topic = ensureDlqTopic(ctx, group);
     queueId = randomQueue(DLQ_NUMS_PER_GROUP);
     changes[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = '0';

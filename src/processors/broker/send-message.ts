@@ -9,7 +9,7 @@ import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { parseSendHeader, type SendMessageRequestHeader } from '../../codec/send-header.js';
 import { decodeBatch } from '../../codec/message-batch.js';
 import { getProperty, parseProperties, propertiesToString, tagsCode } from '../../codec/message-properties.js';
-import { validateTopic, isNotAllowedSendTopic, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
+import { validateTopic, isNotAllowedSendTopic, DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
 import { describeTopicConfig, type TopicConfig } from '../../broker/metadata/topic-config-manager.js';
 import { putMessage, putMessages, refuseBatch } from '../../broker/put/put-message.js';
 import { isStored } from '../../broker/message/stored-message.js';
@@ -79,6 +79,10 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
       parkTimers: true,
     });
     if ('code' in put) return fail(put.code, put.remark);
+    // SendMessageProcessor#handleRetryAndDLQ: a retry message out of budget, counted under the sender's group.
+    if (ctx.metrics && put.storedTopic !== header.topic && put.storedTopic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) {
+      ctx.metrics.sentToDlq(header.producerGroup, header.topic);
+    }
     result = put;
     timerSlotMs = put.timerSlotMs;
   }
