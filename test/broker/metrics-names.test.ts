@@ -8,9 +8,12 @@
  * are still registered.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess, type InProcessServer } from '../server/in-process.js';
+import { NamesrvController } from '../../src/server/namesrv-controller.js';
+import { NAMESRV_CONFIG_DEFAULTS } from '../../src/config/namesrv-config.js';
 import { RemotingClient } from '../../src/remoting/client.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/command.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
@@ -197,5 +200,35 @@ describe('message_type', () => {
     for (const k of ['DELAY', 'TIMER_DELIVER_MS', 'TIMER_DELAY_SEC', 'TIMER_DELAY_MS', '__STARTDELIVERTIME']) expect(messageTypeOf(p({ TAGS: 'a', [k]: '5' })), k).toBe(2);
     // A key that only ends like one, and an empty value, do not count.
     expect(messageTypeOf(p({ XDELAY: '3', TIMER_DELAY_MS: '' }))).toBe(0);
+  });
+});
+
+describe('a NameServer alone', () => {
+  it('serves its own request metrics on metricsPromExporterPort, named as the broker names them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmqts-namesrv-metrics-'));
+    const namesrv = new NamesrvController({
+      ...NAMESRV_CONFIG_DEFAULTS, listenPort: 0, kvConfigPath: path.join(dir, 'kv.json'),
+      metricsExporterType: 'PROM', metricsPromExporterHost: '127.0.0.1', metricsPromExporterPort: 0,
+    });
+    try {
+      await namesrv.start();
+      const addr = `127.0.0.1:${namesrv.port}`;
+      for (let i = 0; i < 3; i++) {
+        const r = await client.invoke(addr, createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'NoSuchTopic' }), TIMEOUT_MS);
+        expect(r.code).toBe(ResponseCode.TOPIC_NOT_EXIST);
+      }
+      const res = await fetch(`http://${namesrv.metricsAddress}/metrics`);
+      const fams = parsePromText(await res.text());
+      expect([...fams.keys()].sort()).toEqual(['otel_scope_info', 'rocketmq_rpc_latency', 'target']);
+      const count = fams.get('rocketmq_rpc_latency')!.samples.find((s) => s.name === 'rocketmq_rpc_latency_milliseconds_count')!;
+      expect(count.labels).toEqual({
+        otel_scope_name: 'broker-meter', node_type: 'nameserver', node_id: addr, protocol_type: 'remoting', is_long_polling: 'false',
+        request_code: 'get_routeinfo_by_topic', response_code: 'topic_not_exist', result: 'success',
+      });
+      expect(count.value).toBe(3);
+    } finally {
+      await namesrv.shutdown();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
