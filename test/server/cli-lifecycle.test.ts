@@ -32,13 +32,15 @@ describe('standalone: start-up report and a clean SIGTERM', () => {
       const ready = out.indexOf(`The broker[broker-a, 127.0.0.1:${listenPort}] boot success. serializeType=JSON and name server is ${server.namesrvAddr}`);
       expect(ready).toBeGreaterThan(out.indexOf('The Name Server boot success. serializeType=JSON'));
       const report = out.slice(ready);
-      expect(report).toContain(`INFO listening: namesrv ${server.namesrvAddr}\n`);
-      expect(report).toContain(`INFO listening: broker 0.0.0.0:${listenPort} (main), 0.0.0.0:${listenPort - 2} (VIP), 0.0.0.0:${listenPort + 1} (HA)\n`);
-      expect(report).toMatch(/INFO listening: grpc 127\.0\.0\.1:\d+\n/);
-      expect(report).toContain(`INFO store: ${path.join(server.dir, 'store')} (commitlog ${path.join(server.dir, 'store', 'commitlog')})\n`);
-      for (const kv of ['brokerClusterName=ReportCluster', 'deleteWhen=05', 'shutdownTimeoutMills=7000', `listenPort=${listenPort}`]) expect(report).toContain(`INFO config: ${kv}\n`);
+      // A failure shows the whole report (e.g. a VIP port another process took between the check and the bind).
+      const why = `the output after the ready line:\n${report}`;
+      expect(report, why).toContain(`INFO listening: namesrv ${server.namesrvAddr}\n`);
+      expect(report, why).toContain(`INFO listening: broker 0.0.0.0:${listenPort} (main), 0.0.0.0:${listenPort - 2} (VIP), 0.0.0.0:${listenPort + 1} (HA)\n`);
+      expect(report, why).toMatch(/INFO listening: grpc 127\.0\.0\.1:\d+\n/);
+      expect(report, why).toContain(`INFO store: ${path.join(server.dir, 'store')} (commitlog ${path.join(server.dir, 'store', 'commitlog')})\n`);
+      for (const kv of ['brokerClusterName=ReportCluster', 'deleteWhen=05', 'shutdownTimeoutMills=7000', `listenPort=${listenPort}`]) expect(report, why).toContain(`INFO config: ${kv}\n`);
       // Keys at their defaults are not listed; hidden keys never are.
-      expect(report).not.toContain('INFO config: flushDiskType=');
+      expect(report, why).not.toContain('INFO config: flushDiskType=');
       expect(out).not.toContain(SECRET);
       expect(out).not.toMatch(/config: tls\./);
 
