@@ -10,6 +10,7 @@ import { onPath } from './test/support/tools.js';
 const GO_SUITES = [
   'compat-tests/go-client.test.ts', 'compat-tests/broker-failover.test.ts', 'compat-tests/mixed-cluster.test.ts',
   'compat-tests/replication-groups.test.ts', 'compat-tests/replication-faults.test.ts', 'compat-tests/acl-v1.test.ts',
+  'compat-tests/grpc-go.test.ts',
 ];
 const exclude: string[] = [];
 if (process.env.CI !== 'true') {
