@@ -18,8 +18,7 @@
 import { createRequest } from '../../remoting/command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { isReadable } from '../../protocol/perm-name.js';
-import { MessageConst5 } from '../../protocol/message-const.js';
-import { MessageConst } from '../../protocol/message-const.js';
+import { MessageConst, MessageConst5 } from '../../protocol/message-const.js';
 import { ProxyError, statusOf, type Status } from '../proxy-error.js';
 import type { ProxyContext } from '../context.js';
 import type { RequestMeta, ServerStreamRpc } from '../grpc/rpc-types.js';
