@@ -53,6 +53,8 @@ async function broker(type) {
   const cfg = {
     ...BROKER_CONFIG_DEFAULTS, listenPort: 0, haListenPort: 0, storePathRootDir: path.join(dir, 'store'),
     storePathCommitLog: path.join(dir, 'store', 'commitlog'), mappedFileSizeCommitLog: 256 * 1024 * 1024,
+    // A busy shared machine must not turn queue waits into SYSTEM_BUSY answers mid-measurement.
+    waitTimeMillsInSendQueue: 60_000,
     namesrvAddr: `127.0.0.1:${namesrv.port}`, metricsExporterType: type, metricsPromExporterHost: '127.0.0.1', metricsPromExporterPort: 0,
   };
   return { cfg, dir, namesrv };
@@ -93,7 +95,8 @@ async function sendLoop(type, total) {
 setLogLevel?.('warn');
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 30_000);
 const rates = { DISABLE: [], PROM: [] };
-for (let round = 0; round < 3; round++) {
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+for (let round = 0; round < ROUNDS; round++) {
   for (const type of round % 2 === 0 ? ['DISABLE', 'PROM'] : ['PROM', 'DISABLE']) rates[type].push(await sendLoop(type, TOTAL));
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
