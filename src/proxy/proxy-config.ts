@@ -50,9 +50,10 @@ export interface ProxyConfig {
   /** Timeout of a remoting call to a broker or NameServer. */
   remotingTimeoutMills: number;
   /**
-   * The tls.* keys (config/security.ts). The gRPC listener serves TLS when tls.server.certPath and
-   * tls.server.keyPath are set (tls.server.mode=enforcing without them refuses to start); outgoing
-   * remoting to brokers and NameServers uses TLS when tls.enable is true, as the broker's own clients.
+   * The tls.* keys (config/security.ts). The gRPC port takes TLS and plaintext peers as
+   * tls.server.mode says (permissive by default: both), with tls.server.certPath/keyPath or, when
+   * unset, a certificate made at start (grpc/listener.ts). Outgoing remoting to brokers and
+   * NameServers uses TLS when tls.enable is true, as the broker's own clients.
    */
   tls?: TlsConfig;
 }

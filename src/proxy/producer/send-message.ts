@@ -14,6 +14,7 @@ import { createRequest, type RemotingCommand } from '../../remoting/command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { decodeOffsetMessageId } from '../../codec/message-id.js';
+import { MessageSysFlag } from '../../protocol/sys-flag.js';
 import type { ProxyContext } from '../context.js';
 import { OK_STATUS, ProxyError, fromRemoting, type Status, type StatusCode } from '../proxy-error.js';
 import type { RequestMeta } from '../grpc/rpc-types.js';
@@ -60,8 +61,10 @@ export async function sendMessage(ctx: ProxyContext, req: any, meta: RequestMeta
     if (res.code === ResponseCode.TOPIC_NOT_EXIST) ctx.routes.invalidate(topic);
     throw fromRemoting(res.code, res.remark);
   }
-  const h = res.extFields ?? {};
-  if (entryCode === 'OK' && (sysFlag & 0x4) !== 0 && h.transactionId) {
+  const h = { ...res.extFields };
+  // A 4.9 broker's answer has no transactionId; its clients use the message's UNIQ_KEY, and so does its check-back.
+  if ((sysFlag & MessageSysFlag.TRANSACTION_PREPARED_TYPE) !== 0 && !h.transactionId) h.transactionId = outgoing[0].messageId;
+  if (entryCode === 'OK' && (sysFlag & MessageSysFlag.TRANSACTION_PREPARED_TYPE) !== 0) {
     const offsets = decodeOffsetMessageId(h.msgId ?? '');
     ctx.transactions.remember(producerGroup, h.transactionId, {
       brokerName: queue.brokerName,
