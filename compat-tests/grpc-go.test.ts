@@ -80,7 +80,10 @@ for (const target of targets) {
         recordMatrix({ client: clientLabel, server: target.name, scenario: `grpc ${scenario}`, passed: r.passed, verdict: r.verdict, tookMs: r.tookMs });
         const restartNote = scenario === 'restart' ? `\nrestart took ${driver.restartMs} ms${driver.restartError ? `, failed: ${driver.restartError.message}` : ''}` : '';
         expect(r.passed, `${r.verdict}${restartNote}\n--- driver:\n${driver.linesOf(scenario)}\n--- server (tail):\n${server.tail()}`).toBe(true);
-        if (scenario === 'restart') expect(driver.restartError).toBeUndefined();
+        if (scenario === 'restart') {
+          expect(driver.restartError).toBeUndefined();
+          expect(driver.restartMs, 'the driver never asked for the restart').toBeDefined();
+        }
       }, RESULT_TIMEOUT_MS + 10_000);
     }
   });

@@ -177,7 +177,7 @@ export class ScenarioDriver {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    for (const w of [...this.waiters]) w();
   }
 
   get output(): string {
