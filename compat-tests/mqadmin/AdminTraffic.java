@@ -21,6 +21,7 @@ import org.apache.rocketmq.common.message.MessageExt;
  * line by line on stdin so one JVM serves the whole test:
  *   produce <topic> <count> <keyPrefix>   sync sends; prints "SENT <uniqId> <offsetMsgId> <queueId> <queueOffset> <key>"
  *   consume <group> <topic>               push consumer whose listener waits at the group's gate; prints "CONSUMER <clientId>"
+ *   heartbeat                             the producer's heartbeat to every broker it knows, now
  *   open <group>                          opens the group's gate: everything held and later is consumed
  *   count <group>                         prints "CONSUMED <n>"
  *   quit
@@ -83,6 +84,10 @@ public class AdminTraffic {
                         System.out.printf("CONSUMER %s%n", consumer.getDefaultMQPushConsumerImpl().getmQClientFactory().getClientId());
                         break;
                     }
+                    case "heartbeat":
+                        // A producer heartbeats every 30 s, not after its first send; producerConnection needs one.
+                        producer.getDefaultMQProducerImpl().getmQClientFactory().sendHeartbeatToAllBrokerWithLock();
+                        break;
                     case "open":
                         gates.get(a[1]).countDown();
                         break;
