@@ -12,6 +12,7 @@ import { messagingServiceDefinition } from './grpc/proto.js';
 import { RPC_TABLE, setupSides } from './grpc/rpc-table.js';
 import { bindService } from './grpc/server-binding.js';
 import { listen, type GrpcListener } from './grpc/listener.js';
+import { guardLongDeadlines } from './grpc/deadline-guard.js';
 
 export interface GrpcProxyOptions extends Partial<Omit<ProxyConfig, 'namesrvAddr' | 'grpcServerHost' | 'grpcServerPort'>> {
   namesrvAddr: string;
@@ -44,6 +45,7 @@ export async function startGrpcProxy(options: GrpcProxyOptions): Promise<GrpcPro
   });
   server.addService(messagingServiceDefinition(), bindService(ctx, messagingServiceDefinition(), RPC_TABLE));
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  if (!guardLongDeadlines(server)) log.warn('grpc: cannot guard against deadlines past 24.8 days (grpc-js internals changed); Java SDK Telemetry streams will end at once');
   let listener: GrpcListener;
   try {
     listener = await listen(injector, config.grpcServerHost, port, config.tls);

@@ -129,6 +129,21 @@ describe('Telemetry settings and Heartbeat', () => {
     }
   });
 
+  it('keeps a Telemetry stream opened with a 60-year deadline, as rocketmq-client-java opens it', async () => {
+    const call = rig.client.Telemetry(rig.metadata('java-like'), { deadline: Date.now() + 60 * 365 * 86_400_000 });
+    const events: string[] = [];
+    call.on('data', () => events.push('data'));
+    call.on('error', (e: any) => events.push(`error ${e.code}`));
+    call.write({ settings: producerSettings(['GrpcNormal']) });
+    await new Promise((r) => setTimeout(r, 1500));
+    try {
+      // The settings answer (twice: see telemetry.ts), and no DEADLINE_EXCEEDED (code 4).
+      expect(events).toEqual(['data', 'data']);
+    } finally {
+      call.end();
+    }
+  });
+
   it('ends a stream whose settings name an illegal topic with INVALID_ARGUMENT', async () => {
     await expect(handshake('bad-settings', producerSettings(['bad topic']))).rejects.toMatchObject({ code: 3 });
   });
