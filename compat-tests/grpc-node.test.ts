@@ -9,6 +9,11 @@
  * beforeAll installs the driver's dependencies (`npm install` in compat-tests/grpc-node, which .ci/run also
  * does up front) when they are missing. COMPAT_APACHE=1 also runs against the Apache 5.3.3 proxy in local
  * mode; COMPAT_OURS=0 skips ours.
+ *
+ * Captured against the Apache 5.3.3 proxy on 2026-11-29 (11:13 UTC, 121 s for the file): all 9 pass. 1.0.8 implements
+ * only the exponential backoff policy, and the proxy's settings carry a customized one, so the SDK has no retry
+ * policy: the standard PushConsumer gives a failed message back with invisible duration 0 (the server re-delivers
+ * it: 43 s to the DLQ on Apache, 3 s on ours) and the FIFO PushConsumer forwards it to the DLQ after one attempt.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	rmq "github.com/apache/rocketmq-clients/golang/v5"
@@ -101,6 +102,22 @@ func ack(c rmq.SimpleConsumer, mv *rmq.MessageView) error {
 	return nil
 }
 
+// serverProps records (topic, name) of the broker-side properties a server handed over as user properties.
+var serverProps sync.Map
+
+// serverPropsOf lists them for one topic, sorted.
+func serverPropsOf(topic string) []string {
+	var names []string
+	serverProps.Range(func(key, _ any) bool {
+		if t, name, _ := strings.Cut(key.(string), "\x00"); t == topic {
+			names = append(names, name)
+		}
+		return true
+	})
+	sort.Strings(names)
+	return names
+}
+
 // sent is what a scenario sent, to compare with what came back.
 type sent struct {
 	id         string
@@ -185,9 +202,8 @@ func checkContent(topic string, s *sent, mv *rmq.MessageView) error {
 		}
 		// The Apache 5.3.3 proxy also hands these broker-side properties to the SDK as user properties.
 		switch {
-		case k == "__SHARDINGKEY" && v == s.group:
-		case k == "__transactionId__" && v != "":
-		case k == "TRANSACTION_CHECK_TIMES" && v != "":
+		case k == "__SHARDINGKEY" && v == s.group, k == "__transactionId__" && v != "", k == "TRANSACTION_CHECK_TIMES" && v != "":
+			serverProps.Store(topic+"\x00"+k, true)
 		default:
 			bad = append(bad, fmt.Sprintf("extra user property %s=%q", k, v))
 		}

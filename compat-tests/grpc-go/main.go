@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -93,6 +94,9 @@ func main() {
 		if err != nil {
 			fmt.Printf("FAIL %s %v (%d ms)\n", name, err, took)
 		} else {
+			if extra := serverPropsOf(r.topic); len(extra) > 0 {
+				r.fact("serverUserProps=%s", strings.Join(extra, ","))
+			}
 			fmt.Printf("PASS %s %v (%d ms)\n", name, r.facts, took)
 		}
 	}

@@ -109,6 +109,9 @@ async function sendOne(p, topic, s) {
   s.id = receipt.messageId;
 }
 
+/** `${topic}\0${name}` of the broker-side properties a server handed over as user properties. */
+const serverProps = new Set();
+
 /** Received vs sent: id, topic, body, tag, keys, user properties, message group, delivery timestamp, born fields. */
 function checkContent(topic, s, mv) {
   const bad = [];
@@ -122,7 +125,10 @@ function checkContent(topic, s, mv) {
   for (const [k, v] of props) {
     if (k in (s.props ?? {})) continue;
     // The Apache 5.3.3 proxy also hands these broker-side properties to the SDK as user properties.
-    if ((k === '__SHARDINGKEY' && v === s.group) || (k === '__transactionId__' && v) || (k === 'TRANSACTION_CHECK_TIMES' && v)) continue;
+    if ((k === '__SHARDINGKEY' && v === s.group) || (k === '__transactionId__' && v) || (k === 'TRANSACTION_CHECK_TIMES' && v)) {
+      serverProps.add(`${topic}\0${k}`);
+      continue;
+    }
     bad.push(`extra user property ${k}=${v}`);
   }
   if ((mv.messageGroup ?? '') !== (s.group ?? '')) bad.push(`messageGroup ${mv.messageGroup}, sent ${s.group}`);
@@ -446,6 +452,8 @@ async function runOne(name) {
       scenarios[name](r),
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no verdict within ${SCENARIO_TIMEOUT_MS} ms`)), SCENARIO_TIMEOUT_MS); }),
     ]);
+    const extra = [...serverProps].filter((e) => e.startsWith(`${r.topic}\0`)).map((e) => e.split('\0')[1]).sort();
+    if (extra.length) r.fact(`serverUserProps=${extra.join(',')}`);
     console.log(`PASS ${name} [${r.facts.join(' ')}] (${Date.now() - started} ms)`);
   } catch (err) {
     console.log(`FAIL ${name} ${err.message} (${Date.now() - started} ms)`);
