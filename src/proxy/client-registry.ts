@@ -6,7 +6,7 @@
  * silent for grpcClientIdleTimeMills is dropped, as the proxy drops idle channels.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { RequestMeta } from './grpc/rpc-types.js';
+import type { RequestMeta } from './request-meta.js';
 
 export type ClientType = 'PRODUCER' | 'PUSH_CONSUMER' | 'SIMPLE_CONSUMER' | 'PULL_CONSUMER' | 'CLIENT_TYPE_UNSPECIFIED';
 

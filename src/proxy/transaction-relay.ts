@@ -19,7 +19,19 @@ import { createRequest, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { log } from '../logger.js';
 import { decodeMessages, toGrpcMessage } from './convert/from-remoting.js';
-import type { ProxyContext } from './context.js';
+import type { BrokerApi } from './broker-api.js';
+import type { ClientRegistry } from './client-registry.js';
+import type { ProxyConfig } from './proxy-config.js';
+import type { TopicRoutes } from './topic-routes.js';
+
+/** The parts of the ProxyContext the relay uses (the context builds the relay, so it is not imported here). */
+export interface RelayDeps {
+  readonly config: ProxyConfig;
+  readonly brokers: BrokerApi;
+  readonly routes: TopicRoutes;
+  readonly clients: ClientRegistry;
+  every(periodMs: number, task: () => void | Promise<void>): void;
+}
 
 export const TRANS_HEARTBEAT_CLIENT_ID = 'rmq-proxy-producer-client';
 /** Transaction records kept at most; the oldest goes first past it. */
@@ -41,7 +53,7 @@ export class TransactionRelay {
   /** Producer groups already heartbeated, so a new one is sent at once. */
   private readonly announced = new Set<string>();
 
-  constructor(private readonly ctx: ProxyContext) {}
+  constructor(private readonly ctx: RelayDeps) {}
 
   start(): void {
     this.ctx.brokers.onBrokerRequest(RequestCode.CHECK_TRANSACTION_STATE, (conn, req) => this.onCheck(conn, req));

@@ -10,29 +10,8 @@
  */
 import type { ProxyContext } from '../context.js';
 
-/** What the call's metadata says about the caller (the SDKs' Signature header keys). */
-export interface RequestMeta {
-  /** x-mq-client-id: the client's id, the key of the client registry. */
-  clientId: string;
-  /** x-mq-namespace ('' when none). */
-  namespace: string;
-  /** x-mq-language (JAVA, GOLANG, NODE_JS, ...). */
-  language: string;
-  /** x-mq-client-version. */
-  clientVersion: string;
-  /** x-mq-protocol. */
-  protocolVersion: string;
-  /** x-mq-request-id. */
-  requestId: string;
-  /** The `authorization` header, as sent (ACL is not checked here). */
-  authorization: string;
-  /** The peer, host:port. */
-  remoteAddr: string;
-  /** Our side of the connection, host:port. */
-  localAddr: string;
-  /** Milliseconds left before the call's deadline (Infinity when none). */
-  remainingMs(): number;
-}
+export type { RequestMeta } from '../request-meta.js';
+import type { RequestMeta } from '../request-meta.js';
 
 /** A request → one response. */
 export interface UnaryRpc<Req = any, Res = any> {
