@@ -2,23 +2,9 @@ import type { Connection } from '../remoting/connection.js';
 import { PermName } from '../protocol/perm-name.js';
 import { log } from '../logger.js';
 import type { DataVersion } from '../protocol/data-version.js';
-import type { TopicConfigView } from '../protocol/route-data.js';
+import type { BrokerData, QueueData, TopicConfigView } from '../protocol/route-data.js';
 
-/** QueueData (common/protocol/route/QueueData.java). */
-export interface QueueData {
-  brokerName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicSysFlag: number;
-}
-
-/** BrokerData: brokerAddrs maps brokerId (0 = master) to "ip:port". */
-export interface BrokerData {
-  cluster: string;
-  brokerName: string;
-  brokerAddrs: Map<number, string>;
-}
+export type { BrokerData, QueueData };
 
 interface BrokerLiveInfo {
   lastUpdateMs: number;

@@ -10,23 +10,11 @@ import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { ProxyError, fromRemoting } from './proxy-error.js';
 import type { BrokerApi } from './broker-api.js';
+import type { BrokerData, QueueData } from '../protocol/route-data.js';
 
 export const MASTER_ID = 0;
 
-export interface QueueData {
-  brokerName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicSysFlag: number;
-}
-
-export interface BrokerData {
-  cluster: string;
-  brokerName: string;
-  /** brokerId → host:port (0 is the master). */
-  brokerAddrs: Map<number, string>;
-}
+export type { BrokerData, QueueData };
 
 export interface TopicRoute {
   queueDatas: QueueData[];
