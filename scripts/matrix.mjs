@@ -26,9 +26,13 @@ const SCENARIO_ORDER = [
 
 const results = Object.values(JSON.parse(fs.readFileSync(input, 'utf8')).results);
 const byServer = new Map();
+// The 5.x gRPC SDKs get tables of their own (their scenarios are not the remoting clients').
+const GRPC_PREFIX = 'grpc ';
+const tableOf = (r) => (r.scenario.startsWith(GRPC_PREFIX) ? `${r.server}, gRPC SDKs` : r.server);
 for (const r of results) {
-  if (!byServer.has(r.server)) byServer.set(r.server, []);
-  byServer.get(r.server).push(r);
+  const key = tableOf(r);
+  if (!byServer.has(key)) byServer.set(key, []);
+  byServer.get(key).push(r);
 }
 
 const order = (a, b) => {
@@ -41,18 +45,20 @@ const order = (a, b) => {
 const mark = (r) => (r ? (r.passed ? '✅' : '❌') : '—');
 const CLUSTER_SCENARIOS = new Set(['spread', 'failover', 'replication']);
 const sections = [];
-const servers = [...byServer.keys()].sort((a, b) => (a === 'rocketmq-ts' ? -1 : b === 'rocketmq-ts' ? 1 : a.localeCompare(b)));
+const ours = (k) => k.startsWith('rocketmq-ts');
+const servers = [...byServer.keys()].sort((a, b) => (ours(a) !== ours(b) ? (ours(a) ? -1 : 1) : a.localeCompare(b)));
 
 // One client × scenario table per single-server target (ours first, then Apache, which validates the scenarios).
 for (const server of servers) {
   const rows = byServer.get(server).filter((r) => !CLUSTER_SCENARIOS.has(r.scenario));
   if (rows.length === 0) continue;
   const scenarios = [...new Set(rows.map((r) => r.scenario))].sort(order);
+  const label = (sc) => (sc.startsWith(GRPC_PREFIX) ? sc.slice(GRPC_PREFIX.length) : sc);
   const clients = [...new Set(rows.map((r) => r.client))].sort();
   sections.push([
     `**Clients against ${server}**`,
     '',
-    `| Client | ${scenarios.join(' | ')} |`,
+    `| Client | ${scenarios.map(label).join(' | ')} |`,
     `|---|${scenarios.map(() => ':-:').join('|')}|`,
     ...clients.map((c) => `| ${c} | ${scenarios.map((sc) => mark(rows.find((x) => x.client === c && x.scenario === sc))).join(' | ')} |`),
   ].join('\n'));
