@@ -63,6 +63,9 @@ async function driverClasspath() {
   return `${snap}${path.delimiter}${deps}`;
 }
 
+/** BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", for profiling our server under this load. */
+const nodeArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 async function startOurs(dir) {
   const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
@@ -71,7 +74,7 @@ async function startOurs(dir) {
   const grpcPort = await freePort();
   const confPath = path.join(dir, 'broker.conf');
   fs.writeFileSync(confPath, toProperties(commonBrokerConf(dir, listenPort, { flushDiskType: 'ASYNC_FLUSH', segmentBytes: 1024 * 1024 * 1024, grpcServerPort: grpcPort })));
-  const proc = new Tracked('rocketmq-ts standalone', process.execPath, [cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort)],
+  const proc = new Tracked('rocketmq-ts standalone', process.execPath, [...nodeArgs(), cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort)],
     { cwd: dir, logFile: path.join(dir, 'server.log') });
   try {
     await proc.waitFor([/The Name Server boot success/, readyBroker(listenPort)], READY_TIMEOUT_MS);
