@@ -90,7 +90,8 @@ describe('log file in a real process', () => {
       const text = fs.readFileSync(file, 'utf8');
       expect(text).toMatch(/ WARN .*unknown config key "noSuchKey" ignored\n/);
       expect(text).toMatch(/ INFO namesrv listening on 127\.0\.0\.1:\d+\n/);
-      expect(text).toMatch(/ INFO SIGTERM received, shutting down\n$/);
+      expect(text).toMatch(/ INFO SIGTERM received: shutting down \(flush, unregister; at most shutdownTimeoutMills=\d+ ms/);
+      expect(text).toMatch(/ INFO shutdown complete in \d+ ms\n$/);
     });
 
     it('a bad --log-file-max-bytes stops the start with one line on stderr', () => {
