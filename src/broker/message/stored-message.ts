@@ -5,7 +5,8 @@
  * reached the log.
  */
 import { decodeRecord, encodeRecord, planRecord } from '../../codec/message-record.js';
-import { parseProperties, propertiesToString } from '../../codec/message-properties.js';
+import { getProperty, parseProperties, propertiesToString, tagsCode } from '../../codec/message-properties.js';
+import { MessageConst } from '../../protocol/message-const.js';
 import type { MessageInner } from '../../codec/message.js';
 import type { PutMessageResult } from '../../store/types.js';
 
@@ -65,4 +66,27 @@ export function encodeForClient(m: StoredMessage): Buffer {
   const buf = Buffer.allocUnsafe(plan.totalSize);
   encodeRecord(buf, 0, m, plan, m.queueOffset, m.commitLogOffset, m.storeTimestamp);
   return buf;
+}
+
+/**
+ * A stored message put again as its next delivery attempt (a retry or DLQ copy, from a consumer's send-back
+ * or from POP revive): same body, flag and sysFlag, the given topic, queue and property string (its
+ * tagsCode taken from that string), reconsumeTimes one more. `hosts` says whose born/store hosts it carries.
+ */
+export function nextAttempt(orig: MessageInner, topic: string, queueId: number, propertiesString: string,
+  hosts: Pick<MessageInner, 'bornHost' | 'storeHost'>): MessageInner {
+  return {
+    topic,
+    queueId,
+    flag: orig.flag,
+    body: orig.body,
+    propertiesString,
+    tagsCode: tagsCode(getProperty(propertiesString, MessageConst.PROPERTY_TAGS)),
+    sysFlag: orig.sysFlag,
+    bornTimestamp: orig.bornTimestamp,
+    bornHost: hosts.bornHost,
+    storeHost: hosts.storeHost,
+    reconsumeTimes: orig.reconsumeTimes + 1,
+    preparedTransactionOffset: 0,
+  };
 }

@@ -1,12 +1,11 @@
 import type { BrokerContext } from '../broker-context.js';
-import type { MessageInner } from '../../codec/message.js';
-import { getProperty, tagsCode } from '../../codec/message-properties.js';
+import { getProperty } from '../../codec/message-properties.js';
 import { createOffsetMessageId } from '../../codec/message-id.js';
 import { MessageConst } from '../../protocol/message-const.js';
 import { PermName } from '../../protocol/perm-name.js';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
 import { POP_RETRY_QUEUE_NUM, PROPERTY_FIRST_POP_TIME, PROPERTY_POP_CK, popRetryTopic } from '../../protocol/pop-const.js';
-import { editProperties, isStored, storedMessage } from '../message/stored-message.js';
+import { editProperties, isStored, nextAttempt, storedMessage } from '../message/stored-message.js';
 import { DLQ_NUMS_PER_GROUP, ensureDlqTopic, randomQueue } from '../put/put-message.js';
 import type { CheckPoint } from './pop-state.js';
 
@@ -47,20 +46,7 @@ export async function reviveCheckPoint(ctx: BrokerContext, ck: CheckPoint, offse
       }
     }
     const newProps = editProperties(props, changes);
-    const msg: MessageInner = {
-      topic,
-      queueId: toDlq ? randomQueue(DLQ_NUMS_PER_GROUP) : 0,
-      flag: orig.flag,
-      body: orig.body,
-      propertiesString: newProps,
-      tagsCode: tagsCode(getProperty(newProps, MessageConst.PROPERTY_TAGS)),
-      sysFlag: orig.sysFlag,
-      bornTimestamp: orig.bornTimestamp,
-      bornHost: ctx.storeHost,
-      storeHost: ctx.storeHost,
-      reconsumeTimes: orig.reconsumeTimes + 1,
-      preparedTransactionOffset: 0,
-    };
+    const msg = nextAttempt(orig, topic, toDlq ? randomQueue(DLQ_NUMS_PER_GROUP) : 0, newProps, { bornHost: ctx.storeHost, storeHost: ctx.storeHost });
     const put = await ctx.store.putMessage(msg);
     if (!isStored(put)) return false;
     ctx.stats.incPut(topic, 1);

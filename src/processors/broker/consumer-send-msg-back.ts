@@ -5,12 +5,11 @@ import { MessageConst } from '../../protocol/message-const.js';
 import { PermName, isWriteable } from '../../protocol/perm-name.js';
 import { TopicSysFlag } from '../../protocol/sys-flag.js';
 import { bool, int, long, optInt, str } from '../../remoting/header-fields.js';
-import { getProperty, tagsCode } from '../../codec/message-properties.js';
+import { getProperty } from '../../codec/message-properties.js';
 import { createOffsetMessageId } from '../../codec/message-id.js';
 import { retryTopic } from '../../protocol/topic-validator.js';
-import { editProperties, storedMessage } from '../../broker/message/stored-message.js';
+import { editProperties, nextAttempt, storedMessage } from '../../broker/message/stored-message.js';
 import { DLQ_NUMS_PER_GROUP, ensureDlqTopic, groupNotExist, maxReconsumeTimes, putMessage, randomQueue } from '../../broker/put/put-message.js';
-import type { MessageInner } from '../../codec/message.js';
 
 /**
  * CONSUMER_SEND_MSG_BACK (36): a push consumer could not consume a message
@@ -69,20 +68,7 @@ export async function consumerSendMsgBack(ctx: BrokerContext, req: RemotingComma
     changes[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(delayLevel);
   }
   const newProps = editProperties(props, changes);
-  const msg: MessageInner = {
-    topic,
-    queueId,
-    flag: orig.flag,
-    body: orig.body,
-    propertiesString: newProps,
-    tagsCode: tagsCode(getProperty(newProps, MessageConst.PROPERTY_TAGS)),
-    sysFlag: orig.sysFlag,
-    bornTimestamp: orig.bornTimestamp,
-    bornHost: orig.bornHost,
-    storeHost: orig.storeHost,
-    reconsumeTimes: orig.reconsumeTimes + 1,
-    preparedTransactionOffset: 0,
-  };
+  const msg = nextAttempt(orig, topic, queueId, newProps, orig);
   // No timer parking here: a retried timer message waits for its delay level, a dead one not at all.
   const r = await putMessage(ctx, msg, { parkTimers: false });
   if ('code' in r) return fail(r.code, r.remark);

@@ -10,35 +10,32 @@ import { validateGroupName } from '../validate.js';
 
 const NO_SETTINGS = 'cannot find client settings for this client';
 
-export async function heartbeat(ctx: ProxyContext, req: any, meta: RequestMeta): Promise<object> {
+/**
+ * The caller as both RPCs check it: known by its settings, of a client type the proxy serves, and (for a
+ * consumer) naming a legal group, which is returned.
+ */
+function checkedClient(ctx: ProxyContext, req: any, meta: RequestMeta) {
   const client = ctx.clients.get(meta.clientId);
   if (!client?.settings) throw new ProxyError('UNRECOGNIZED_CLIENT_TYPE', NO_SETTINGS);
   switch (client.clientType) {
     case 'PRODUCER':
-      break;
+      return { client, group: undefined };
     case 'PUSH_CONSUMER':
     case 'SIMPLE_CONSUMER':
-      client.consumerGroup = validateGroupName(req.group?.name);
-      break;
+      return { client, group: validateGroupName(req.group?.name) };
     default:
       throw new ProxyError('UNRECOGNIZED_CLIENT_TYPE', client.clientType);
   }
+}
+
+export async function heartbeat(ctx: ProxyContext, req: any, meta: RequestMeta): Promise<object> {
+  const { client, group } = checkedClient(ctx, req, meta);
+  if (group !== undefined) client.consumerGroup = group;
   return { status: OK_STATUS };
 }
 
 export async function notifyClientTermination(ctx: ProxyContext, req: any, meta: RequestMeta): Promise<object> {
-  const client = ctx.clients.get(meta.clientId);
-  if (!client?.settings) throw new ProxyError('UNRECOGNIZED_CLIENT_TYPE', NO_SETTINGS);
-  switch (client.clientType) {
-    case 'PRODUCER':
-      break;
-    case 'PUSH_CONSUMER':
-    case 'SIMPLE_CONSUMER':
-      validateGroupName(req.group?.name);
-      break;
-    default:
-      throw new ProxyError('UNRECOGNIZED_CLIENT_TYPE', client.clientType);
-  }
+  checkedClient(ctx, req, meta);
   ctx.clients.remove(meta.clientId);
   return { status: OK_STATUS };
 }
