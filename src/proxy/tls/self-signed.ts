@@ -41,13 +41,19 @@ export interface SelfSigned {
   keyPem: string;
 }
 
-export function makeSelfSigned(commonName = 'rocketmq-ts', nowMs = Date.now()): SelfSigned {
+export function makeSelfSigned(
+  commonName = 'rocketmq-ts',
+  nowMs = Date.now(),
+  serial: Buffer = crypto.randomBytes(8),
+): SelfSigned {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const serial = crypto.randomBytes(8);
-  serial[0] &= 0x7f; // a positive INTEGER
+  // DER wants a positive INTEGER in its fewest bytes: top bit clear (else it reads negative) and first
+  // byte not zero (else the zero is padding OpenSSL refuses: "illegal padding", one start in 256).
+  const sn = Buffer.from(serial);
+  sn[0] = (sn[0] & 0x7f) | 0x01;
   const algorithm = seq(OID_ECDSA_SHA256);
   const tbs = seq(
-    der(0x02, serial),
+    der(0x02, sn),
     algorithm,
     name(commonName),
     seq(utcTime(nowMs - 3600_000), utcTime(nowMs + VALIDITY_MS)),
