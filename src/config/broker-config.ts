@@ -8,6 +8,7 @@ import { REPLY_CONFIG_DEFAULTS, REPLY_NO_EFFECT, REPLY_RULES } from './reply.js'
 import { POP_CONFIG_DEFAULTS, POP_NO_EFFECT, POP_RULES } from './pop-config.js';
 import { TIMER_CONFIG_DEFAULTS, TIMER_RULES } from './timer.js';
 import { OPERATOR_CONFIG_DEFAULTS, OPERATOR_RULES } from './operator.js';
+import { CONTROLLER_CONFIG_DEFAULTS, CONTROLLER_RULES } from './controller.js';
 import {
   BOOL, ConfigError, NON_EMPTY, PORT, STRING, applyProperties, applyValues, intRule, longRule, oneOf, validateConfig,
   type ConfigSchema, type Rule, type Rules,
@@ -138,6 +139,8 @@ export const BROKER_CONFIG_DEFAULTS = {
   ...POP_CONFIG_DEFAULTS,
   // gRPC endpoint, Prometheus exporter, console (config/operator.ts)
   ...OPERATOR_CONFIG_DEFAULTS,
+  // controller mode and AutoSwitchHA (config/controller.ts)
+  ...CONTROLLER_CONFIG_DEFAULTS,
 };
 
 export type BrokerConfig = { -readonly [K in keyof typeof BROKER_CONFIG_DEFAULTS]: (typeof BROKER_CONFIG_DEFAULTS)[K] };
@@ -216,6 +219,7 @@ const BROKER_RULES: Rules<BrokerConfig> = {
   ...REPLY_RULES,
   ...POP_RULES,
   ...OPERATOR_RULES,
+  ...CONTROLLER_RULES,
 };
 
 const NOT_IMPLEMENTED = 'not implemented by this broker';

@@ -114,7 +114,22 @@ export const RequestCode = {
   // 5.x: mqadmin haStatus, resetMasterFlushOffset, getBrokerEpoch.
   GET_BROKER_HA_STATUS: 907,
   RESET_MASTER_FLUSH_OFFSET: 908,
+  // 5.x controller mode: a broker's liveness heartbeat to the controller (BrokerHeartbeatRequestHeader).
+  BROKER_HEARTBEAT: 904,
+  // 5.x controller mode: requests a broker sends to the controller, and the controller's one to the broker.
+  CONTROLLER_ALTER_SYNC_STATE_SET: 1001,
+  CONTROLLER_ELECT_MASTER: 1002,
+  CONTROLLER_REGISTER_BROKER: 1003,
+  CONTROLLER_GET_REPLICA_INFO: 1004,
+  CONTROLLER_GET_METADATA_INFO: 1005,
+  CONTROLLER_GET_SYNC_STATE_DATA: 1006,
   GET_BROKER_EPOCH_CACHE: 1007,
+  NOTIFY_BROKER_ROLE_CHANGED: 1008,
+  UPDATE_CONTROLLER_CONFIG: 1009,
+  GET_CONTROLLER_CONFIG: 1010,
+  CLEAN_BROKER_DATA: 1011,
+  CONTROLLER_GET_NEXT_BROKER_ID: 1012,
+  CONTROLLER_APPLY_BROKER_ID: 1013,
   // 5.x: mqadmin updateColdDataFlowCtrGroupConfig, removeColdDataFlowCtrGroupConfig, getColdDataFlowCtrInfo, setCommitLogReadAheadMode.
   UPDATE_COLD_DATA_FLOW_CTR_CONFIG: 2001,
   REMOVE_COLD_DATA_FLOW_CTR_CONFIG: 2002,

@@ -6,6 +6,7 @@
 import type { HostAddress, MessageInner } from '../codec/message.js';
 import type { ConnectionOptions } from 'node:tls';
 import type { TlsServerSide } from '../remoting/tls-accept.js';
+import type { AutoSwitchHa } from './ha/autoswitch/types.js';
 
 
 export type PutMessageStatus =
@@ -100,6 +101,8 @@ export interface HaStatus {
 }
 
 export interface MessageStore {
+  /** Controller mode (enableControllerMode): the AutoSwitchHA side of the store; absent otherwise. */
+  readonly autoSwitch?: AutoSwitchHa;
   start(): Promise<void>;
   shutdown(): Promise<void>;
   putMessage(msg: MessageInner): Promise<PutMessageResult>;

@@ -1,0 +1,19 @@
+/**
+ * What the controller client (replicas-manager.ts) asks of the broker around it when the controller
+ * changes this broker's role: the store's side is AutoSwitchHa (src/store/ha/autoswitch/types.ts); this is
+ * the rest of the broker (ReplicasManager#changeToMaster / #changeToSlave in the Java broker: brokerRole and
+ * brokerId in the config, the master-only services, the slave's metadata sync, and a registration with every
+ * NameServer at once so clients see the new master through the routes).
+ */
+export interface RoleChange {
+  /** A controller-elected master is SYNC_MASTER, as in the Java broker. */
+  role: 'SYNC_MASTER' | 'SLAVE';
+  /** 0 as master; the controller-assigned id as slave. */
+  brokerId: number;
+  /** Slave: the master's remoting address (metadata sync); the HA address comes from the NameServer's answer. */
+  masterAddr?: string;
+}
+
+export interface RoleHost {
+  applyRole(change: RoleChange): Promise<void>;
+}
