@@ -12,6 +12,13 @@ export interface RoleChange {
   brokerId: number;
   /** Slave: the master's remoting address (metadata sync); the HA address comes from the NameServer's answer. */
   masterAddr?: string;
+  /**
+   * The controller's master epoch of this change. The Java broker stamps it into the topic config's
+   * DataVersion (nextVersion(epoch)) before registering with every NameServer, whose RouteInfoManager
+   * compares that stateVersion. A change with the same role and a new epoch comes again (the master did
+   * not change): the broker then only bumps the version and re-registers.
+   */
+  epoch?: number;
 }
 
 export interface RoleHost {

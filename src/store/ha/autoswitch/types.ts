@@ -35,6 +35,12 @@ export interface AutoSwitchHa {
   getSyncStateSet(): Set<number>;
   /** A master saw a slave catch up (expand) or fall behind (shrink): the controller must be asked to change the set. */
   onSyncStateSetChanged(listener: (proposed: Set<number>) => void): void;
+  /**
+   * Master: the in-sync set without the slaves that have not caught up for haMaxTimeSlaveNotCatchup
+   * (AutoSwitchHAService#maybeShrinkSyncStateSet); the controller client asks every checkSyncStateSetPeriod
+   * and reports a difference. Optional: without it the client re-reports the last listener proposal.
+   */
+  maybeShrinkSyncStateSet?(): Set<number>;
   lastEpoch(): number;
   epochEntries(): EpochEntry[];
   /** Highest log offset every in-sync replica has (master), or the master's confirm offset as last heard (slave). */
