@@ -77,6 +77,7 @@ export async function startOurs(opts) {
   return {
     name: 'rocketmq-ts',
     namesrvAddr: `127.0.0.1:${namesrvPort}`,
+    brokerAddr: `127.0.0.1:${listenPort}`,
     processes: [proc],
     pids: () => (proc.running ? [proc.pid] : []),
     logs: [logFile],
@@ -134,6 +135,7 @@ export async function startApache(opts) {
   return {
     name: 'apache-4.9.7',
     namesrvAddr,
+    brokerAddr: `127.0.0.1:${listenPort}`,
     processes: procs,
     pids: () => procs.filter((p) => p.running).map((p) => p.pid),
     logs: [path.join(opts.dir, 'namesrv.out'), path.join(opts.dir, 'broker.out'), path.join(opts.dir, 'logs', 'broker.log')],
