@@ -60,7 +60,10 @@ function decodeCompressed(buf: Buffer): RegisterBrokerBody {
 function toDataVersion(v: unknown): DataVersion | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;
-  return { counter: Number(o.counter ?? 0), timestamp: Number(o.timestamp ?? 0) };
+  const dv: DataVersion = { counter: Number(o.counter ?? 0), timestamp: Number(o.timestamp ?? 0) };
+  // 5.x brokers send the epoch of their last role change (controller mode); the NameServer compares it.
+  if (o.stateVersion !== undefined && o.stateVersion !== null) dv.stateVersion = Number(o.stateVersion);
+  return dv;
 }
 
 function toTopicConfig(o: Record<string, unknown>): TopicConfigView {

@@ -287,9 +287,11 @@ export function loadBrokerConfig(file?: string, base: Partial<BrokerConfig> = {}
 
 /**
  * BrokerStartup's rules for the role: a master's brokerId is 0 whatever the file says; a slave needs an
- * id above 0 (the Java broker prints the same message and exits).
+ * id above 0 (the Java broker prints the same message and exits). With enableControllerMode the controller
+ * gives the role and the id at run time, and BrokerStartup 5.3.3 applies neither rule.
  */
 export function applyRoleRules(cfg: BrokerConfig): void {
+  if (cfg.enableControllerMode) return;
   if (cfg.brokerRole === 'SLAVE') {
     if (cfg.brokerId <= 0) throw new ConfigError("Slave's brokerId must be > 0");
   } else {

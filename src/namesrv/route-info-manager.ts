@@ -69,6 +69,13 @@ export class RouteInfoManager {
       if (addr === brokerAddr && id !== brokerId) brokerData.brokerAddrs.delete(id);
     }
     const previous = brokerData.brokerAddrs.get(brokerId);
+    if (previous !== undefined && previous !== brokerAddr && this.isStale(previous, dataVersion)) {
+      // 5.x: another live address holds this id with a newer role-change epoch (a master the controller
+      // elected after the one registering now): the registration is ignored and its address forgotten.
+      log.warn(`namesrv: ${brokerName} id=${brokerId} registration from ${brokerAddr} ignored: ${previous} holds it with a newer stateVersion`);
+      this.brokerLiveTable.delete(brokerAddr);
+      return {};
+    }
     brokerData.brokerAddrs.set(brokerId, brokerAddr);
     registerFirst = registerFirst || previous === undefined;
 
@@ -91,13 +98,23 @@ export class RouteInfoManager {
 
     const result: RegisterResult = {};
     if (brokerId !== 0) {
+      // A slave learns its master here: the HA address to replicate from, the address for metadata sync
+      // (in controller mode the HA address reaches the store this way only). Both only while the master is alive.
       const masterAddr = brokerData.brokerAddrs.get(0);
-      if (masterAddr) {
+      const masterLive = masterAddr === undefined ? undefined : this.brokerLiveTable.get(masterAddr);
+      if (masterLive) {
         result.masterAddr = masterAddr;
-        result.haServerAddr = this.brokerLiveTable.get(masterAddr)?.haServerAddr;
+        result.haServerAddr = masterLive.haServerAddr;
       }
     }
     return result;
+  }
+
+  /** RouteInfoManager#registerBroker: the live holder's stateVersion above the newcomer's. */
+  private isStale(holderAddr: string, incoming: DataVersion | undefined): boolean {
+    const holder = this.brokerLiveTable.get(holderAddr);
+    if (!holder) return false;
+    return (holder.dataVersion.stateVersion ?? 0) > (incoming?.stateVersion ?? 0);
   }
 
   private createAndUpdateQueueData(brokerName: string, tc: TopicConfigView): void {

@@ -2,12 +2,20 @@
 export interface DataVersion {
   counter: number;
   timestamp: number;
+  /**
+   * 5.x: the controller's master epoch a broker stamped in at its last role change (0 after any other
+   * change). A NameServer keeps the id-0 address whose registration carried the higher one
+   * (RouteInfoManager#registerBroker). Absent on a broker that never changed role, and then not written.
+   */
+  stateVersion?: number;
 }
 
-/** DataVersion#nextVersion: counter + 1, timestamp = now. */
-export function nextVersion(dv: DataVersion): void {
+/** DataVersion#nextVersion(stateVersion): counter + 1, timestamp = now, stateVersion = the epoch given or 0. */
+export function nextVersion(dv: DataVersion, stateVersion?: number): void {
   dv.timestamp = Date.now();
   dv.counter++;
+  if (stateVersion !== undefined) dv.stateVersion = stateVersion;
+  else if (dv.stateVersion !== undefined) dv.stateVersion = 0;
 }
 
 export function newDataVersion(): DataVersion {
@@ -20,8 +28,8 @@ export function sameDataVersion(a: DataVersion, b: DataVersion): boolean {
 }
 
 /**
- * A DataVersion read from a fastjson body (numbers may arrive as bigint past 2^53; 5.x adds a
- * `stateVersion` we do not keep). Undefined when the body has none.
+ * A DataVersion read from a fastjson body (numbers may arrive as bigint past 2^53; 5.x's `stateVersion`
+ * kept when present). Undefined when the body has none.
  */
 export function readDataVersion(v: unknown): DataVersion | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
@@ -29,5 +37,6 @@ export function readDataVersion(v: unknown): DataVersion | undefined {
   const counter = Number(o.counter);
   const timestamp = Number(o.timestamp);
   if (!Number.isFinite(counter) || !Number.isFinite(timestamp)) return undefined;
-  return { counter, timestamp };
+  const stateVersion = Number(o.stateVersion);
+  return Number.isFinite(stateVersion) && o.stateVersion !== undefined ? { counter, timestamp, stateVersion } : { counter, timestamp };
 }

@@ -95,7 +95,7 @@ describe('syncAll against a real master', () => {
     const sync = new SlaveSynchronize(s);
     sync.masterAddr = master.brokerAddr;
     await sync.syncAll();
-    sync.stop();
+    sync.close();
 
     expect(s.topics.select('ST')).toMatchObject({ readQueueNums: 4, writeQueueNums: 4, perm: 6 });
     expect(s.topics.dataVersion).toEqual(m.topics.dataVersion);
@@ -130,7 +130,7 @@ describe('syncAll against a real master', () => {
     // The master changes: the slave takes the whole table again.
     expect((await toMaster(createTopicRequest('ST2', 2))).code).toBe(ResponseCode.SUCCESS);
     await sync.syncAll();
-    sync.stop();
+    sync.close();
     expect(s.topics.select('ST')).toBeDefined();
     expect(s.topics.select('ST2')).toMatchObject({ readQueueNums: 2 });
     expect(s.topics.dataVersion).toEqual(m.topics.dataVersion);
@@ -174,7 +174,7 @@ describe('syncAll against a fake master', () => {
     const sync = new SlaveSynchronize(s);
     sync.masterAddr = fake.addr;
     await sync.syncAll();
-    sync.stop();
+    sync.close();
     const port = Number(fake.addr.split(':')[1]);
     expect(fake.seen.map(([p, code]) => [p, code])).toEqual([
       [port - 2, RequestCode.GET_ALL_TOPIC_CONFIG],
@@ -202,7 +202,7 @@ describe('syncAll against a fake master', () => {
     await sync.syncAll();
     sync.masterAddr = fake.addr;
     await sync.syncAll();
-    sync.stop();
+    sync.close();
     expect(fake.seen).toEqual([]);
   });
 });
@@ -232,7 +232,7 @@ describe('schedule', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(spy).toHaveBeenCalledTimes(2);
     release();
-    sync.stop();
+    sync.close();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(spy).toHaveBeenCalledTimes(2);
 
@@ -240,7 +240,7 @@ describe('schedule', () => {
     const masterSpy = vi.spyOn(onMaster, 'syncAll').mockResolvedValue();
     onMaster.start();
     await vi.advanceTimersByTimeAsync(60_000);
-    onMaster.stop();
+    onMaster.close();
     expect(masterSpy).not.toHaveBeenCalled();
   });
 });

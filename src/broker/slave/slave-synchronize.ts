@@ -64,9 +64,17 @@ export class SlaveSynchronize {
     this.firstRun.unref();
   }
 
+  /** Stops the periodic sync; start() may run it again (a broker switched to master and back, controller mode). */
   stop(): void {
     if (this.firstRun) clearTimeout(this.firstRun);
     if (this.period) clearInterval(this.period);
+    this.firstRun = undefined;
+    this.period = undefined;
+  }
+
+  /** Stops for good: the broker is shutting down. */
+  close(): void {
+    this.stop();
     this.client.close();
   }
 
