@@ -52,7 +52,8 @@ export interface Node {
   output(): string;
 }
 
-function node(kind: string, addr: string, dir: string, spawn: () => Tracked, ready: RegExp, logFile?: string): Node {
+/** A restartable server process on fixed ports and data (the other modules build theirs with it). */
+export function node(kind: string, addr: string, dir: string, spawn: () => Tracked, ready: RegExp, logFile?: string): Node {
   let proc: Tracked | undefined;
   let earlier = '';
   const retire = (note: string) => {
