@@ -17,20 +17,19 @@
  *
  * Usage: node bench/latency.mjs [--rate N] [--share 0.5] [--size 128] [--warmup-sec 10] [--sec 30]
  *                               [--max-sec 30] [--idle-sec 10] [--threads 64] [--only ours|apache]
- * Needs dist/ (npm run build), java, javac and mvn. Logs stay under bench/.work/latency-<time>/.
+ * Needs dist/ (npm run build), java, javac and mvn (bench/lib/latency-program.mjs builds the program). Logs stay under bench/.work/latency-<time>/.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { REPO_ROOT, startApache, startOurs } from './lib/servers.mjs';
-import { Tracked, sleep } from './lib/processes.mjs';
-import { RssSampler, cpuSec } from './lib/rss.mjs';
+import { sleep } from './lib/processes.mjs';
+import { RssSampler } from './lib/rss.mjs';
 import { benchClasspath, runProgram, summarizeProducer, SAMPLE_PERIOD_SEC } from './lib/programs.mjs';
+import { latencyClasspath, runLatency } from './lib/latency-program.mjs';
 import { WireClient, sendOne } from './lib/wire.mjs';
 import { COMMIT_UNKNOWN, commitInfo, fmt, machineInfo } from './lib/report.mjs';
 
-const run = promisify(execFile);
 const TOPIC = 'BenchLatency';
 const SEGMENT_BYTES = 1024 * 1024 * 1024;
 const COLD_START_TIMEOUT_MS = 120_000;
@@ -54,19 +53,6 @@ if (opt.help) {
   process.exit(0);
 }
 const num = (k) => Number(opt[k]);
-
-/** The paced program, compiled against the benchmark classpath (javac; rebuilt when its source is newer). */
-async function latencyProgram(cp, workDir) {
-  const src = path.join(REPO_ROOT, 'bench', 'java', 'latency', 'LatencyProducer.java');
-  const out = path.join(REPO_ROOT, 'bench', '.work', 'latency-classes');
-  const cls = path.join(out, 'rocketmqts', 'bench', 'LatencyProducer.class');
-  if (!fs.existsSync(cls) || fs.statSync(cls).mtimeMs < fs.statSync(src).mtimeMs) {
-    fs.mkdirSync(out, { recursive: true });
-    await run('javac', ['-d', out, '-cp', cp, src]);
-  }
-  fs.mkdirSync(workDir, { recursive: true });
-  return `${out}:${cp}`;
-}
 
 /** Spawn → first acknowledged send, then the idle footprint. */
 async function coldStart(start, dir) {
@@ -104,45 +90,15 @@ async function maxTps(server, cp, dir) {
   return summarizeProducer(r.samples, warm, lines - warm).tps;
 }
 
-async function latency(server, cp, dir, rate) {
-  const cpu0 = cpuSec(server.pids());
-  const proc = new Tracked('LatencyProducer', 'java', [
-    '-Xms512m', '-Xmx512m', '-Duser.language=en', '-Drocketmq.serialize.type=ROCKETMQ', `-Duser.home=${dir}`,
-    '-cp', cp, 'rocketmqts.bench.LatencyProducer',
-    server.namesrvAddr, TOPIC, opt.size, String(rate), opt['warmup-sec'], opt.sec, opt.threads,
-  ], { cwd: dir, logFile: path.join(dir, 'latency.out') });
-  const budget = (num('warmup-sec') + num('sec') + 60) * 1000;
-  const line = await new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`LatencyProducer: no result within ${budget} ms`)), budget);
-    proc.onOutput((chunk) => {
-      buf += chunk;
-      const m = /LATENCY (\{.*\})/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      } else if (!proc.running) {
-        clearTimeout(timer);
-        reject(new Error(`LatencyProducer exited without a result: ${proc.tail(2000)}`));
-      }
-    });
-  });
-  const cpu = cpuSec(server.pids()) - cpu0;
-  if (proc.running) await proc.stop('SIGTERM', 5_000);
-  const r = JSON.parse(line);
-  // CPU over the whole program run (warm-up included) divided by every acknowledged send of it.
-  const totalSent = r.sent * (num('warmup-sec') + num('sec')) / num('sec');
-  return { ...r, cpuUsPerMsg: totalSent > 0 ? (cpu * 1e6) / totalSent : undefined };
-}
-
 async function side(name, start, cp, base, rateFor) {
   const dir = path.join(base, name);
   const c = await coldStart(start, dir);
   try {
     const rate = await rateFor(c.server, dir);
-    const ldir = path.join(dir, 'latency');
-    fs.mkdirSync(ldir, { recursive: true });
-    const l = await latency(c.server, cp, ldir, rate);
+      const l = await runLatency({
+      server: c.server, cp, dir: path.join(dir, 'latency'), topic: TOPIC, size: num('size'), rate, threads: num('threads'),
+      warmupSec: num('warmup-sec'), sec: num('sec'),
+    });
     return { name: c.server.name, readyMs: c.readyMs, firstSendMs: c.firstSendMs, idleRssMiB: c.idleRssMiB, rate, ...l };
   } finally {
     await c.server.stop();
@@ -152,7 +108,7 @@ async function side(name, start, cp, base, rateFor) {
 async function main() {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const base = path.join(REPO_ROOT, 'bench', '.work', `latency-${stamp}`);
-  const cp = await latencyProgram(await benchClasspath(), base);
+  const cp = await latencyClasspath();
   const results = {};
   let rate = opt.rate ? Number(opt.rate) : undefined;
   let apacheMax;

@@ -50,6 +50,8 @@ export function commonBrokerConf(dir, listenPort, opts) {
     mappedFileSizeCommitLog: opts.segmentBytes,
     // The standalone's gRPC endpoint on a free port, so runs side by side never collide on 8081.
     grpcServerPort: opts.grpcServerPort ?? 0,
+    // Keys a phase needs beyond these (bench/curves.mjs: maxMessageSize for 4 MiB messages).
+    ...(opts.extraConf ?? {}),
   };
 }
 

@@ -5,9 +5,12 @@
  * scheduled at a fixed time. Latency is measured from the scheduled time, not from when the thread got to
  * it, so a server that stalls is charged for the sends queued behind the stall (no coordinated omission).
  *
+ * With ratePerSec 0 the threads do not pace (closed loop, as the official Producer): each sends again as
+ * soon as its last send is acknowledged, and latency is measured from the moment the send starts.
+ *
  * Usage: LatencyProducer <namesrvAddr> <topic> <bodyBytes> <ratePerSec> <warmupSec> <measureSec> <threads>
- * Prints one line: LATENCY {json} with sent/failed counts, achieved rate and p50/p90/p99/p999/max in
- * microseconds over the measured window.
+ * Prints one line: LATENCY {json} with sent/failed counts, achieved rate, acknowledged body bytes per second
+ * and p50/p90/p99/p999/max in microseconds over the measured window.
  */
 package rocketmqts.bench;
 
@@ -43,11 +46,14 @@ public final class LatencyProducer {
         // One send before the clock starts: route lookup and connection set-up are not part of the load.
         producer.send(new Message(topic, body));
 
-        final double intervalNs = 1e9 / rate;
+        final boolean paced = rate > 0;
+        final double intervalNs = paced ? 1e9 / rate : 0;
         final long start = System.nanoTime() + 100_000_000L;
         final long measureFrom = start + warmupNs;
         final long end = measureFrom + measureNs;
-        final int perThreadCap = (int) Math.min(Integer.MAX_VALUE - 8, (long) (rate * (measureNs / 1e9) / threads) + 1024);
+        // Paced: the schedule bounds the count. Closed loop: room for 200k sends a second in all.
+        final double expected = (paced ? rate : 200_000) * (measureNs / 1e9) / threads;
+        final int perThreadCap = (int) Math.min(50_000_000L, (long) expected + 1024);
         final long[][] samples = new long[threads][perThreadCap];
         final int[] counts = new int[threads];
         final AtomicLong failed = new AtomicLong();
@@ -59,10 +65,18 @@ public final class LatencyProducer {
                 try {
                     // Send k of this thread is send (k * threads + me) of the whole schedule.
                     for (long k = 0; ; k++) {
-                        long due = start + (long) ((k * threads + me) * intervalNs);
-                        if (due >= end) break;
-                        long now = System.nanoTime();
-                        if (due > now) LockSupport.parkNanos(due - now);
+                        long due;
+                        if (paced) {
+                            due = start + (long) ((k * threads + me) * intervalNs);
+                            if (due >= end) break;
+                            long now = System.nanoTime();
+                            if (due > now) LockSupport.parkNanos(due - now);
+                        } else {
+                            due = System.nanoTime();
+                            if (due >= end) break;
+                            if (due < start) LockSupport.parkNanos(start - due);
+                            due = Math.max(due, start);
+                        }
                         boolean ok;
                         try {
                             SendResult r = producer.send(new Message(topic, body));
@@ -100,6 +114,7 @@ public final class LatencyProducer {
         Arrays.sort(all);
         System.out.println("LATENCY {\"offeredRate\":" + rate
             + ",\"achievedRate\":" + Math.round(sent.get() / (elapsedNs / 1e9))
+            + ",\"bytesPerSec\":" + Math.round(sent.get() * (double) body.length / (elapsedNs / 1e9))
             + ",\"sent\":" + sent.get() + ",\"failed\":" + failed.get()
             + ",\"p50Us\":" + pct(all, 0.50) + ",\"p90Us\":" + pct(all, 0.90) + ",\"p99Us\":" + pct(all, 0.99)
             + ",\"p999Us\":" + pct(all, 0.999) + ",\"maxUs\":" + (n == 0 ? -1 : all[n - 1]) + "}");
