@@ -18,6 +18,7 @@ import type { PlainAclManager } from '../auth/plain/plain-acl-manager.js';
 import type { AuthManager } from '../auth/v2/auth-manager.js';
 import type { PopService } from './pop/pop-service.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { ReplicasManager } from './controller/replicas-manager.js';
 
 /** Everything a broker processor may use; one object, built by BrokerController. */
 export interface BrokerContext {
@@ -54,4 +55,6 @@ export interface BrokerContext {
   metrics?: BrokerMetrics;
   /** The request families' queues (size, head wait, capacity), once the dispatcher exists. */
   requestQueues?: () => Map<string, QueueStat>;
+  /** The controller client (controller/replicas-manager.ts), when enableControllerMode. */
+  replicas?: ReplicasManager;
 }

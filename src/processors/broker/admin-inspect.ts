@@ -1,8 +1,7 @@
 /**
  * Read-only admin views mqadmin asks for (AdminBrokerProcessor): every producer (mqadmin producer), a
  * consume queue's raw units (queryCq), the replication state (haStatus, 5.x) and the controller-mode
- * epoch cache (getBrokerEpoch, 5.x; this broker has no controller mode, so it refuses as Java does
- * without enableControllerMode). Bodies are the fastjson forms the tools parse.
+ * epoch cache (getBrokerEpoch, 5.x, controller mode only). Bodies are the fastjson forms the tools parse.
  */
 import type { BrokerContext } from '../../broker/broker-context.js';
 import { type RemotingCommand, createResponse } from '../../remoting/command.js';
@@ -85,7 +84,21 @@ export function getBrokerHaStatus(ctx: BrokerContext, req: RemotingCommand): Rem
   return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json(info));
 }
 
-/** GET_BROKER_EPOCH_CACHE (1007): only a controller-mode broker keeps epochs; the Java broker's refusal otherwise. */
-export function getBrokerEpochCache(_ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
-  return createResponse(req, ResponseCode.SYSTEM_ERROR, 'this request only for controllerMode ');
+/** EpochEntry#endOffset of the entry still being written (Long.MAX_VALUE), as the Java broker writes it. */
+const JAVA_OPEN_END_OFFSET = 9223372036854775807n;
+
+/**
+ * GET_BROKER_EPOCH_CACHE (1007): EpochEntryCache {clusterName, brokerName, brokerId (the config's: 0 on
+ * the master), epochList, maxOffset} from the store's epoch file. Only a controller-mode broker keeps
+ * epochs: otherwise the Java broker's refusal.
+ */
+export function getBrokerEpochCache(ctx: BrokerContext, req: RemotingCommand): RemotingCommand {
+  const ha = ctx.store.autoSwitch;
+  if (!ctx.config.enableControllerMode || !ha) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'this request only for controllerMode ');
+  const epochList = ha.epochEntries().map((e) => ({
+    epoch: e.epoch, startOffset: e.startOffset, endOffset: e.endOffset >= Number.MAX_SAFE_INTEGER ? JAVA_OPEN_END_OFFSET : e.endOffset,
+  }));
+  const c = ctx.config;
+  const body = { clusterName: c.brokerClusterName, brokerName: c.brokerName, brokerId: c.brokerId, epochList, maxOffset: ctx.store.getMaxPhyOffset() };
+  return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json(body));
 }

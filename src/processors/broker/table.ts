@@ -35,6 +35,7 @@ import { getConsumerRunningInfo, consumeMessageDirectly } from './admin-client-r
 import { updateAndCreateTopicList, updateAndCreateSubscriptionGroupList } from './admin-lists.js';
 import { getAllProducerInfo, queryConsumeQueue, getBrokerHaStatus, getBrokerEpochCache } from './admin-inspect.js';
 import { cloneGroupOffset } from './admin-offset-clone.js';
+import { notifyBrokerRoleChanged } from './notify-role-changed.js';
 import {
   updateColdDataFlowCtrConfig, removeColdDataFlowCtrConfig, getColdDataFlowCtrInfo, setCommitLogReadMode, resetMasterFlushOffset,
   checkRocksdbCqWriteProgress, exportRocksDBConfigToJson, popRollback,
@@ -150,6 +151,8 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   { code: C.CLONE_GROUP_OFFSET, processor: cloneGroupOffset, required: ['srcGroup', 'destGroup'] },
   { code: C.GET_BROKER_HA_STATUS, processor: getBrokerHaStatus },
   { code: C.GET_BROKER_EPOCH_CACHE, processor: getBrokerEpochCache },
+  // The controller sends it one-way after an election (controller mode).
+  { code: C.NOTIFY_BROKER_ROLE_CHANGED, processor: notifyBrokerRoleChanged, oneway: true },
   { code: C.RESET_MASTER_FLUSH_OFFSET, processor: resetMasterFlushOffset },
   { code: C.UPDATE_COLD_DATA_FLOW_CTR_CONFIG, processor: updateColdDataFlowCtrConfig },
   { code: C.REMOVE_COLD_DATA_FLOW_CTR_CONFIG, processor: removeColdDataFlowCtrConfig },
