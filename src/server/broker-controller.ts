@@ -38,6 +38,8 @@ import { TopicValidator } from '../protocol/topic-validator.js';
 import { writeBrokerGauges } from '../broker/metrics/broker-gauges.js';
 import { RpcMetrics } from '../remoting/rpc-metrics.js';
 import { startPromExporter, type PromExporter } from './prom-exporter.js';
+import type { RoleChange, RoleHost } from '../broker/controller/role-host.js';
+import { RoleSwitch } from './role-switch.js';
 
 /** How often expired producer/consumer channels are looked for (ClientHousekeepingService). */
 const CLIENT_SCAN_INTERVAL_MS = 10_000;
@@ -62,12 +64,14 @@ export interface BrokerService {
 }
 
 /** One broker: managers, store, listeners (listenPort and the VIP port listenPort-2), namesrv registration. */
-export class BrokerController {
+export class BrokerController implements RoleHost {
   readonly ctx: BrokerContext;
   private readonly servers: RemotingServer[] = [];
   private readonly outer: BrokerOuterAPI;
   /** A slave's metadata copy from its master (topics, groups, offsets), every 10 s. */
   private readonly slaveSync: SlaveSynchronize;
+  /** The role given at run time (controller mode): config, master-only services, slave sync, registration. */
+  private readonly roles: RoleSwitch;
   private readonly dispatcher: Dispatcher<BrokerContext>;
   private readonly services: readonly BrokerService[];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -91,6 +95,9 @@ export class BrokerController {
   ) {
     // A config built in code (tests, embedding) meets the same checks as a broker.conf.
     validateConfig(config, BROKER_SCHEMA, 'broker config');
+    // Controller mode: no role until the controller gives one. The Java broker fences its store until then
+    // (ReplicasManager#setFenced); a SLAVE role does the same here (puts refused, master-only services off).
+    if (config.enableControllerMode) config.brokerRole = 'SLAVE';
     const brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const topics = new TopicConfigManager(config);
     const consumers = new ConsumerManager((group, channels) => this.notifyConsumerIdsChanged(group, channels), config.channelExpiredTimeout);
@@ -165,6 +172,19 @@ export class BrokerController {
     store.useHaTls({ server: this.tls, client: clientOptions.tls });
     this.outer = new BrokerOuterAPI(config.registerBrokerTimeoutMills, clientOptions);
     this.slaveSync = new SlaveSynchronize(this.ctx, clientOptions);
+    this.roles = new RoleSwitch({
+      ctx: this.ctx,
+      slaveSync: this.slaveSync,
+      masterOnly: [this.ctx.schedule, this.ctx.timer, this.ctx.transactions],
+      register: () => this.registerBrokerAll(),
+      clientOptions,
+      roleHost: this,
+    });
+  }
+
+  /** RoleHost: the controller changed this broker's role (role-switch.ts). */
+  applyRole(change: RoleChange): Promise<void> {
+    return this.roles.apply(change);
   }
 
   get brokerAddr(): string {
@@ -194,14 +214,19 @@ export class BrokerController {
     ctx.consumers.onGroupEmpty = (group) => ctx.filters.unregisterGroup(group);
     for (const s of this.services) s.load();
     await this.store.start();
+    // Schedule, timer and transaction check-back start only on a master (each checks brokerRole).
     for (const s of this.services) s.start();
+    this.roles.markSpecialServices(config.brokerRole !== 'SLAVE');
     this.store.onArrival((topic, queueId, logicOffset, tagsCode) =>
       ctx.pullHold.notifyMessageArriving(topic, queueId, logicOffset + 1, tagsCode),
     );
     this.store.onArrival((topic) => ctx.pop.onArrival(topic));
     // A slave's puts are the records it replicates (the Java slave's reput counts them), so its put
     // figures (brokerStatus, clusterList #InTPS) follow the master's.
-    if (config.brokerRole === 'SLAVE') this.store.onArrival((topic, _q, _o, _t, _s, size) => ctx.stats.incPut(topic, 1, size));
+    // The role is read per record: in controller mode it changes while the broker runs.
+    this.store.onArrival((topic, _q, _o, _t, _s, size) => {
+      if (config.brokerRole === 'SLAVE') ctx.stats.incPut(topic, 1, size);
+    });
     const { dispatcher } = this;
     const listen = { host: '0.0.0.0', channelMaxIdleMs: config.serverChannelMaxIdleTimeSeconds * 1000, limits: config, tls: this.tls };
     const main = new RemotingServer({ ...listen, port: config.listenPort }, dispatcher.handle);
@@ -243,6 +268,9 @@ export class BrokerController {
       this.exporter = await startPromExporter(host, config.metricsPromExporterPort, [ctx.metrics], `broker ${config.brokerName}`);
     }
     this.started = true;
+    // Controller mode: ReplicasManager joins the controller in the background and calls applyRole. The Java
+    // broker starts it just before its listeners; here they listen first, so its first registration is reachable.
+    if (config.enableControllerMode) this.roles.startController();
     this.slaveSync.start();
     await this.registerBrokerAll();
     const period = Math.max(10_000, Math.min(config.registerNameServerPeriod, 60_000));
@@ -292,6 +320,8 @@ export class BrokerController {
   async registerBrokerAll(): Promise<void> {
     const addrs = this.namesrvAddrs();
     if (addrs.length === 0) return;
+    // Controller mode: a broker the controller has not placed yet stays out of the routes (see applyRole).
+    if (this.config.enableControllerMode && !this.roles.roleGiven) return;
     // A broker without read or write permission registers its topics with its own permission (BrokerController#registerBrokerAll).
     const perm = this.config.brokerPermission;
     let table: Map<string, TopicConfig> = this.ctx.topics.table;
@@ -299,12 +329,8 @@ export class BrokerController {
       table = new Map([...table].map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));
     }
     const r = await this.outer.registerBrokerAll(addrs, this.identity(), this.ctx.topics.dataVersion, table);
-    // A slave learns its master from the answer (BrokerController#doRegisterBrokerAll): the HA address
-    // for the byte stream, the broker address for the metadata sync.
-    if (r.first && this.config.brokerRole === 'SLAVE') {
-      if (r.first.haServerAddr) this.store.updateHaMasterAddress(r.first.haServerAddr);
-      this.slaveSync.masterAddr = r.first.masterAddr;
-    }
+    // A slave learns its master from the answer: the HA address for the byte stream, the broker address for the metadata sync.
+    this.roles.onRegistered(r);
   }
 
   private onConnectionClosed(conn: Connection): void {
@@ -337,7 +363,9 @@ export class BrokerController {
     };
     ctx.pullHold.stop();
     ctx.stats.stop();
-    this.slaveSync.stop();
+    this.slaveSync.close();
+    // No role change may start a registration after the unregistration below.
+    await step('stop the controller client', () => this.roles.stopController());
     if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
     this.outer.close();
     for (const s of this.servers) await step('close listener', () => s.close());
