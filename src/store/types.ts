@@ -19,6 +19,8 @@ export type PutMessageStatus =
   | 'MESSAGE_ILLEGAL'
   | 'PROPERTIES_SIZE_EXCEEDED'
   | 'OS_PAGECACHE_BUSY'
+  /** Controller mode: fewer replicas in sync than minInSyncReplicas (CommitLog#asyncPutMessage); not stored. */
+  | 'IN_SYNC_REPLICAS_NOT_ENOUGH'
   | 'UNKNOWN_ERROR';
 
 export interface AppendResult {

@@ -176,6 +176,8 @@ function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, 
       );
     case 'OS_PAGECACHE_BUSY':
       return r(ResponseCode.SYSTEM_ERROR, '[PC_SYNCHRONIZED]broker busy, start flow control for a while');
+    case 'IN_SYNC_REPLICAS_NOT_ENOUGH':
+      return r(ResponseCode.SYSTEM_ERROR, 'in-sync replicas not enough');
     default:
       return r(ResponseCode.SYSTEM_ERROR, result.remark ?? 'UNKNOWN_ERROR');
   }

@@ -48,6 +48,17 @@ export class ReplicaLog {
     return this.parts.commitLog.maxOffset;
   }
 
+  /** Where dispatching stands: every record before it has its unit; after it a record is incomplete or bad. */
+  get dispatchedTo(): number {
+    return this.reputOffset;
+  }
+
+  /** The log was cut at `offset` (controller mode): dispatching goes on from there. */
+  rewind(offset: number): void {
+    if (this.reputOffset > offset) this.reputOffset = offset;
+    this.stuckAt = -1;
+  }
+
   /**
    * Writes the master's bytes (one frame's body, in the pieces it arrived in) at `offset`; false (nothing
    * written) when `offset` is not the log's end. `dispatch` then makes the records they completed readable:
