@@ -199,7 +199,8 @@ export class BrokerController implements RoleHost {
   /** What this broker listens on, for the start-up report: main, VIP (when its port was free) and HA (a master's). */
   listening(): Array<{ name: string; address: string }> {
     const out = this.servers.map((s, i) => ({ name: i === 0 ? 'main' : 'VIP', address: `0.0.0.0:${s.port}` }));
-    if (this.started && this.config.brokerRole !== 'SLAVE') out.push({ name: 'HA', address: `0.0.0.0:${this.config.haListenPort}` });
+    // In controller mode every replica listens for HA (AutoSwitchHAService), whatever its role now.
+    if (this.started && (this.config.enableControllerMode || this.config.brokerRole !== 'SLAVE')) out.push({ name: 'HA', address: `0.0.0.0:${this.config.haListenPort}` });
     return out;
   }
 

@@ -49,7 +49,11 @@ export class PopService {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.revive(), this.config.reviveInterval);
+    // PopReviveService runs on a master only (BrokerController#changeSpecialServiceStatus); the role is read
+    // each round because in controller mode it changes while the broker runs. A slave's puts would fail anyway.
+    this.timer = setInterval(() => {
+      if (this.config.brokerRole !== 'SLAVE') void this.revive();
+    }, this.config.reviveInterval);
     this.timer.unref();
   }
 
