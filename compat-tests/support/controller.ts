@@ -15,6 +15,7 @@ import { RequestCode } from '../../src/protocol/request-code.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
 import { brokerPort, freePort } from '../../test/support/ports.js';
 import { startTracked, toProperties, type Tracked } from '../../test/support/processes.js';
+import { createTopicOnBrokers } from './topics.js';
 import { REPO_ROOT, makeTempDir } from '../../test/support/server.js';
 
 export const CONTROLLER_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'controller');
@@ -24,6 +25,9 @@ const JDK17_OPENS = [
   '--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED',
   '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
   '--add-exports=java.base/sun.nio.ch=ALL-UNNAMED',
+  // The controller's Hessian event serializer reflects into java.lang (StackTraceElement) at class init.
+  '--add-opens=java.base/java.lang=ALL-UNNAMED',
+  '--add-opens=java.base/java.util=ALL-UNNAMED',
 ];
 /** The 2-core budget (running-apache-rocketmq.md): small heaps, quick JIT for the short-lived clients. */
 const SERVER_JVM = ['-Xms128m', '-Xmx256m'];
@@ -82,7 +86,7 @@ export async function apacheController(): Promise<ControllerNode> {
   fs.writeFileSync(file, toProperties({ listenPort: port, ...dledgerKeys(dir, port) }));
   const n = node('Apache 5.3.3 controller', `127.0.0.1:${port}`, dir,
     () => startTracked('apache controller', 'java',
-      [...SERVER_JVM, ...javaArgs(dir, cp), 'org.apache.rocketmq.controller.ControllerStartup', '-c', file], { cwd: dir }),
+      [...SERVER_JVM, ...JDK17_OPENS, ...javaArgs(dir, cp), 'org.apache.rocketmq.controller.ControllerStartup', '-c', file], { cwd: dir }),
     /The Controller Server boot success/, path.join(dir, 'logs', 'server.log'));
   await n.start();
   return Object.assign(n, { controllerAddr: n.addr });
@@ -103,10 +107,25 @@ export async function apacheNamesrvWithController(): Promise<ControllerNode> {
   }));
   const n = node('Apache 5.3.3 namesrv+controller', `127.0.0.1:${port}`, dir,
     () => startTracked('apache namesrv+controller', 'java',
-      [...SERVER_JVM, ...javaArgs(dir, cp), 'org.apache.rocketmq.namesrv.NamesrvStartup', '-c', file], { cwd: dir }),
-    /The ControllerManager boot success[\s\S]*|The Name Server boot success/, path.join(dir, 'logs', 'server.log'));
+      [...SERVER_JVM, ...JDK17_OPENS, ...javaArgs(dir, cp), 'org.apache.rocketmq.namesrv.NamesrvStartup', '-c', file], { cwd: dir }),
+    /^(?=[\s\S]*The ControllerManager boot success)(?=[\s\S]*The Name Server boot success)/, path.join(dir, 'logs', 'server.log'));
   await n.start();
   return Object.assign(n, { controllerAddr: `127.0.0.1:${ctrlPort}` });
+}
+
+/** The Apache 5.3.3 NameServer alone (the all-Apache group's, beside the standalone controller). */
+export async function apache5Namesrv(): Promise<Node> {
+  const cp = await controllerClasspath();
+  const dir = makeTempDir('rocketmq-ts-apache5-namesrv');
+  const port = await freePort();
+  const file = path.join(dir, 'namesrv.conf');
+  fs.writeFileSync(file, toProperties({ listenPort: port, kvConfigPath: path.join(dir, 'namesrv', 'kvConfig.json') }));
+  const n = node('Apache 5.3.3 namesrv', `127.0.0.1:${port}`, dir,
+    () => startTracked('apache5 namesrv', 'java',
+      [...SERVER_JVM, ...javaArgs(dir, cp), 'org.apache.rocketmq.namesrv.NamesrvStartup', '-c', file], { cwd: dir }),
+    /The Name Server boot success/, path.join(dir, 'logs', 'server.log'));
+  await n.start();
+  return n;
 }
 
 /** broker.conf keys every controller-mode broker of a test group gets, ours and Apache's. */
@@ -312,4 +331,25 @@ export async function checkKeys(namesrvAddr: string, topic: string, keys: string
   const num = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(o)?.[1] ?? NaN);
   if (exit.code !== 0 || Number.isNaN(num('MISSING'))) throw new Error(`check exited ${JSON.stringify(exit)}:\n${jvm.tail()}`);
   return { read: num('READ'), found: num('FOUND'), missing: num('MISSING'), missingKeys: [...o.matchAll(/^MISSING-KEY (\S+)$/gm)].map((m) => m[1]) };
+}
+
+/**
+ * Creates topic on every broker of a controller-mode group (slaves too, so a new master has it at once) and
+ * waits until the NameServer routes it: only the master's registration makes a route (RouteInfoManager 5.3.3
+ * builds queue data from brokerId 0), so the master goes last.
+ */
+export async function createGroupTopic(namesrvAddr: string, controllerAddr: string, brokerName: string, brokers: Node[], topic: string): Promise<void> {
+  const master = (await waitForReplicaInfo(controllerAddr, brokerName, (r) => r.masterAddress !== '', 60_000)).masterAddress;
+  const client = new RemotingClient();
+  try {
+    for (const b of brokers.filter((x) => x.addr !== master)) {
+      const res = await client.invoke(b.addr, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+        topic, defaultTopic: 'TBW102', readQueueNums: '4', writeQueueNums: '4', perm: '6', topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false',
+      }), 5000);
+      if (res.code !== ResponseCode.SUCCESS) throw new Error(`creating ${topic} on slave ${b.addr}: code ${res.code} ${res.remark ?? ''}`);
+    }
+  } finally {
+    client.close();
+  }
+  await createTopicOnBrokers(namesrvAddr, [master], topic, 4);
 }

