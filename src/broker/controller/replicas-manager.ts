@@ -19,6 +19,7 @@ import type { RoleHost } from './role-host.js';
 import { ControllerApi, ControllerError, type MasterInfo } from './controller-api.js';
 import { Registration } from './registration.js';
 import { Timers } from './timers.js';
+import { ControllerPeers } from './controller-peers.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { log } from '../../logger.js';
 
@@ -64,9 +65,7 @@ export class ReplicasManager {
   private lock: Promise<unknown> = Promise.resolve();
 
   state: ReplicasState = 'INITIAL';
-  controllerAddresses: string[] = [];
-  readonly availableControllers = new Set<string>();
-  controllerLeaderAddress = '';
+  readonly peers: ControllerPeers;
   /** The id the controller gave this broker (>= 1), once registered. */
   brokerControllerId: number | undefined;
   masterBrokerId: number | undefined;
@@ -77,9 +76,11 @@ export class ReplicasManager {
   fenced = true;
   private listening = false;
   private lastProposal: Set<number> | undefined;
+  private readonly reporting = new Set<string>();
 
   constructor(private readonly o: ReplicasManagerOptions) {
     this.api = new ControllerApi(o.clientOptions);
+    this.peers = new ControllerPeers(this.api, () => o.config.controllerAddr);
     this.timing = { ...JAVA_TIMING, ...o.timing };
     const c = o.config;
     const identity = c.storePathBrokerIdentity || path.join(c.storePathRootDir, 'brokerIdentity');
@@ -96,16 +97,20 @@ export class ReplicasManager {
     return this.o.ha;
   }
 
+  get controllerLeaderAddress(): string {
+    return this.peers.leaderAddress;
+  }
+
   get brokerAddr(): string {
     return this.o.brokerAddr;
   }
 
   start(): void {
     this.state = 'INITIAL';
-    this.updateControllerAddr();
+    this.peers.updateAddresses();
     const t = this.timing;
-    this.timers.every(120_000, 120_000, () => this.updateControllerAddr());
-    this.timers.every(t.scanControllersMs, t.scanControllersMs, () => this.scanAvailableControllers());
+    this.timers.every(120_000, 120_000, () => this.peers.updateAddresses());
+    this.timers.every(t.scanControllersMs, t.scanControllersMs, () => this.peers.scan());
     // BrokerController#scheduleSendHeartbeat: every brokerHeartbeatInterval, skipped while isolated.
     this.timers.every(1000, this.config.brokerHeartbeatInterval, () => (this.fenced ? undefined : this.sendHeartbeatToController()));
     void this.startUntilDone();
@@ -119,7 +124,7 @@ export class ReplicasManager {
   }
 
   private async startUntilDone(): Promise<void> {
-    await this.scanAvailableControllers();
+    await this.peers.scan();
     let retries = 0;
     while (!(await this.startBasicService())) {
       if (this.stopped()) return;
@@ -184,47 +189,18 @@ export class ReplicasManager {
     return run;
   }
 
-  // ---- controller addresses and leader ----
-
-  private updateControllerAddr(): void {
-    this.controllerAddresses = this.config.controllerAddr.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
-    for (const a of [...this.availableControllers]) if (!this.controllerAddresses.includes(a)) this.availableControllers.delete(a);
-  }
-
-  private async scanAvailableControllers(): Promise<void> {
-    await Promise.all(this.controllerAddresses.map(async (a) => {
-      if (await this.api.reachable(a)) this.availableControllers.add(a);
-      else if (this.availableControllers.delete(a)) log.warn(`controller: ${a} unreachable`);
-    }));
-  }
+  // ---- controller leader ----
 
   private async firstControllerMetadata(): Promise<boolean> {
     for (let i = 0; i < 3 && !this.stopped(); i++) {
-      if (await this.updateControllerMetadata()) {
-        this.timers.every(this.timing.firstSyncDelayMs, this.config.syncControllerMetadataPeriod, () => this.updateControllerMetadata());
+      if (await this.peers.updateLeader()) {
+        this.timers.every(this.timing.firstSyncDelayMs, this.config.syncControllerMetadataPeriod, () => this.peers.updateLeader());
         return true;
       }
-      if (this.availableControllers.size === 0) await this.scanAvailableControllers();
+      if (this.peers.available.size === 0) await this.peers.scan();
       await this.timers.sleep(this.timing.metadataRetryMs);
     }
-    log.error(`controller: no leader found among ${this.controllerAddresses.join(';')}`);
-    return false;
-  }
-
-  /** CONTROLLER_GET_METADATA_INFO to each reachable controller until one names the leader. */
-  async updateControllerMetadata(): Promise<boolean> {
-    for (const addr of this.availableControllers) {
-      try {
-        const md = await this.api.getControllerMetadata(addr);
-        if (md.controllerLeaderAddress) {
-          if (md.controllerLeaderAddress !== this.controllerLeaderAddress) log.info(`controller: leader is ${md.controllerLeaderAddress}`);
-          this.controllerLeaderAddress = md.controllerLeaderAddress;
-          return true;
-        }
-      } catch (e) {
-        log.warn(`controller: metadata from ${addr} failed: ${(e as Error).message}`);
-      }
-    }
+    log.error(`controller: no leader found among ${this.peers.addresses.join(';')}`);
     return false;
   }
 
@@ -238,7 +214,7 @@ export class ReplicasManager {
       epoch: this.ha.lastEpoch(), maxOffset: this.ha.maxPhyOffset(), confirmOffset: this.ha.confirmOffset(),
       heartbeatTimeoutMills: c.controllerHeartBeatTimeoutMills, electionPriority: c.brokerElectionPriority,
     };
-    await Promise.all([...this.availableControllers].map((addr) => this.api.sendHeartbeat(addr, hb).catch((e: Error) => {
+    await Promise.all([...this.peers.available].map((addr) => this.api.sendHeartbeat(addr, hb).catch((e: Error) => {
       log.warn(`controller: heartbeat to ${addr} failed: ${e.message}`);
     })));
   }
@@ -352,13 +328,19 @@ export class ReplicasManager {
   async reportSyncStateSet(proposed: Set<number>): Promise<void> {
     const self = this.brokerControllerId;
     if (self === undefined || !this.controllerLeaderAddress) return;
+    // The store's listener and the periodic check can propose the same set at once: one request is enough.
+    const key = `${this.masterEpoch}/${this.syncStateSetEpoch}/${[...proposed].sort((x, y) => x - y)}`;
+    if (this.reporting.has(key)) return;
+    this.reporting.add(key);
     try {
       const r = await this.api.alterSyncStateSet(this.controllerLeaderAddress, this.config.brokerName, self, this.masterEpoch, {
         syncStateSet: proposed, syncStateSetEpoch: this.syncStateSetEpoch,
       });
       await this.exclusive(async () => this.changeSyncStateSet(r.syncStateSet, r.syncStateSetEpoch));
     } catch (e) {
-      log.warn(`controller: in-sync set [${[...proposed]}] refused (master epoch ${this.masterEpoch}, set epoch ${this.syncStateSetEpoch}): ${(e as Error).message}`);
+      log.warn(`controller: in-sync set [${[...proposed]}] refused (sent as ${key}): ${(e as Error).message}`);
+    } finally {
+      this.reporting.delete(key);
     }
   }
 
