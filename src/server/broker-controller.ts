@@ -187,6 +187,11 @@ export class BrokerController implements RoleHost {
     return this.roles.apply(change);
   }
 
+  /** Resolves once the role changes asked for so far are applied and their registrations answered. */
+  roleSettled(): Promise<void> {
+    return this.roles.settled();
+  }
+
   get brokerAddr(): string {
     return this.ctx.brokerAddr;
   }

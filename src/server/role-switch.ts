@@ -12,7 +12,8 @@
  * 3. SlaveSynchronize (topics, groups, offsets, delay offsets from the master) runs on a slave only; its master
  *    address comes from the change and, later, from each NameServer answer.
  * 4. The topic table's data version moves on (DataVersion#nextVersion(epoch)), so every NameServer rebuilds
- *    this broker's queue data, and the broker registers with every NameServer at once.
+ *    this broker's queue data, and the broker registers with every NameServer at once (in the background,
+ *    as the Java broker does; settled() waits for it).
  */
 import type { BrokerContext } from '../broker/broker-context.js';
 import type { RoleChange, RoleHost } from '../broker/controller/role-host.js';
@@ -50,6 +51,8 @@ export class RoleSwitch {
   private queue: Promise<void> = Promise.resolve();
   /** True once the controller has given this broker a role (controller mode starts without one). */
   roleGiven = false;
+  /** The registration the last change started. */
+  private registration: Promise<void> = Promise.resolve();
 
   /** The controller client, in controller mode once started. */
   replicas?: ReplicasManager;
@@ -71,8 +74,10 @@ export class RoleSwitch {
     return this.replicas;
   }
 
+  /** Stops the controller client, then waits for the changes and registrations it started. */
   async stopController(): Promise<void> {
     await this.replicas?.shutdown();
+    await this.settled();
   }
 
   /**
@@ -140,6 +145,16 @@ export class RoleSwitch {
     }
     nextVersion(ctx.topics.dataVersion, change.epoch);
     log.info(`broker: role ${before} -> ${change.role}/${change.brokerId}${change.masterAddr ? ` (master ${change.masterAddr})` : ''}${change.epoch !== undefined ? ` epoch ${change.epoch}` : ''}`);
-    await this.parts.register();
+    // ReplicasManager#registerBrokerWhenRoleChange runs on its executor: the controller client does not wait
+    // for the NameServers (one that is down would hold it registerBrokerTimeoutMills per change).
+    this.registration = this.parts.register().catch((e: unknown) => {
+      log.warn(`broker: registration after a role change failed: ${(e as Error).message}`);
+    });
+  }
+
+  /** Resolves once every change asked for so far is applied and its registration answered (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.queue;
+    await this.registration;
   }
 }

@@ -139,6 +139,7 @@ describe('a controller-mode broker whose role changes at run time', () => {
 
     // A elected master (epoch 1): id 0, services on, registered at once, writes accepted.
     await A.broker.applyRole({ role: 'SYNC_MASTER', brokerId: 0, epoch: 1 });
+    await A.broker.roleSettled();
     expect([A.broker.config.brokerRole, A.broker.config.brokerId]).toEqual(['SYNC_MASTER', 0]);
     expect(aServices()).toEqual({ started: [1, 1, 1], stopped: [0, 0, 0] });
     // The epoch is the registration's stateVersion (a later topic change puts it back to 0, as DataVersion#nextVersion()).
@@ -150,6 +151,7 @@ describe('a controller-mode broker whose role changes at run time', () => {
 
     // B a slave (controller id 2) of A: its registration's answer carries A's HA address, handed to AutoSwitchHa.
     await B.broker.applyRole({ role: 'SLAVE', brokerId: 2, masterAddr: A.broker.brokerAddr, epoch: 1 });
+    await B.broker.roleSettled();
     expect(B.ha.haMasterAddrs).toEqual([`${A.broker.config.brokerIP2}:${A.broker.config.haListenPort}`]);
     expect(await routeIds()).toEqual({ 0: A.broker.brokerAddr, 2: B.broker.brokerAddr });
     expect(bServices()).toEqual({ started: [0, 0, 0], stopped: [0, 0, 0] });
@@ -161,6 +163,7 @@ describe('a controller-mode broker whose role changes at run time', () => {
 
     // Failover (epoch 2): B master first, then A a slave of B, as the controller notifies them.
     await B.broker.applyRole({ role: 'SYNC_MASTER', brokerId: 0, epoch: 2 });
+    await B.broker.roleSettled();
     expect([B.broker.config.brokerRole, B.broker.config.brokerId]).toEqual(['SYNC_MASTER', 0]);
     expect(bServices()).toEqual({ started: [1, 1, 1], stopped: [0, 0, 0] });
     // B's newer stateVersion takes id 0 from A, still alive; B's old id 2 is gone.
@@ -168,6 +171,7 @@ describe('a controller-mode broker whose role changes at run time', () => {
     expect((await send(B.broker)).code).toBe(ResponseCode.SUCCESS);
 
     await A.broker.applyRole({ role: 'SLAVE', brokerId: 1, masterAddr: B.broker.brokerAddr, epoch: 2 });
+    await A.broker.roleSettled();
     expect([A.broker.config.brokerRole, A.broker.config.brokerId]).toEqual(['SLAVE', 1]);
     expect(aServices()).toEqual({ started: [1, 1, 1], stopped: [1, 1, 1] });
     expect(A.ha.haMasterAddrs).toEqual([`${B.broker.config.brokerIP2}:${B.broker.config.haListenPort}`]);
@@ -180,6 +184,7 @@ describe('a controller-mode broker whose role changes at run time', () => {
 
     // The same master in a new epoch (the controller re-elected B): nothing restarts, the version moves, B re-registers.
     await B.broker.applyRole({ role: 'SYNC_MASTER', brokerId: 0, epoch: 3 });
+    await B.broker.roleSettled();
     expect(bServices()).toEqual({ started: [1, 1, 1], stopped: [0, 0, 0] });
     expect(namesrv.routes.brokerDataVersion(B.broker.brokerAddr)?.stateVersion).toBe(3);
   }, 60_000);
