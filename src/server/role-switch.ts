@@ -31,6 +31,11 @@ interface MasterOnlyService {
   shutdown(): void | Promise<void>;
 }
 
+/** A controller-mode slave not yet told its master's HA address registers again after this long (ms)... */
+const MASTER_HA_RETRY_MS = 1_000;
+/** ...this many times at most per role change; the periodic registration goes on after that. */
+const MASTER_HA_RETRIES_MAX = 30;
+
 export interface RoleSwitchParts {
   ctx: BrokerContext;
   slaveSync: SlaveSynchronize;
@@ -53,6 +58,10 @@ export class RoleSwitch {
   roleGiven = false;
   /** The registration the last change started. */
   private registration: Promise<void> = Promise.resolve();
+  /** A slave's next registration while no NameServer has named its master yet (askAgainUntilMasterKnown). */
+  private haRetry?: NodeJS.Timeout;
+  private haRetries = 0;
+  private stopping = false;
 
   /** The controller client, in controller mode once started. */
   replicas?: ReplicasManager;
@@ -76,6 +85,8 @@ export class RoleSwitch {
 
   /** Stops the controller client, then waits for the changes and registrations it started. */
   async stopController(): Promise<void> {
+    this.stopping = true;
+    if (this.haRetry) clearTimeout(this.haRetry);
     await this.replicas?.shutdown();
     await this.settled();
   }
@@ -87,11 +98,33 @@ export class RoleSwitch {
    */
   onRegistered(r: RegisterResult): void {
     const { ctx, slaveSync } = this.parts;
-    if (!r.first || ctx.config.brokerRole !== 'SLAVE') return;
+    if (ctx.config.brokerRole !== 'SLAVE') return;
+    if (ctx.config.enableControllerMode) this.askAgainUntilMasterKnown(r.first?.haServerAddr !== undefined);
+    if (!r.first) return;
     const ha = r.first.haServerAddr;
     if (ha && ctx.config.enableControllerMode) ctx.store.autoSwitch?.updateHaMasterAddress(ha);
     else if (ha) ctx.store.updateHaMasterAddress(ha);
     slaveSync.masterAddr = r.first.masterAddr;
+  }
+
+  /**
+   * The controller tells the new master and its slaves at once, so a slave often registers before the
+   * master has: the answer then names no master, and the Java broker waits for its next periodic
+   * registration (registerNameServerPeriod, 30 s) to learn the HA address. Here a slave asks again every
+   * MASTER_HA_RETRY_MS, at most MASTER_HA_RETRIES_MAX times per role change, so it replicates sooner.
+   */
+  private askAgainUntilMasterKnown(known: boolean): void {
+    if (known) {
+      this.haRetries = 0;
+      return;
+    }
+    if (this.haRetry || this.stopping || this.haRetries >= MASTER_HA_RETRIES_MAX) return;
+    this.haRetries++;
+    this.haRetry = setTimeout(() => {
+      this.haRetry = undefined;
+      if (!this.stopping) void this.parts.register().catch(() => undefined);
+    }, MASTER_HA_RETRY_MS);
+    this.haRetry.unref();
   }
 
   /**
@@ -131,6 +164,7 @@ export class RoleSwitch {
     if (master && change.brokerId !== 0) throw new Error(`a master's brokerId is 0, not ${change.brokerId}`);
     if (!master && change.brokerId <= 0) throw new Error(`a slave's brokerId must be > 0, not ${change.brokerId}`);
     const before = `${config.brokerRole}/${config.brokerId}`;
+    this.haRetries = 0;
     config.brokerRole = change.role;
     config.brokerId = change.brokerId;
     this.roleGiven = true;

@@ -203,4 +203,24 @@ describe('a controller-mode broker whose role changes at run time', () => {
     await until('the closed master out of the routes', async () => (await routeIds())[0] === undefined, 5000);
     expect(await routeIds()).toEqual({ 1: A.broker.brokerAddr });
   });
+
+  it('a slave that registered before its new master did asks again until a NameServer names the master', async () => {
+    await A.broker.applyRole({ role: 'SLAVE', brokerId: 1, masterAddr: '127.0.0.1:3', epoch: 10 });
+    await A.broker.roleSettled();
+    const known = A.ha.haMasterAddrs.length;
+    // The new master registers only now, from its own connection.
+    const master = new RemotingClient();
+    try {
+      const body = encodeRegisterBrokerBody({ counter: 1, timestamp: Date.now(), stateVersion: 10 }, new Map());
+      const reg = createRequest(RequestCode.REGISTER_BROKER, {
+        brokerAddr: '127.0.0.1:3', brokerId: '0', brokerName: 'broker-cm', clusterName: 'DefaultCluster', haServerAddr: '127.0.0.1:4', compressed: 'false',
+      }, body);
+      expect((await master.invoke(namesrvAddr, reg, 3000)).code).toBe(ResponseCode.SUCCESS);
+      // Well before the periodic registration (registerNameServerPeriod, 30 s).
+      await until('the HA address handed to AutoSwitchHa', () => A.ha.haMasterAddrs.length > known, 5000);
+      expect(A.ha.haMasterAddrs.at(-1)).toBe('127.0.0.1:4');
+    } finally {
+      master.close();
+    }
+  });
 });
