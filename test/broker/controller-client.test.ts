@@ -281,6 +281,12 @@ describe('in-sync set', () => {
     expect(alter.body).toEqual({ syncStateSet: [1, 2], syncStateSetEpoch: 1 });
     expect(a.ha.calls.at(-1)).toBe('setSyncStateSet(1,2)');
     expect([...a.m.syncStateSet].sort()).toEqual([1, 2]);
+    // The same set proposed again (the store proposes once per caught-up slave) is not sent: the controller refuses it.
+    const alters = () => ctl.seen.filter((s) => s.code === C.CONTROLLER_ALTER_SYNC_STATE_SET).length;
+    a.ha.listener!(new Set([1, 2]));
+    a.ha.listener!(new Set([2, 1]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(alters()).toBe(1);
     // The periodic check re-reports a shrink the store computes (maybeShrinkSyncStateSet).
     a.ha.maybeShrinkSyncStateSet = () => new Set([1]);
     await until('shrunk', () => a.m.syncStateSetEpoch === 3);

@@ -328,7 +328,9 @@ export class ReplicasManager {
   async reportSyncStateSet(proposed: Set<number>): Promise<void> {
     const self = this.brokerControllerId;
     if (self === undefined || !this.controllerLeaderAddress) return;
-    // The store's listener and the periodic check can propose the same set at once: one request is enough.
+    // The store may propose the set it already has (one proposal per caught-up slave), or the listener and the
+    // periodic check the same set at once: the controller refuses an unchanged set, and one request is enough.
+    if (sameSet(proposed, this.syncStateSet)) return;
     const key = `${this.masterEpoch}/${this.syncStateSetEpoch}/${[...proposed].sort((x, y) => x - y)}`;
     if (this.reporting.has(key)) return;
     this.reporting.add(key);
