@@ -73,6 +73,9 @@ describe('broker config values', () => {
     expect(loadBrokerConfig(conf('brokerRole=SLAVE\nbrokerId=1\n'), base).brokerId).toBe(1);
     expect(() => loadBrokerConfig(conf('brokerRole=SLAVE\nbrokerId=0\n'), base)).toThrow("Slave's brokerId must be > 0");
     expect(() => loadBrokerConfig(conf('brokerRole=SLAVE\n'), base)).toThrow("Slave's brokerId must be > 0");
+    // With enableControllerMode the controller gives role and id at run time: BrokerStartup 5.3.3 applies neither rule.
+    expect(loadBrokerConfig(conf('enableControllerMode=true\nbrokerRole=SYNC_MASTER\nbrokerId=3\n'), base).brokerId).toBe(3);
+    expect(loadBrokerConfig(conf('enableControllerMode=true\nbrokerRole=SLAVE\n'), base).brokerId).toBe(0);
   });
 
   it('reads booleans in any case, as Boolean.parseBoolean, and refuses other words', () => {
