@@ -7,12 +7,16 @@
  * and after the master stops (heartbeats end, its connection closes: the controller's heartbeat manager
  * notices the close at once) the controller elects the slave and tells it so by NOTIFY (the periodic
  * GET_REPLICA_INFO is set to a minute so only the notify can do it in time). About 30 s, most of it the JVM. The whole group failover with
- * real stores is compat-tests/controller-failover.test.ts.
+ * real stores is compat-tests/controller-failover.test.ts. Then our broker (dist/cli.js, controller mode)
+ * seen by mqadmin 5.3.3: getSyncStateSet (the controller holds it alive from our heartbeats) and
+ * getBrokerEpoch (our GET_BROKER_EPOCH_CACHE body parsed as EpochEntryCache).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apacheController, type ControllerNode } from './support/controller.js';
+import { apacheController, ourControllerBroker, replicaInfo, type ControllerNode } from './support/controller.js';
+import { ourNamesrv, type Node } from './support/cluster.js';
+import { MqadminSession } from './support/mqadmin.js';
 import { ReplicasManager } from '../src/broker/controller/replicas-manager.js';
 import type { RoleChange, RoleHost } from '../src/broker/controller/role-host.js';
 import type { AutoSwitchHa, EpochEntry } from '../src/store/ha/autoswitch/types.js';
@@ -52,6 +56,8 @@ interface Member { m: ReplicasManager; ha: RecordingHa; config: BrokerConfig; ch
 let ctl: ControllerNode | undefined;
 let dir: string;
 const members: Member[] = [];
+const nodes: Node[] = [];
+let adm: MqadminSession | undefined;
 
 async function member(name: string): Promise<Member> {
   const port = await brokerPort();
@@ -116,6 +122,8 @@ afterAll(async () => {
     await x.m.shutdown();
     await x.server.close();
   }
+  await adm?.stop();
+  for (const n of nodes.reverse()) await n.dispose();
   await ctl?.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -156,5 +164,30 @@ describe('our controller client with the Apache 5.3.3 controller', () => {
     const after = await syncStateData();
     expect([after.masterBrokerId, after.masterEpoch]).toEqual([2, 2]);
     console.log(`controller-client: master stopped -> slave told it is master: ${failoverMs} ms`);
+  }, 120_000);
+
+  it('mqadmin 5.3.3 reads our controller-mode broker: alive in the in-sync set, its epoch cache', async () => {
+    const ns = await ourNamesrv();
+    nodes.push(ns);
+    const b = await ourControllerBroker('ctl-ep', ns.addr, ctl!.controllerAddr);
+    nodes.push(b);
+    let info = await replicaInfo(ctl!.controllerAddr, 'ctl-ep').catch(() => undefined);
+    for (let i = 0; i < 120 && !info?.masterAddress; i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      info = await replicaInfo(ctl!.controllerAddr, 'ctl-ep').catch(() => undefined);
+    }
+    if (!info?.masterAddress) throw new Error('no master elected for ctl-ep');
+    expect([info.masterBrokerId, info.masterAddress, info.masterEpoch]).toEqual([1, b.addr, 1]);
+    adm = await MqadminSession.start('5.3.3', ns.addr, makeTempDir('rocketmq-ts-ctl-mqadmin'));
+    const sss = await adm.run('getSyncStateSet', ['-a', ctl!.controllerAddr, '-b', 'ctl-ep']);
+    expect(sss.failed).toBe(false);
+    expect(sss.output).toContain(`InSyncReplica:\tReplicaIdentity{brokerName='ctl-ep', brokerId=1, brokerAddress='${b.addr}', alive=true}`);
+    // Registration with the namesrv follows the role: poll until the cluster lists the broker.
+    let epochOut = '';
+    for (let i = 0; i < 40 && !epochOut.includes('#Epoch'); i++) {
+      epochOut = (await adm.run('getBrokerEpoch', ['-c', 'ControllerCluster'])).output;
+      if (!epochOut.includes('#Epoch')) await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(epochOut).toContain(`#brokerName\tctl-ep\n#brokerAddr\t${b.addr}\n#brokerId\t0\n#Epoch: EpochEntry{epoch=1, startOffset=0, endOffset=`);
   }, 120_000);
 });
