@@ -69,8 +69,9 @@ export class RoleSwitch {
   constructor(private readonly parts: RoleSwitchParts) {}
 
   /**
-   * Controller mode: join the controller (BrokerController#startBasicService starts ReplicasManager right
-   * after the store). It works in the background: registering with the controller, electing, then applyRole.
+   * Controller mode: join the controller (the Java broker's startBasicService starts ReplicasManager after the
+   * store, before its listeners; ours is called once they listen). It works in the background: controller
+   * metadata, broker id, registration with the controller, election, then applyRole.
    */
   startController(): ReplicasManager {
     const { ctx, clientOptions, roleHost } = this.parts;
