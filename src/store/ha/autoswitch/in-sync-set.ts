@@ -160,10 +160,4 @@ export class InSyncSet {
   recompute(): void {
     this.storedConfirm = this.compute();
   }
-
-  reset(): void {
-    this.caughtUpAt.clear();
-    this.synchronizing = false;
-    this.remote.clear();
-  }
 }

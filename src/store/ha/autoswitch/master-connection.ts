@@ -134,23 +134,27 @@ export class MasterConnection {
         this.epoch = o.epochs.entry(this.epoch!.epoch) ?? this.epoch;
       }
       const end = this.epoch!.endOffset;
-      if (end !== OPEN_END_OFFSET && this.next + max > end) {
-        // Bytes of one frame all belong to one epoch. As Java, the frame that ends the epoch already names the next.
-        const following = o.epochs.nextEntry(this.epoch!.epoch);
+      if (end !== OPEN_END_OFFSET) max = Math.min(max, end - this.next);
+      const following = end !== OPEN_END_OFFSET && this.next + max === end ? o.epochs.nextEntry(this.epoch!.epoch) : undefined;
+      if (max <= 0) {
+        // At the end of an epoch that is not the last: the next one's bytes follow.
         if (!following) {
           log.error(`ha: no epoch after ${this.epoch!.epoch} in this log's epoch file; transfer to ${this.addr} waits`);
           this.heartbeatIfDue();
           return;
         }
-        max = end - this.next;
         this.setEpoch(following);
+        continue;
       }
-      const body = max > 0 ? o.read(this.next, max) : Buffer.alloc(0);
-      if (body.length === 0 && max > 0) {
+      const body = o.read(this.next, max);
+      if (body.length === 0) {
         o.onCaughtUp(this, Date.now());
         this.heartbeatIfDue();
         return;
       }
+      // Bytes of one frame all belong to one epoch. As AutoSwitchHAConnection, the frame that ends an epoch
+      // (when more follows) already names the next one.
+      if (following && this.next + body.length === end && o.maxOffset() > end) this.setEpoch(following);
       const at = this.next;
       this.next += body.length;
       this.lastMasterMaxOffset = o.maxOffset();

@@ -46,8 +46,6 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
   private waiters: Waiter[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  /** Whether this broker is the master now (confirm offset and transfer are a master's only). */
-  active = false;
   tls: TlsServerSide | undefined;
 
   constructor(private readonly config: BrokerConfig, private readonly log_: MasterLog, readonly epochs: EpochFile) {
