@@ -372,7 +372,8 @@ export class BrokerController implements RoleHost {
     this.slaveSync.close();
     // No role change may start a registration after the unregistration below.
     await step('stop the controller client', () => this.roles.stopController());
-    if (this.started) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
+    // A controller-mode broker never placed by the controller never registered.
+    if (this.started && (!this.config.enableControllerMode || this.roles.roleGiven)) await step('unregister from the name servers', () => this.outer.unregisterBrokerAll(this.namesrvAddrs(), this.identity()));
     this.outer.close();
     for (const s of this.servers) await step('close listener', () => s.close());
     if (this.exporter) await step('close the metrics exporter', () => this.exporter?.close());
