@@ -343,6 +343,9 @@ export class CommitLog {
       this.dirty.delete(dead);
       log.warn(`commitlog: removed segment ${offsetToFileName(dead.start)} past the end of the log (${end})`);
     }
+    // The cut segment changed: the next sync makes the cut durable too.
+    const last = this.list.last;
+    if (last) this.dirty.add(last);
     this.reserveOffset = end;
     this.writtenOffset = end;
     this.pending = [];

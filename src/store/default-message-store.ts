@@ -9,7 +9,6 @@ import assert from 'node:assert';
 import path from 'node:path';
 import { log } from '../logger.js';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { readStoreTimestamp } from '../codec/message-record.js';
 import { CommitLog } from './commit-log.js';
 import { cqSegmentBytes } from './consume-queue.js';
 import { parseDelayLevels } from './dispatch-info.js';
@@ -17,10 +16,11 @@ import { FsStoreFiles, type StoreFiles } from './store-files.js';
 import { DiskSpaceGuard } from './disk-space-guard.js';
 import { IndexService } from './index-service.js';
 import { CleanService, type CleanRunResult } from './clean-service.js';
-import { collectMessages, pullContext, queryByKey, type PullContext } from './get-message.js';
+import { collectMessages, offsetByTime, pullContext, queryByKey, storeTimestampAt, type PullContext } from './get-message.js';
 import { QueueTable } from './queue-table.js';
 import { StoreFlusher } from './store-flush.js';
 import { recoverStore } from './store-recovery.js';
+import { truncateStore } from './store-truncate.js';
 import { RECORD_HEADROOM_BYTES, WritePipeline } from './write-pipeline.js';
 import { Replication } from './ha/replication.js';
 import type { ArrivalListener, GetMessageResult, HaStatus, HaTls, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
@@ -305,18 +305,7 @@ export class DefaultMessageStore implements MessageStore {
   /** First queue offset whose store time is >= timestamp; the max offset when every message is older. */
   getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
     const q = this.queues.get(topic, queueId, false);
-    if (!q) return 0;
-    let lo = q.cq.minOffset;
-    let hi = q.cq.maxOffset;
-    const minPhy = this.commitLog.minOffset;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const u = q.cq.unitAt(mid);
-      const t = u && u.phyOffset >= minPhy ? this.storeTimestampAt(u.phyOffset, u.size) : -1;
-      if (t < timestamp) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return q ? offsetByTime(this.commitLog, q.cq, timestamp) : 0;
   }
 
   getEarliestMessageTime(topic: string, queueId: number): number {
@@ -326,14 +315,7 @@ export class DefaultMessageStore implements MessageStore {
 
   getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number {
     const u = this.queues.get(topic, queueId, false)?.cq.unitAt(consumeQueueOffset);
-    return u ? this.storeTimestampAt(u.phyOffset, u.size) : -1;
-  }
-
-  /** CommitLog#pickupStoreTimestamp: -1 when the record is gone. */
-  private storeTimestampAt(phyOffset: number, size: number): number {
-    // STORETIMESTAMP ends at most 76 bytes in (IPv6 born host); read only the head.
-    const head = this.commitLog.read(phyOffset, Math.min(size, 76));
-    return head && head.length >= 56 ? readStoreTimestamp(head) : -1;
+    return u ? storeTimestampAt(this.commitLog, u.phyOffset, u.size) : -1;
   }
 
   consumeQueueUnits(topic: string, queueId: number, from: number, count: number): ReturnType<MessageStore['consumeQueueUnits']> {
@@ -345,6 +327,12 @@ export class DefaultMessageStore implements MessageStore {
 
   lookMessageByOffset(commitLogOffset: number): Buffer | undefined {
     return this.commitLog.readRecord(commitLogOffset);
+  }
+
+  /** Controller mode: the log and all derived from it cut back to `offset`, a record start (store-truncate.ts). */
+  truncateTo(offset: number): Promise<void> {
+    assert(this.started, 'store not started');
+    return truncateStore({ commitLog: this.commitLog, queues: this.queues, index: this.index, writer: this.writer, flusher: this.flusher }, offset);
   }
 
   getMaxPhyOffset(): number {

@@ -131,6 +131,28 @@ function isBatchFull(ctx: PullContext, sizePy: number, maxMsgNums: number, buffe
 }
 
 /** DefaultMessageStore#queryMessage: up to three passes, each narrowing the time window to the oldest hit. */
+/** CommitLog#pickupStoreTimestamp: -1 when the record is gone. */
+export function storeTimestampAt(commitLog: CommitLog, phyOffset: number, size: number): number {
+  // STORETIMESTAMP ends at most 76 bytes in (IPv6 born host); read only the head.
+  const head = commitLog.read(phyOffset, Math.min(size, 76));
+  return head && head.length >= 56 ? readStoreTimestamp(head) : -1;
+}
+
+/** First queue offset whose store time is >= timestamp; the max offset when every message is older (binary search). */
+export function offsetByTime(commitLog: CommitLog, cq: ConsumeQueue, timestamp: number): number {
+  let lo = cq.minOffset;
+  let hi = cq.maxOffset;
+  const minPhy = commitLog.minOffset;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const u = cq.unitAt(mid);
+    const t = u && u.phyOffset >= minPhy ? storeTimestampAt(commitLog, u.phyOffset, u.size) : -1;
+    if (t < timestamp) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function queryByKey(
   index: IndexService | undefined, commitLog: CommitLog, topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number,
 ): QueryMessageResult {

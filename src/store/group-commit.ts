@@ -80,6 +80,17 @@ export class GroupCommit {
     this.timer.unref();
   }
 
+  /**
+   * The log was cut at `offset` (controller-mode truncation): durability is known only up to there again,
+   * and a send still waiting for bytes past it will never have them: it is answered UNKNOWN_ERROR.
+   */
+  cutTo(offset: number): void {
+    if (this.flushed > offset) this.flushed = offset;
+    const lost = this.queue.filter((q) => q.upTo > offset);
+    this.queue = this.queue.filter((q) => q.upTo <= offset);
+    for (const q of lost) for (const w of q.waiters) w.resolve({ ...w.result, status: 'UNKNOWN_ERROR', remark: `log truncated at ${offset}` });
+  }
+
   async drain(): Promise<void> {
     while (this.syncing) await this.syncing;
     if (this.timer) clearTimeout(this.timer);

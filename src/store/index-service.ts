@@ -34,6 +34,8 @@ export class IndexService {
   /** Store time of the newest record the indexer has seen (keys or not): the checkpoint's indexMsgTimestamp. */
   lastProcessedTimestamp = 0;
   private touched = new Set<IndexFile>();
+  /** The last flush of a file that just became full, until it is sealed. */
+  private sealing: Promise<void> | undefined;
 
   constructor(
     readonly dir: string,
@@ -118,7 +120,13 @@ export class IndexService {
     this.indexFiles.push(f);
     if (last) {
       // The full file will not change again: flush it once and drop its in-memory slots.
-      last.flush(true).then(() => last.seal(), (e) => log.error(`index flush of ${last.name} failed: ${(e as Error).message}`));
+      // (A truncation may have made it writable again meanwhile: then it keeps its slots.)
+      const sealing: Promise<void> = last.flush(true).then(() => {
+        if (last.isWriteFull()) last.seal();
+      }, (e) => log.error(`index flush of ${last.name} failed: ${(e as Error).message}`)).then(() => {
+        if (this.sealing === sealing) this.sealing = undefined;
+      });
+      this.sealing = sealing;
     }
     log.info(`index: created ${name}`);
     return f;
@@ -150,13 +158,33 @@ export class IndexService {
     return result;
   }
 
-  /** Crash repair after the log end is known: entries pointing past it go. */
+  /** Waits for a full file's last flush (a truncation rebuilds files and must not race it). */
+  async settle(): Promise<void> {
+    while (this.sealing) await this.sealing;
+  }
+
+  /**
+   * Crash repair after the log end is known, and the log cut at `logEnd` (controller mode): entries pointing
+   * at or past it go, so a query never returns a record the log no longer has (or a later one at the same
+   * offset), and records written there from now on are indexed again. Newest files whose entries all point
+   * past the end (or that are empty past it) go whole; the file that straddles it is rebuilt from its entries.
+   */
   truncateByLogEnd(logEnd: number): void {
-    const last = this.indexFiles[this.indexFiles.length - 1];
-    if (!last || last.endPhyOffset < logEnd) return;
-    const { dropped } = last.rebuildFromEntries(logEnd);
-    this.lastIndexedPhy = last.indexCount > 1 || this.indexFiles.length > 1 ? last.endPhyOffset : -1;
-    log.warn(`index: dropped ${dropped} entries pointing past the log end ${logEnd}`);
+    let files = 0;
+    for (let f = this.indexFiles.at(-1); f && (f.indexCount > 1 ? f.beginPhyOffset : f.endPhyOffset) >= logEnd; f = this.indexFiles.at(-1)) {
+      this.indexFiles.pop();
+      this.touched.delete(f);
+      f.close();
+      this.files.remove(path.join(this.dir, f.name));
+      files++;
+    }
+    const last = this.indexFiles.at(-1);
+    if (last && last.endPhyOffset >= logEnd) {
+      const { dropped } = last.rebuildFromEntries(logEnd);
+      log.warn(`index: dropped ${dropped} entries of ${last.name} pointing past the log end ${logEnd}`);
+    }
+    if (files) log.warn(`index: removed ${files} files whose entries all point past the log end ${logEnd}`);
+    this.lastIndexedPhy = last && (last.indexCount > 1 || this.indexFiles.length > 1) ? last.endPhyOffset : -1;
   }
 
   /** IndexService#deleteExpiredFile: whole files (never the last) whose entries all precede `minPhyOffset`. */

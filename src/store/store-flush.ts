@@ -105,6 +105,21 @@ export class StoreFlusher {
     if (unwritten > 0) throw new Error(`${unwritten} consume queues could not write their units`);
   }
 
+  /**
+   * After the log was cut at `offset`: nothing past it is durable, and the checkpoint's durable points go
+   * back to `storeTimestamp` (no newer than any record kept), so a crash recovery scans from before the cut.
+   * Then the log, the queues, the index and the checkpoint are made durable as they now are.
+   */
+  async afterCut(offset: number, storeTimestamp: number): Promise<void> {
+    this.groupCommit.cutTo(offset);
+    const cp = this.checkpoint;
+    cp.physicMsgTimestamp = Math.min(cp.physicMsgTimestamp, storeTimestamp);
+    cp.logicsMsgTimestamp = Math.min(cp.logicsMsgTimestamp, storeTimestamp);
+    cp.indexMsgTimestamp = Math.min(cp.indexMsgTimestamp, storeTimestamp);
+    await this.syncLog();
+    await this.flushQueuesNow(true);
+  }
+
   /** Syncs the CommitLog through group commit, which advances the flushed offset. */
   syncLog(): Promise<number> {
     return this.groupCommit.sync();

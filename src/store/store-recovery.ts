@@ -63,15 +63,27 @@ export function recoverStore(parts: RecoveryParts, crashed: boolean): RecoveryRe
   }, crashed || damaged.length > 0);
   const res = scanLog(commitLog, scanFrom, parts.maxRecordBytes, (r) => redispatcher.onRecord(r));
   redispatcher.finish();
-  index?.truncateByLogEnd(res.end);
-  let cut = 0;
-  for (const q of queues.all()) {
-    cut += q.cq.truncateByLogEnd(res.end);
-    q.next = q.cq.maxOffset;
-  }
+  const cut = cutPastLogEnd(queues, index, res.end);
   return {
     ...res, maxStoreTimestamp: redispatcher.maxStoreTimestamp, scanFrom, requeued: redispatcher.touched.size, cut, damaged: damaged.length,
   };
+}
+
+/**
+ * Drops what points at or past the log's end `end` (ConsumeQueue#truncateDirtyLogicFiles, and the index
+ * entries), and each queue hands out offsets from its new max (recoverTopicQueueTable). Recovery calls it
+ * once the scan found the end; controller-mode truncation (store-truncate.ts) after cutting the log. Units
+ * not yet written are written first. Returns the units removed.
+ */
+export function cutPastLogEnd(queues: QueueTable, index: IndexService | undefined, end: number): number {
+  index?.truncateByLogEnd(end);
+  let cut = 0;
+  for (const q of queues.all()) {
+    if (q.cq.hasPendingUnits()) q.cq.writePending();
+    cut += q.cq.truncateByLogEnd(end);
+    q.next = q.cq.maxOffset;
+  }
+  return cut;
 }
 
 /** A verified record in the scan window: `buf[pos, pos + size)` is the record at log offset `offset`. */
