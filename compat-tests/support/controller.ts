@@ -334,22 +334,25 @@ export async function checkKeys(namesrvAddr: string, topic: string, keys: string
 }
 
 /**
- * Creates topic on every broker of a controller-mode group (slaves too, so a new master has it at once) and
- * waits until the NameServer routes it: only the master's registration makes a route (RouteInfoManager 5.3.3
- * builds queue data from brokerId 0), so the master goes last.
+ * Creates topic on the master of a controller-mode group (slaves refuse topic changes: AdminBrokerProcessor
+ * validateSlave) and waits until the NameServer routes it and every slave has it through SlaveSynchronize
+ * (every 3 s in controller mode, ReplicasManager#handleSlaveSynchronize), so a new master has it at once.
  */
 export async function createGroupTopic(namesrvAddr: string, controllerAddr: string, brokerName: string, brokers: Node[], topic: string): Promise<void> {
   const master = (await waitForReplicaInfo(controllerAddr, brokerName, (r) => r.masterAddress !== '', 60_000)).masterAddress;
+  await createTopicOnBrokers(namesrvAddr, [master], topic, 4);
   const client = new RemotingClient();
   try {
     for (const b of brokers.filter((x) => x.addr !== master)) {
-      const res = await client.invoke(b.addr, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-        topic, defaultTopic: 'TBW102', readQueueNums: '4', writeQueueNums: '4', perm: '6', topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: 'false',
-      }), 5000);
-      if (res.code !== ResponseCode.SUCCESS) throw new Error(`creating ${topic} on slave ${b.addr}: code ${res.code} ${res.remark ?? ''}`);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const res = await client.invoke(b.addr, createRequest(RequestCode.GET_ALL_TOPIC_CONFIG, {}), 5000);
+        if (res.code === ResponseCode.SUCCESS && String(res.body).includes(`"${topic}"`)) break;
+        if (Date.now() > deadline) throw new Error(`slave ${b.addr} never synchronised topic ${topic} from ${master}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   } finally {
     client.close();
   }
-  await createTopicOnBrokers(namesrvAddr, [master], topic, 4);
 }

@@ -6,7 +6,13 @@
  * read, then restart the killed broker on its data and wait until it is back in the in-sync set as a
  * slave. No vitest imports.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { brokerRuntimeInfo, type Node } from './cluster.js';
+import { RemotingClient } from '../../src/remoting/client.js';
+import { createRequest } from '../../src/remoting/command.js';
+import { RequestCode } from '../../src/protocol/request-code.js';
+import { ResponseCode } from '../../src/protocol/response-code.js';
 import { checkKeys, replicaInfo, routedMaster, waitForReplicaInfo, type LoadClient, type ReplicaInfo } from './controller.js';
 
 export interface Round {
@@ -58,13 +64,21 @@ export async function waitForHealthyGroup(o: RoundsOptions, timeoutMs: number): 
   return r;
 }
 
+/**
+ * The kills of one run. The killed broker restarts in the background while the next round starts as soon as
+ * the new master takes writes and has one more in-sync member (a candidate for the next election), so a
+ * round costs about half a restart: with 3 brokers each one is killed every third round and must be back in
+ * the in-sync set by then (the round waits for that). The end waits for every restart and the full set.
+ */
 export async function failoverRounds(o: RoundsOptions): Promise<Round[]> {
   const failoverTimeout = o.failoverTimeoutMs ?? 60_000;
   const rejoinTimeout = o.rejoinTimeoutMs ?? 90_000;
   const rounds: Round[] = [];
+  const rejoins: Array<Promise<void>> = [];
+  let before = await waitForHealthyGroup(o, rejoinTimeout);
   for (let i = 1; i <= o.kills; i++) {
-    const before = await waitForHealthyGroup(o, rejoinTimeout);
     const victim = byAddr(o.brokers, before.masterAddress);
+    const victimId = brokerIdentityId(victim);
     const killAt = Date.now();
     await victim.kill();
     const elected = await waitForReplicaInfo(o.controllerAddr, o.brokerName,
@@ -74,18 +88,29 @@ export async function failoverRounds(o: RoundsOptions): Promise<Round[]> {
     const failoverMs = first.atMs - killAt;
     const keys = o.load.acks().map((a) => a.key);
     const check = await checkKeys(o.namesrvAddr, o.topic, keys);
-    await victim.start();
-    await waitForReplicaInfo(o.controllerAddr, o.brokerName,
-      (x) => x.syncStateSet.length === o.brokers.length && x.masterAddress === elected.masterAddress, rejoinTimeout, 200);
     const round: Round = {
       round: i, killed: victim.addr, killedKind: victim.kind, newMaster: elected.masterAddress,
       newMasterKind: byAddr(o.brokers, elected.masterAddress).kind, electionMs, failoverMs,
-      acked: keys.length, missing: check.missing, missingKeys: check.missingKeys, rejoinMs: Date.now() - killAt,
+      acked: keys.length, missing: check.missing, missingKeys: check.missingKeys, rejoinMs: -1,
     };
-    o.log?.(`round ${i}: killed ${round.killedKind} ${round.killed}; elected ${round.newMasterKind} ${round.newMaster} in ${electionMs} ms; `
-      + `first ack after ${failoverMs} ms; ${keys.length} acked, ${check.missing} missing; rejoined after ${round.rejoinMs} ms`);
     rounds.push(round);
+    o.log?.(`round ${i}: killed ${round.killedKind} ${round.killed}; elected ${round.newMasterKind} ${round.newMaster} in ${electionMs} ms; `
+      + `first ack after ${failoverMs} ms; ${keys.length} acked, ${check.missing} missing`);
+    rejoins.push((async () => {
+      await victim.start();
+      await waitForReplicaInfo(o.controllerAddr, o.brokerName,
+        (x) => x.syncStateSet.includes(victimId) && x.masterAddress !== victim.addr, rejoinTimeout, 200);
+      round.rejoinMs = Date.now() - killAt;
+      o.log?.(`round ${i}: ${round.killedKind} ${round.killed} back in the in-sync set as a slave ${round.rejoinMs} ms after its kill`);
+    })());
+    if (i === o.kills) break;
+    // The next victim is this round's master; the one after it must have rejoined by the time it is elected.
+    before = await waitForReplicaInfo(o.controllerAddr, o.brokerName,
+      (x) => x.masterAddress === elected.masterAddress && x.syncStateSet.length >= 2, rejoinTimeout, 100);
+    await o.load.waitForAck(before.masterAddress, Date.now(), failoverTimeout);
   }
+  await Promise.all(rejoins);
+  await waitForHealthyGroup(o, rejoinTimeout);
   return rounds;
 }
 
@@ -116,4 +141,27 @@ export async function waitForEqualLogs(controllerAddr: string, brokerName: strin
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The controller-assigned id a controller-mode broker keeps in <store>/brokerIdentity (`cluster#brokerName#brokerId`). */
+export function brokerIdentityId(n: Node): number {
+  const text = fs.readFileSync(path.join(n.dir, 'store', 'brokerIdentity'), 'utf8').trim();
+  return Number(text.split('#')[2]);
+}
+
+/**
+ * CONTROLLER_ELECT_MASTER with designateElect (what `mqadmin electMaster` sends): makes `target` master if it is
+ * alive and in the in-sync set. Resolves with the controller's answer header.
+ */
+export async function designateMaster(controllerAddr: string, clusterName: string, brokerName: string, target: Node): Promise<Record<string, string>> {
+  const client = new RemotingClient();
+  try {
+    const res = await client.invoke(controllerAddr, createRequest(RequestCode.CONTROLLER_ELECT_MASTER, {
+      clusterName, brokerName, brokerId: String(brokerIdentityId(target)), designateElect: 'true', invokeTime: String(Date.now()),
+    }), 5000);
+    if (res.code !== ResponseCode.SUCCESS) throw new Error(`ELECT_MASTER ${target.addr}: code ${res.code} ${res.remark ?? ''}`);
+    return res.extFields ?? {};
+  } finally {
+    client.close();
+  }
 }
