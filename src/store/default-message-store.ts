@@ -25,6 +25,7 @@ import { RECORD_HEADROOM_BYTES, WritePipeline } from './write-pipeline.js';
 import { Replication } from './ha/replication.js';
 import type { ArrivalListener, GetMessageResult, HaStatus, HaTls, MessageFilter, MessageStore, PutMessageResult, QueryMessageResult } from './types.js';
 import type { MessageInner } from '../codec/message.js';
+import type { AutoSwitchHa } from './ha/autoswitch/types.js';
 
 /** Recently written CommitLog bytes kept in memory for pulls (our stand-in for the mmap'd hot pages). */
 const RECENT_CACHE_BYTES = 32 * 1024 * 1024;
@@ -55,6 +56,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly diskSpace: DiskSpaceGuard;
   private readonly writer: WritePipeline;
   private readonly replication: Replication;
+  readonly autoSwitch: AutoSwitchHa | undefined;
   private readonly replicationOn: boolean;
   private started = false;
   private shuttingDown = false;
@@ -97,13 +99,11 @@ export class DefaultMessageStore implements MessageStore {
       diskSpace: this.diskSpace, listeners: this.listeners, delayLevels: this.delayLevels, now,
       afterWrite: () => this.replication.notifyWritten(),
     });
-    this.replication = new Replication(config, this.commitLog, {
+    this.replication = new Replication(config, {
       commitLog: this.commitLog, queues: this.queues, index: this.index, delayLevels: this.delayLevels, listeners: this.listeners,
-      onDispatched: (t) => {
-        this.writer.lastWrittenTimestamp = t;
-        this.writer.lastDispatchedTimestamp = t;
-      },
+      writer: this.writer, truncateTo: (o) => this.truncateTo(o),
     });
+    this.autoSwitch = this.replication.autoSwitch;
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {
       throw new Error(`flushDiskType=${config.flushDiskType}: expected ASYNC_FLUSH or SYNC_FLUSH`);
     }
@@ -230,7 +230,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   putMessages(msgs: MessageInner[]): Promise<PutMessageResult> {
-    const refused = this.checkStoreStatus();
+    const refused = this.checkStoreStatus() ?? this.replication.beforePut(msgs[0].propertiesString);
     if (refused) return Promise.resolve(refused);
     const put = this.writer.put(msgs);
     return this.replication.syncMaster ? this.replication.afterPut(put, msgs[0].propertiesString) : put;
