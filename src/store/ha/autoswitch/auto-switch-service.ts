@@ -87,7 +87,14 @@ export class AutoSwitchService implements AutoSwitchHa {
     }
     this.master.destroyConnections();
     this.stopClient();
-    const cut = await this.truncateInvalid();
+    let cut: number;
+    try {
+      cut = await this.truncateInvalid();
+    } catch (e) {
+      // Writing after a half record would corrupt the log: better no master than that.
+      log.error(`ha: cannot become master of epoch ${epoch}: cutting the partial tail failed: ${(e as Error).message}`);
+      return false;
+    }
     this.master.inSync.recompute();
     if (cut >= 0) this.epochs.truncateSuffixByOffset(cut);
     this.appendEpoch(epoch);
