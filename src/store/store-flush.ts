@@ -30,7 +30,7 @@ export class StoreFlusher {
   /** Set when the CommitLog could not be made durable: writes are refused until restart. */
   ioError: string | undefined;
   private checkpointFile: StoreCheckpoint | undefined;
-  private flushingLog = false;
+  private flushingLog: Promise<void> | undefined;
   private flushingQueues: Promise<void> | undefined;
   private stopped = false;
 
@@ -57,11 +57,10 @@ export class StoreFlusher {
   /** FlushRealTimeService: one fdatasync per interval when anything was written. */
   flushLog(): void {
     if (this.flushingLog || this.parts.commitLog.maxOffset === this.groupCommit.flushedOffset) return;
-    this.flushingLog = true;
-    this.syncLog()
-      .catch((e) => log.error(`commitlog flush failed: ${(e as Error).message}`))
+    this.flushingLog = this.syncLog()
+      .then(() => undefined, (e) => log.error(`commitlog flush failed: ${(e as Error).message}`))
       .finally(() => {
-        this.flushingLog = false;
+        this.flushingLog = undefined;
       });
   }
 
@@ -75,9 +74,10 @@ export class StoreFlusher {
       });
   }
 
-  /** Waits for the group commit and a periodic queue flush in progress. */
+  /** Waits for the group commit and a periodic log or queue flush in progress. */
   async drain(): Promise<void> {
     await this.groupCommit.drain();
+    while (this.flushingLog) await this.flushingLog;
     while (this.flushingQueues) await this.flushingQueues;
   }
 

@@ -17,6 +17,8 @@ import type { StoreFlusher } from './store-flush.js';
 import { cutPastLogEnd } from './store-recovery.js';
 import type { WritePipeline } from './write-pipeline.js';
 
+/** Rounds of "wait for flushes, write what was put meanwhile" before cutting anyway (puts keep arriving). */
+const SETTLE_ROUNDS_MAX = 100;
 /** STORETIMESTAMP ends at most 76 bytes into a record (IPv6 born host). */
 const STORE_TIMESTAMP_HEAD_BYTES = 76;
 
@@ -36,9 +38,15 @@ export interface TruncateParts {
  */
 export async function truncateStore(p: TruncateParts, offset: number): Promise<void> {
   const { commitLog, writer } = p;
-  // A flush in progress must not put back the durable points this lowers; a write scheduled for this tick goes first.
-  await p.flusher.drain();
-  await p.index?.settle();
+  // Nothing in flight when the cut is made: a sync that started before it would move the flushed offset and the
+  // checkpoint back past it, and a full index file's last flush would overwrite its rebuilt slots. Writes
+  // scheduled for this tick go first. (A controller-mode store takes no puts meanwhile: it is fenced or a slave.)
+  for (let round = 0; round < SETTLE_ROUNDS_MAX; round++) {
+    await p.flusher.drain();
+    await p.index?.settle();
+    if (!writer.hasPending()) break;
+    writer.runTick();
+  }
   if (writer.hasPending()) writer.runTick();
   const from = commitLog.maxOffset;
   if (offset >= from) return;

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/codec/message-record.js';
 import type { DefaultMessageStore } from '../../src/store/default-message-store.js';
-import { FIXTURES, msg, type Fixture } from './helpers.js';
+import { MemoryStoreFiles } from '../../src/store/store-files.js';
+import { FIXTURES, memoryFixture, msg, type Fixture } from './helpers.js';
 
 const TOPIC = 'Cut';
 const QUEUES = 3;
@@ -155,5 +156,34 @@ describe.each(FIXTURES)('truncateTo on %s', (_name, make) => {
     const s2 = await open();
     expect(s2.getMaxPhyOffset()).toBe(0);
     expect(readAll(s2)).toEqual([[], [], []]);
+  });
+});
+
+describe('truncateTo and durability (memory)', () => {
+  let fx: Fixture | undefined;
+  afterEach(() => fx?.cleanup());
+
+  it('SYNC_FLUSH: the cut itself and the sends acknowledged after it survive power loss', async () => {
+    fx = memoryFixture({ flushDiskType: 'SYNC_FLUSH', ...NO_TIMED_FLUSH });
+    const s0 = fx.open();
+    await s0.start();
+    const sent = await load(s0, 0, 60);
+    const cut = sent[20].wroteOffset;
+    await s0.truncateTo(cut);
+    s0.abandon();
+    (fx.files as MemoryStoreFiles).loseUnsynced();
+    const s = fx.open();
+    await s.start();
+    expect(s.getMaxPhyOffset()).toBe(cut);
+    expect(readAll(s)).toEqual(expected(sent.slice(0, 20)));
+    const more = await load(s, 500, 30);
+    expect(more[0].wroteOffset).toBe(cut);
+    s.abandon();
+    (fx.files as MemoryStoreFiles).loseUnsynced();
+    const s2 = fx.open();
+    await s2.start();
+    expect(readAll(s2)).toEqual(expected([...sent.slice(0, 20), ...more]));
+    expect(found(s2, 'k510')).toBe(1);
+    await s2.shutdown();
   });
 });
