@@ -178,6 +178,20 @@ describe('AutoSwitchHA between two stores', () => {
     expect((await a.putMessage(nowait)).status).toBe('PUT_OK');
   });
 
+  it('epochs whose bytes retention deleted leave the epoch file', async () => {
+    const aCfg = await config({ fileReservedTime: 0, deleteWhen: Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0')).join(';') });
+    const a = await open(aCfg);
+    await makeMaster(a, aCfg, 1, 1);
+    await putMany(a, 100, 'old');
+    expect(ha(a).changeToMasterWhenLastRoleIsMaster(2)).toBe(true);
+    const e2 = a.getMaxPhyOffset();
+    await putMany(a, 400, 'new'); // a few 64 KiB segments more
+    expect(a.runClean().deletedSegments).toBeGreaterThan(0);
+    expect(a.getMinPhyOffset()).toBeGreaterThan(e2);
+    await until('epoch 1 to go', () => ha(a).epochEntries().length === 1, 5_000);
+    expect(ha(a).epochEntries().map((e) => [e.epoch, e.startOffset])).toEqual([[2, e2]]);
+  });
+
   it('a diverged old master rejoins as slave: cut back to the consistent point, then replicates the new epoch', async () => {
     const aCfg = await config();
     const bCfg = await config();

@@ -68,6 +68,11 @@ describe('AutoSwitchHA frames', () => {
       .toBe('00000001' + '00000018' + '00000000000003e8' + '00000002' + '00000001' + '0000000000000000' + '00000002' + '00000000000001f4');
     expect(encodeTransferHeader({ bodySize: 7, offset: 64, epoch: 3, epochStartOffset: 32, confirmOffset: 60 }).toString('hex'))
       .toBe('00000002' + '00000007' + '0000000000000040' + '00000003' + '0000000000000020' + '000000000000003c');
+    // Java's handshake buffer holds 1000 entries: the newest 1000 go.
+    const many = Array.from({ length: 1001 }, (_, i) => ({ epoch: i + 1, startOffset: i * 10 }));
+    const hs = encodeMasterHandshake(10_010, 1001, many);
+    expect(hs.readInt32BE(4)).toBe(12_000);
+    expect([hs.readInt32BE(20), hs.readInt32BE(hs.length - 12)]).toEqual([2, 1001]);
   });
 });
 

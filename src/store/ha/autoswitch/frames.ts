@@ -22,7 +22,10 @@ export const SLAVE_REPORT_BYTES = 12;
 export const MASTER_HANDSHAKE_HEADER_BYTES = 20;
 export const MASTER_TRANSFER_HEADER_BYTES = 36;
 export const EPOCH_ENTRY_BYTES = 12;
-/** The master's handshake buffer holds 1000 entries (AbstractWriteSocketService#handShakeBuffer): a longer history is not sendable. */
+/**
+ * The master's handshake buffer holds 1000 entries (AbstractWriteSocketService#handShakeBuffer; more overflow it
+ * in Java): we send the newest 1000, which are the ones a consistent point is searched in first.
+ */
 export const MAX_EPOCH_ENTRIES = 1000;
 
 export interface SlaveHandshake {
@@ -59,6 +62,7 @@ export interface WireEpochEntry {
 
 export function encodeMasterHandshake(maxOffset: number, lastEpoch: number, entries: readonly WireEpochEntry[]): Buffer {
   const n = Math.min(entries.length, MAX_EPOCH_ENTRIES);
+  const first = entries.length - n;
   const b = Buffer.allocUnsafe(MASTER_HANDSHAKE_HEADER_BYTES + n * EPOCH_ENTRY_BYTES);
   b.writeInt32BE(HAConnectionState.HANDSHAKE, 0);
   b.writeInt32BE(n * EPOCH_ENTRY_BYTES, 4);
@@ -66,8 +70,8 @@ export function encodeMasterHandshake(maxOffset: number, lastEpoch: number, entr
   b.writeInt32BE(lastEpoch, 16);
   for (let i = 0; i < n; i++) {
     const at = MASTER_HANDSHAKE_HEADER_BYTES + i * EPOCH_ENTRY_BYTES;
-    b.writeInt32BE(entries[i].epoch, at);
-    writeInt64(b, at + 4, entries[i].startOffset);
+    b.writeInt32BE(entries[first + i].epoch, at);
+    writeInt64(b, at + 4, entries[first + i].startOffset);
   }
   return b;
 }

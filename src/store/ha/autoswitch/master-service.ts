@@ -111,9 +111,20 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
       const now = Date.now();
       for (const c of this.conns) c.tick(now);
       this.settleWaiters();
+      this.trimEpochPrefix();
     }, TICK_MS);
     this.timer.unref();
     log.info(`ha: AutoSwitchHA listening on port ${this.config.haListenPort}`);
+  }
+
+  /**
+   * Epochs wholly in deleted segments go (DefaultMessageStore's clean service calls
+   * AutoSwitchHAService#truncateEpochFilePrefix(minPhyOffset - 1) after deleting CommitLog files).
+   */
+  private trimEpochPrefix(): void {
+    const min = this.log_.minOffset();
+    const first = this.epochs.firstEntry();
+    if (min > 0 && first && first.endOffset <= min - 1) this.epochs.truncatePrefixByOffset(min - 1);
   }
 
   /** New bytes are in the log: send them on. */
