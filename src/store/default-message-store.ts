@@ -329,10 +329,11 @@ export class DefaultMessageStore implements MessageStore {
     return this.commitLog.readRecord(commitLogOffset);
   }
 
-  /** Controller mode: the log and all derived from it cut back to `offset`, a record start (store-truncate.ts). */
-  truncateTo(offset: number): Promise<void> {
+  /** Controller mode: the log and all derived from it cut back to `offset`, a record start unless !checkAligned (store-truncate.ts). */
+  truncateTo(offset: number, checkAligned = true): Promise<void> {
     assert(this.started, 'store not started');
-    return truncateStore({ commitLog: this.commitLog, queues: this.queues, index: this.index, writer: this.writer, flusher: this.flusher }, offset);
+    const parts = { commitLog: this.commitLog, queues: this.queues, index: this.index, writer: this.writer, flusher: this.flusher };
+    return truncateStore(parts, offset, checkAligned);
   }
 
   getMaxPhyOffset(): number {

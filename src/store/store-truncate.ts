@@ -32,11 +32,13 @@ export interface TruncateParts {
 
 /**
  * Cuts the log at `offset` and makes the cut durable. Nothing to do when `offset` is at or past the log's end.
- * Throws, cutting nothing, when `offset` is not where a record (or a segment's end filler) starts inside the
- * log: DefaultMessageStore#isOffsetAligned refuses it in Java, and cutting inside a record would leave half
- * of it. Below the log's first offset everything goes (the log then starts again at `offset`).
+ * With `checkAligned` (DefaultMessageStore#truncateFiles: a slave's consistent point) it throws, cutting
+ * nothing, unless a record (or a segment's end filler) starts at `offset`: a whole valid one, or one only
+ * partly in the log at its end; cutting inside a record would keep half of it. Without (#truncateDirtyFiles,
+ * as AutoSwitchHAService#truncateInvalidMsg calls it at the first byte it cannot dispatch) the caller vouches
+ * for the offset. Below the log's first offset everything goes (the log then starts again at `offset`).
  */
-export async function truncateStore(p: TruncateParts, offset: number): Promise<void> {
+export async function truncateStore(p: TruncateParts, offset: number, checkAligned = true): Promise<void> {
   const { commitLog, writer } = p;
   // Nothing in flight when the cut is made: a sync that started before it would move the flushed offset and the
   // checkpoint back past it, and a full index file's last flush would overwrite its rebuilt slots. Writes
@@ -50,7 +52,7 @@ export async function truncateStore(p: TruncateParts, offset: number): Promise<v
   if (writer.hasPending()) writer.runTick();
   const from = commitLog.maxOffset;
   if (offset >= from) return;
-  const bad = notRecordStart(commitLog, offset);
+  const bad = checkAligned ? notRecordStart(commitLog, offset) : undefined;
   if (bad) throw new Error(`cannot truncate the commitlog at ${offset}: ${bad}`);
   const keptTimestamp = firstTimestampOfLastSegment(commitLog, offset);
   // From here to the flush nothing awaits: no put or pull sees a half-cut store.
@@ -68,14 +70,19 @@ export async function truncateStore(p: TruncateParts, offset: number): Promise<v
 function notRecordStart(commitLog: CommitLog, offset: number): string | undefined {
   if (offset < 0) return 'negative offset';
   if (offset <= commitLog.minOffset || offset % commitLog.segmentBytes === 0) return undefined;
+  // A record header cut short by the log's end (the master stopped mid-record).
+  if (offset + 8 > commitLog.maxOffset) return undefined;
   const head = commitLog.read(offset, 8);
   if (!head) return 'unreadable';
   const magic = readMagic(head);
   if (magic === BLANK_MAGIC_CODE) return undefined;
   if (magic !== MESSAGE_MAGIC_CODE) return `no record starts there (magic 0x${(magic >>> 0).toString(16)})`;
   const total = readTotalSize(head);
-  const rec = total > 0 && total <= commitLog.maxAppendBytes ? commitLog.read(offset, total) : undefined;
-  if (!rec) return `the record there (${total} bytes) is not whole in the log`;
+  if (total <= 0 || total > commitLog.maxAppendBytes) return `no record starts there (size ${total})`;
+  // The log's last record, only partly there.
+  if (offset + total > commitLog.maxOffset) return undefined;
+  const rec = commitLog.read(offset, total);
+  if (!rec) return 'unreadable';
   return verifyRecord(rec, 0, rec.length, true);
 }
 

@@ -144,6 +144,27 @@ describe.each(FIXTURES)('truncateTo on %s', (_name, make) => {
     expect(s2.getMaxPhyOffset()).toBe(kept.at(-1)!.wroteOffset + s2.lookMessageByOffset(kept.at(-1)!.wroteOffset)!.length);
   });
 
+  it('a record only partly at the log end may be cut at its start; other bytes only unchecked (truncateInvalidMsg)', async () => {
+    fx = make();
+    const s = await open();
+    const sent = await load(s, 0, 10);
+    const at = sent[9].wroteOffset;
+    const rec = s.lookMessageByOffset(at)!;
+    // The bytes a slave has when its master died mid-record: appended raw, as replication writes them.
+    const raw = (s as unknown as { commitLog: { appendRaw(offset: number, data: Buffer): boolean } }).commitLog;
+    await s.truncateTo(at);
+    for (const part of [rec.subarray(0, 40), rec.subarray(0, 5)]) {
+      expect(raw.appendRaw(at, part)).toBe(true);
+      await s.truncateTo(at);
+      expect(s.getMaxPhyOffset()).toBe(at);
+    }
+    expect(raw.appendRaw(at, Buffer.alloc(100, 7))).toBe(true);
+    await expect(s.truncateTo(at)).rejects.toThrow(/no record starts there/);
+    await s.truncateTo(at, false);
+    expect(s.getMaxPhyOffset()).toBe(at);
+    expect(readAll(s)).toEqual(expected(sent.slice(0, 9)));
+  });
+
   it('cuts everything when asked for offset 0, and the next start is an empty store', async () => {
     fx = make();
     const s = await open();
