@@ -101,7 +101,7 @@ export class DefaultMessageStore implements MessageStore {
     });
     this.replication = new Replication(config, {
       commitLog: this.commitLog, queues: this.queues, index: this.index, delayLevels: this.delayLevels, listeners: this.listeners,
-      writer: this.writer, truncateTo: (o) => this.truncateTo(o),
+      writer: this.writer, truncateTo: (o, checked) => this.truncateTo(o, checked),
     });
     this.autoSwitch = this.replication.autoSwitch;
     if (config.flushDiskType !== 'SYNC_FLUSH' && config.flushDiskType !== 'ASYNC_FLUSH') {

@@ -158,66 +158,90 @@ describe('our master, driven by a raw-socket slave', () => {
   });
 });
 
-describe('our slave, fed by a raw-socket master', () => {
-  it('truncates nothing as a new replica, appends the frames (a half record too), records the epoch and the confirm offset', async () => {
-    // Records to serve: written by one of our stores acting as master, read back as bytes.
-    const { s: src, cfg: srcCfg } = await openStore();
-    src.autoSwitch!.setLocalBrokerId(1);
-    await src.autoSwitch!.changeToMaster(5);
-    srcCfg.brokerRole = 'ASYNC_MASTER';
-    for (let i = 0; i < 10; i++) await src.putMessage(msg('TopicW', 1, `r-${i}`, { keys: `k${i}` }));
-    const recs: Buffer[] = [];
-    for (let at = 0; at < src.getMaxPhyOffset();) {
-      const r = src.lookMessageByOffset(at)!;
-      recs.push(r);
-      at += r.length;
-    }
-    const whole = Buffer.concat(recs.slice(0, 9));
-    const half = recs[9].subarray(0, 40);
-
-    const port = await brokerPort();
-    const handshakes: Buffer[] = [];
-    const reports: number[] = [];
-    let conn = 0;
-    const server = net.createServer((sock) => {
-      conn++;
-      const mine = conn;
-      let buf = Buffer.alloc(0);
-      sock.on('data', (c: Buffer) => {
-        buf = Buffer.concat([buf, c]);
-        while (buf.length >= 12) {
-          const state = buf.readInt32BE(0);
-          if (state === 1 && buf.length >= 16) {
-            handshakes.push(buf.subarray(0, 16));
-            buf = buf.subarray(16);
-            sock.write(encodeMasterHandshake(whole.length + half.length, 5, [{ epoch: 5, startOffset: 0 }]));
-          } else if (state === 2) {
-            const off = Number(buf.readBigInt64BE(4));
-            reports.push(off);
-            buf = buf.subarray(12);
-            if (mine === 1 && off === 0) {
-              // The whole records, then half of the last one, and the connection dies.
-              sock.write(encodeTransferHeader({ bodySize: whole.length, offset: 0, epoch: 5, epochStartOffset: 0, confirmOffset: whole.length }));
-              sock.write(whole);
-              sock.write(encodeTransferHeader({ bodySize: half.length, offset: whole.length, epoch: 5, epochStartOffset: 0, confirmOffset: whole.length }));
-              sock.end(half);
-            }
-          } else break;
-        }
-      });
-      sock.on('error', () => {});
+/**
+ * A raw master serving 10 records made by one of our stores: on the first connection the first 9 whole,
+ * then 40 bytes of the 10th, and it hangs up (a master dying mid-record).
+ */
+async function halfRecordMaster() {
+  const { s: src, cfg: srcCfg } = await openStore();
+  src.autoSwitch!.setLocalBrokerId(1);
+  await src.autoSwitch!.changeToMaster(5);
+  srcCfg.brokerRole = 'ASYNC_MASTER';
+  for (let i = 0; i < 10; i++) await src.putMessage(msg('TopicW', 1, `r-${i}`, { keys: `k${i}` }));
+  const recs: Buffer[] = [];
+  for (let at = 0; at < src.getMaxPhyOffset();) {
+    const r = src.lookMessageByOffset(at)!;
+    recs.push(r);
+    at += r.length;
+  }
+  const whole = Buffer.concat(recs.slice(0, 9));
+  const half = recs[9].subarray(0, 40);
+  const port = await brokerPort();
+  const handshakes: Buffer[] = [];
+  const reports: number[] = [];
+  let conn = 0;
+  const server = net.createServer((sock) => {
+    conn++;
+    const mine = conn;
+    let buf = Buffer.alloc(0);
+    sock.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 12) {
+        const state = buf.readInt32BE(0);
+        if (state === 1 && buf.length >= 16) {
+          handshakes.push(buf.subarray(0, 16));
+          buf = buf.subarray(16);
+          sock.write(encodeMasterHandshake(whole.length + half.length, 5, [{ epoch: 5, startOffset: 0 }]));
+        } else if (state === 2) {
+          const off = Number(buf.readBigInt64BE(4));
+          reports.push(off);
+          buf = buf.subarray(12);
+          if (mine === 1 && off === 0) {
+            sock.write(encodeTransferHeader({ bodySize: whole.length, offset: 0, epoch: 5, epochStartOffset: 0, confirmOffset: whole.length }));
+            sock.write(whole);
+            sock.write(encodeTransferHeader({ bodySize: half.length, offset: whole.length, epoch: 5, epochStartOffset: 0, confirmOffset: whole.length }));
+            sock.end(half);
+          }
+        } else break;
+      }
     });
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    closers.push(() => server.close());
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  closers.push(() => server.close());
+  const { s: slave, cfg } = await openStore();
+  slave.autoSwitch!.setLocalBrokerId(9);
+  expect(await slave.autoSwitch!.changeToSlave('127.0.0.1:1', 5, 9)).toBe(true);
+  slave.autoSwitch!.updateHaMasterAddress(`127.0.0.1:${port}`);
+  await until('the half record', () => slave.getMaxPhyOffset() === whole.length + half.length);
+  return { slave, cfg, whole, half, recs, handshakes, reports };
+}
 
-    const { s: slave } = await openStore();
-    slave.autoSwitch!.setLocalBrokerId(9);
-    expect(await slave.autoSwitch!.changeToSlave('127.0.0.1:1', 5, 9)).toBe(true);
-    slave.autoSwitch!.updateHaMasterAddress(`127.0.0.1:${port}`);
-    await until('the half record', () => slave.getMaxPhyOffset() === whole.length + half.length);
+describe('our slave, fed by a raw-socket master', () => {
+  it('takes the frames as a new replica (a half record too), records the epoch and the confirm offset; cuts the half record before reconnecting', async () => {
+    const { slave, whole, recs, handshakes, reports } = await halfRecordMaster();
     expect(handshakes[0].toString('hex')).toBe('00000001' + '0000' + '0000' + '0000000000000009');
+    expect(reports[0]).toBe(0);
     expect(slave.getMaxOffsetInQueue('TopicW', 1)).toBe(9);
     expect(slave.autoSwitch!.epochEntries().map((e) => [e.epoch, e.startOffset])).toEqual([[5, 0]]);
     expect(slave.autoSwitch!.confirmOffset()).toBe(whole.length);
+    // The reconnect (5 s later, as AutoSwitchHAClient waits) first cuts the half record (truncateInvalidMsg).
+    await until('the second handshake', () => handshakes.length >= 2, 15_000);
+    expect(slave.getMaxPhyOffset()).toBe(whole.length);
+    await until('the report from the cut', () => reports.includes(whole.length));
+    expect(slave.lookMessageByOffset(whole.length - recs[8].length)!.equals(recs[8])).toBe(true);
+  });
+
+  it('elected master with a half record at its end: cuts it, then the new epoch starts at the last whole record', async () => {
+    const { slave, cfg, whole } = await halfRecordMaster();
+    expect(await slave.autoSwitch!.changeToMaster(6)).toBe(true);
+    cfg.brokerRole = 'SYNC_MASTER';
+    expect(slave.getMaxPhyOffset()).toBe(whole.length);
+    expect(slave.autoSwitch!.epochEntries().map((e) => [e.epoch, e.startOffset])).toEqual([[5, 0], [6, whole.length]]);
+    slave.autoSwitch!.setSyncStateSet(new Set([9]));
+    const r = await slave.putMessage(msg('TopicW', 1, 'after the cut'));
+    expect(r.status).toBe('PUT_OK');
+    expect(r.appendResult!.wroteOffset).toBe(whole.length);
+    expect(r.appendResult!.logicsOffset).toBe(9);
   });
 });

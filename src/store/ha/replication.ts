@@ -18,8 +18,8 @@ import { AutoSwitchService } from './autoswitch/auto-switch-service.js';
 /** The store's parts replication works with (DefaultMessageStore hands them over once). */
 export interface StoreSide extends Omit<ReplicaParts, 'onDispatched'> {
   writer: WritePipeline;
-  /** Controller mode: cut the log and its queues at a record boundary (DefaultMessageStore#truncateTo). */
-  truncateTo(offset: number): Promise<void>;
+  /** Controller mode: cut the log and its queues at a record start; `checked` false: anywhere (DefaultMessageStore#truncateTo). */
+  truncateTo(offset: number, checked?: boolean): Promise<void>;
 }
 
 export class Replication {
@@ -43,7 +43,7 @@ export class Replication {
     if (config.enableControllerMode) {
       // The role (and brokerRole) changes at runtime; no 4.x HA client or listener, whatever brokerRole says at start.
       this.autoSwitch = new AutoSwitchService(config, commitLog, new ReplicaLog(replicaParts), {
-        truncateTo: (o) => side.truncateTo(o),
+        truncateTo: (o, checked) => side.truncateTo(o, checked),
         settleWrites: () => {
           if (writer.hasPending()) writer.runTick();
         },

@@ -22,8 +22,11 @@ import type { AutoSwitchHa, EpochEntry } from './types.js';
 
 /** What the service needs from the store beyond the log. */
 export interface AutoSwitchStoreHooks {
-  /** Cuts the CommitLog and the queues at a record boundary (DefaultMessageStore#truncateTo). */
-  truncateTo(offset: number): Promise<void>;
+  /**
+   * Cuts the CommitLog and the queues at `offset` (DefaultMessageStore#truncateTo): a record start (Java's
+   * truncateFiles, isOffsetAligned), or with `checked` false anywhere (truncateDirtyFiles).
+   */
+  truncateTo(offset: number, checked?: boolean): Promise<void>;
   /** Writes what the write pipeline has appended and not yet written (before a role change). */
   settleWrites(): void;
 }
@@ -224,8 +227,8 @@ export class AutoSwitchService implements AutoSwitchHa {
 
   // ------------------------------------------------------------ truncation
 
-  private async truncateTo(offset: number): Promise<void> {
-    await this.hooks.truncateTo(offset);
+  private async truncateTo(offset: number, checked = true): Promise<void> {
+    await this.hooks.truncateTo(offset, checked);
     this.replica.rewind(offset);
   }
 
@@ -239,7 +242,8 @@ export class AutoSwitchService implements AutoSwitchHa {
     const whole = this.replica.dispatchedTo;
     if (whole >= this.commitLog.maxOffset) return -1;
     log.info(`ha: cutting the partial record after ${whole} (log end ${this.commitLog.maxOffset})`);
-    await this.truncateTo(whole);
+    // Unchecked, as truncateInvalidMsg's truncateDirtyFiles: what follows may be no record at all.
+    await this.truncateTo(whole, false);
     return whole;
   }
 
