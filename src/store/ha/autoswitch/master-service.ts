@@ -195,7 +195,8 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
     }
     this.waiters = still;
     if (still.length === 0) return;
-    const next = Math.min(...still.map((w) => w.deadline));
+    let next = still[0].deadline;
+    for (const w of still) if (w.deadline < next) next = w.deadline;
     this.waitTimer = setTimeout(() => this.armTimeout(), Math.max(1, next - now));
   }
 
