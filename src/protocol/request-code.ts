@@ -39,6 +39,8 @@ export const RequestCode = {
   UPDATE_GLOBAL_WHITE_ADDRS_CONFIG: 53,
   /** 4.9 only (getAclConfig / clusterAclConfigVersion of the 4.9.x tools). */
   GET_BROKER_CLUSTER_ACL_CONFIG: 54,
+  /** 5.x: a slave asks its master where the timer's delivery stands (SlaveSynchronize#syncTimerCheckPoint). */
+  GET_TIMER_CHECK_POINT: 60,
   PUT_KV_CONFIG: 100,
   GET_KV_CONFIG: 101,
   DELETE_KV_CONFIG: 102,

@@ -26,6 +26,7 @@ import { editProperties, storedMessage } from '../message/stored-message.js';
 import { deliverable } from './schedule-message-service.js';
 import { log } from '../../logger.js';
 import { effectiveTimerPrecisionMs } from '../../config/timer.js';
+import { TimerHeap, type TimerEntry } from './timer-heap.js';
 
 /** TimerMessageStore.TIMER_TOPIC (5.x). */
 export { TIMER_TOPIC };
@@ -67,12 +68,6 @@ class LastTps {
     if (this.count > 0) this.windowStartMs = nowMs;
     this.count = 0;
   }
-}
-
-interface TimerEntry {
-  deliverMs: number;
-  queueOffset: number;
-  phyOffset: number;
 }
 
 /**
@@ -122,59 +117,6 @@ export const isTimerCandidate = (msg: MessageInner): boolean => {
   return t === MessageSysFlag.TRANSACTION_NOT_TYPE || t === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
 };
 
-/** Min-heap on (deliverMs, queueOffset). */
-class TimerHeap {
-  private readonly a: TimerEntry[] = [];
-
-  get size(): number {
-    return this.a.length;
-  }
-
-  peek(): TimerEntry | undefined {
-    return this.a[0];
-  }
-
-  entries(): readonly TimerEntry[] {
-    return this.a;
-  }
-
-  push(e: TimerEntry): void {
-    const a = this.a;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-
-  pop(): TimerEntry | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l], a[m])) m = l;
-        if (r < a.length && less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-const less = (x: TimerEntry, y: TimerEntry): boolean => x.deliverMs < y.deliverMs || (x.deliverMs === y.deliverMs && x.queueOffset < y.queueOffset);
-
 export class TimerMessageService {
   private readonly heap = new TimerHeap();
   /** Queue offset up to which every parked message is in the heap or delivered. */
@@ -189,6 +131,10 @@ export class TimerMessageService {
   private stopped = true;
   /** Never started (slave): nothing to write at shutdown. */
   private started = false;
+  /** The deliverMs of the earliest entry being delivered now (taken off the heap, not yet put). */
+  private deliveringFromMs: number | undefined;
+  /** A slave: the master's lastReadTimeMs as last synced (applyMasterCheckpoint), used once at start(). */
+  private masterReadTimeMs: number | undefined;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -220,6 +166,26 @@ export class TimerMessageService {
     if (!cp) return;
     this.scanned = cp.scanned;
     for (const [deliverMs, queueOffset, phyOffset] of cp.pending) this.heap.push({ deliverMs, queueOffset, phyOffset });
+  }
+
+  /**
+   * TimerCheckpoint as GET_TIMER_CHECK_POINT answers it: lastReadTimeMs is the timer slot (TIMER_OUT_MS)
+   * below which every parked message has been delivered (the earliest one not yet delivered, or now), and
+   * lastTimerQueueOffset the timer-queue offset up to which messages are parked.
+   */
+  checkpoint(): { lastReadTimeMs: number; lastTimerQueueOffset: number } {
+    // A message is delivered at slot + precision; with nothing due before, every slot up to now - precision is done.
+    const due = [this.heap.peek()?.deliverMs ?? Infinity, this.deliveringFromMs ?? Infinity, this.now() + 1];
+    return { lastReadTimeMs: Math.min(...due) - this.precisionMs, lastTimerQueueOffset: this.scanned };
+  }
+
+  /**
+   * A slave keeps its master's lastReadTimeMs (SlaveSynchronize#syncTimerCheckPoint). When it becomes master
+   * (controller mode), start() drops the parked messages of slots below it: the old master delivered them.
+   * The value is at most one sync period old, so a few may be delivered twice (at least once), none lost.
+   */
+  applyMasterCheckpoint(lastReadTimeMs: number): void {
+    if (this.config.brokerRole === 'SLAVE' && Number.isFinite(lastReadTimeMs)) this.masterReadTimeMs = lastReadTimeMs;
   }
 
   /** Scans the timer queue past the checkpoint and starts delivering. The store must be started. */
@@ -255,9 +221,22 @@ export class TimerMessageService {
     }
     this.scanned = offset;
     this.dirty = recovered > 0;
+    if (this.masterReadTimeMs !== undefined) this.dropDeliveredByMaster(this.masterReadTimeMs);
     log.info(`timer: ${this.heap.size} parked messages (${recovered} recovered from the queue past the checkpoint)`);
     this.stopped = false;
     this.arm();
+  }
+
+  /** A slave turned master: parked messages of slots below the old master's lastReadTimeMs were delivered by it. */
+  private dropDeliveredByMaster(lastReadTimeMs: number): void {
+    this.masterReadTimeMs = undefined;
+    const all = this.heap.entries();
+    const keep = all.filter((e) => e.deliverMs - this.precisionMs >= lastReadTimeMs);
+    if (keep.length === all.length) return;
+    while (this.heap.size) this.heap.pop();
+    for (const e of keep) this.heap.push(e);
+    this.dirty = true;
+    log.info(`timer: ${all.length - keep.length} parked messages below the old master's read time ${lastReadTimeMs} dropped (it delivered them)`);
   }
 
   async shutdown(): Promise<void> {
@@ -324,10 +303,12 @@ export class TimerMessageService {
     while (due.length < DELIVER_BATCH_MAX && this.heap.size && this.heap.peek()!.deliverMs <= now) due.push(this.heap.pop()!);
     if (due.length === 0) return this.arm();
     this.delivering = true;
+    this.deliveringFromMs = due[0].deliverMs;
     const p = this.deliver(due)
       .catch((e) => log.error(`timer: delivery failed: ${(e as Error).stack}`))
       .finally(() => {
         this.delivering = false;
+        this.deliveringFromMs = undefined;
         this.inFlight.delete(p);
         this.arm();
       });

@@ -17,6 +17,7 @@ import { parseFastJson } from '../../codec/fastjson.js';
 import { decodeOffsetTable } from '../metadata/consumer-offset-manager.js';
 import type { TopicConfig } from '../metadata/topic-config-manager.js';
 import type { SubscriptionGroupConfig } from '../metadata/subscription-group-manager.js';
+import { decodeTimerCheckpoint } from '../../codec/timer-checkpoint.js';
 import { log } from '../../logger.js';
 
 /** BrokerController#handleSlaveSynchronize: first run 3 s after start, then every 10 s (4.9.8). */
@@ -25,8 +26,8 @@ const SYNC_PERIOD_MS = 10_000;
 /** BrokerOuterAPI: every sync request waits this long for its answer. */
 const REQUEST_TIMEOUT_MS = 3_000;
 
-/** Fetches one body from the master: the answer's text, or a throw naming the refusal. */
-type Fetch = (addr: string, code: number) => Promise<string>;
+/** Fetches one body from the master: the answer's bytes, or a throw naming the refusal. */
+type Fetch = (addr: string, code: number) => Promise<Buffer>;
 type SyncStep = (ctx: BrokerContext, fetch: Fetch, masterAddr: string) => Promise<void>;
 
 /** SlaveSynchronize#syncAll, in Java's order. */
@@ -35,6 +36,7 @@ const SYNC_STEPS: ReadonlyArray<[string, SyncStep]> = [
   ['consumer offset', syncConsumerOffset],
   ['delay offset', syncDelayOffset],
   ['subscription group', syncSubscriptionGroupConfig],
+  ['timer checkpoint', syncTimerCheckPoint],
 ];
 
 export class SlaveSynchronize {
@@ -102,7 +104,7 @@ export class SlaveSynchronize {
     // No custom header and no body, as BrokerOuterAPI sends them.
     const res = await this.client.invoke(addr, createRequest(code), REQUEST_TIMEOUT_MS);
     if (res.code !== ResponseCode.SUCCESS) throw new Error(`${addr} answered code ${res.code}${res.remark ? ` (${res.remark})` : ''}`);
-    return requestBody(res)?.toString('utf8') ?? '';
+    return requestBody(res) ?? Buffer.alloc(0);
   };
 }
 
@@ -111,6 +113,8 @@ export function brokerVipChannel(addr: string): string {
   const [host, port] = splitAddr(addr);
   return `${host}:${Number(port) - 2}`;
 }
+
+const text = (body: Buffer): string => body.toString('utf8');
 
 function parseObject(text: string, what: string): Record<string, unknown> {
   const v = parseFastJson(text);
@@ -137,7 +141,7 @@ function namedEntries<T>(table: unknown, nameField: 'topicName' | 'groupName'): 
  * the whole table and the version are replaced and written.
  */
 async function syncTopicConfig(ctx: BrokerContext, fetch: Fetch, master: string): Promise<void> {
-  const body = parseObject(await fetch(brokerVipChannel(master), RequestCode.GET_ALL_TOPIC_CONFIG), 'topic config');
+  const body = parseObject(text(await fetch(brokerVipChannel(master), RequestCode.GET_ALL_TOPIC_CONFIG)), 'topic config');
   const dv = requireDataVersion(body, 'topic config');
   if (sameDataVersion(ctx.topics.dataVersion, dv)) return;
   await ctx.topics.replaceAll(namedEntries<TopicConfig>(body.topicConfigTable, 'topicName'), dv);
@@ -146,7 +150,7 @@ async function syncTopicConfig(ctx: BrokerContext, fetch: Fetch, master: string)
 
 /** GET_ALL_CONSUMER_OFFSET (43): put over ours key by key, then written. */
 async function syncConsumerOffset(ctx: BrokerContext, fetch: Fetch, master: string): Promise<void> {
-  const body = parseObject(await fetch(master, RequestCode.GET_ALL_CONSUMER_OFFSET), 'consumer offset');
+  const body = parseObject(text(await fetch(master, RequestCode.GET_ALL_CONSUMER_OFFSET)), 'consumer offset');
   const table = body.offsetTable;
   if (typeof table !== 'object' || table === null) throw new Error('consumer offset has no offsetTable');
   ctx.offsets.putAll(decodeOffsetTable(table as Parameters<typeof decodeOffsetTable>[0]), readDataVersion(body.dataVersion));
@@ -155,13 +159,26 @@ async function syncConsumerOffset(ctx: BrokerContext, fetch: Fetch, master: stri
 
 /** GET_ALL_DELAY_OFFSET (45): into our delay-level table and delayOffset.json. */
 async function syncDelayOffset(ctx: BrokerContext, fetch: Fetch, master: string): Promise<void> {
-  ctx.schedule.applyMasterOffsets(await fetch(master, RequestCode.GET_ALL_DELAY_OFFSET));
+  ctx.schedule.applyMasterOffsets(text(await fetch(master, RequestCode.GET_ALL_DELAY_OFFSET)));
   log.info(`slave sync: delay offsets updated from master ${master}`);
+}
+
+/**
+ * GET_TIMER_CHECK_POINT (60), asked on the master's VIP port (5.x SlaveSynchronize#syncTimerCheckPoint):
+ * the master's timer read time, so that this broker, made master by the controller, does not deliver again
+ * the timer messages the old master delivered. Controller mode only: no 4.x master answers it, and a 4.x
+ * slave does not change role while it runs.
+ */
+async function syncTimerCheckPoint(ctx: BrokerContext, fetch: Fetch, master: string): Promise<void> {
+  if (!ctx.config.enableControllerMode) return;
+  const cp = decodeTimerCheckpoint(await fetch(brokerVipChannel(master), RequestCode.GET_TIMER_CHECK_POINT));
+  if (!cp) throw new Error('timer checkpoint body too short');
+  ctx.timer.applyMasterCheckpoint(cp.lastReadTimeMs);
 }
 
 /** GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201): like the topics, replaced when the data version differs. */
 async function syncSubscriptionGroupConfig(ctx: BrokerContext, fetch: Fetch, master: string): Promise<void> {
-  const body = parseObject(await fetch(master, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG), 'subscription group');
+  const body = parseObject(text(await fetch(master, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)), 'subscription group');
   const dv = requireDataVersion(body, 'subscription group');
   if (sameDataVersion(ctx.groups.dataVersion, dv)) return;
   await ctx.groups.replaceAll(namedEntries<SubscriptionGroupConfig>(body.subscriptionGroupTable, 'groupName'), dv);

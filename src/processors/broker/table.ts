@@ -21,6 +21,7 @@ import { invokeBrokerToResetOffset, invokeBrokerToGetConsumerStatus } from './re
 import { consumerSendMsgBack } from './consumer-send-msg-back.js';
 import { endTransaction } from './end-transaction.js';
 import { getAllDelayOffset } from './delay-offset.js';
+import { getTimerCheckPoint } from './timer-checkpoint.js';
 import { queryMessage } from './query-message.js';
 import {
   updateAndCreateSubscriptionGroup, getAllSubscriptionGroup, deleteSubscriptionGroup, getConsumeStats, getBrokerConsumeStats,
@@ -120,6 +121,7 @@ export const BROKER_REQUESTS: ReadonlyArray<RequestEntry<BrokerContext>> = [
   // Slaves copy these from their master every 10 s (SlaveSynchronize), with GET_ALL_TOPIC_CONFIG and GET_ALL_SUBSCRIPTIONGROUP_CONFIG.
   { code: C.GET_ALL_CONSUMER_OFFSET, processor: getAllConsumerOffset },
   { code: C.GET_ALL_DELAY_OFFSET, processor: getAllDelayOffset },
+  { code: C.GET_TIMER_CHECK_POINT, processor: getTimerCheckPoint },
   // admin (mqadmin)
   { code: C.QUERY_MESSAGE, family: 'query', processor: queryMessage, required: ['topic', 'key', 'maxNum', 'beginTimestamp', 'endTimestamp'] },
   { code: C.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, processor: updateAndCreateSubscriptionGroup },
