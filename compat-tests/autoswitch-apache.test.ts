@@ -3,18 +3,20 @@
  * controller: an Apache master with our broker as its slave (Java master → our slave), then the Apache
  * broker killed, ours elected, and the Apache broker restarted as our slave (our master → Java slave).
  * Each time the slave must join the in-sync set (the master saw it caught up) and both commit logs must
- * hold the same bytes. Opt-in (COMPAT_APACHE=1, ~80 s): compat-tests/controller-failover.test.ts covers the
- * mixed group in `npm test`; this one isolates the HA stream in both directions. H1_CLI picks our cli.js
- * (default dist/cli.js). Captured 2026-11-29 on this machine: Apache master → our slave 36,476 bytes identical,
- * our slave in the in-sync set when first asked; our master → restarted Apache slave 215,692 bytes identical,
- * the Apache slave back in the in-sync set 6.4 s after its restart began.
+ * hold the same bytes and the same epoch file, and every acknowledged send must read back. Opt-in
+ * (COMPAT_APACHE=1, ~90 s): compat-tests/controller-failover.test.ts covers the mixed group in `npm test`;
+ * this one isolates the HA stream in both directions. H1_CLI picks our cli.js (default dist/cli.js).
+ * Captured 2026-11-29 on this machine: Apache master → our slave 42,314 bytes identical, our slave in the
+ * in-sync set when first asked; Apache killed under load, ours elected, Apache restarted as our slave:
+ * 267,182 bytes identical, back in the in-sync set 5.1 s after its restart began, epoch files identical
+ * ("1-0", "2-56370"), 1,129 acknowledged sends, 0 missing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeAll, ourNamesrv, type Node } from './support/cluster.js';
 import {
-  apacheController, apacheControllerBroker, ourControllerBroker, startLoad, waitForReplicaInfo, type ControllerNode,
+  apacheController, apacheControllerBroker, checkKeys, ourControllerBroker, startLoad, waitForReplicaInfo, type ControllerNode,
 } from './support/controller.js';
 import { brokerIdentityId, waitForEqualLogs } from './support/failover-rounds.js';
 
@@ -60,11 +62,14 @@ describe.runIf(process.env.COMPAT_APACHE === '1')('AutoSwitchHA with the Apache 
     expect(logBytes(ours, end).equals(logBytes(apache, end))).toBe(true);
     console.log(`Apache master → our slave: ${end} bytes identical, ${load.acks().length} acks`);
 
-    // Our broker takes over; the Apache broker comes back as its slave.
+    // Killed under load (its log may end past ours), our broker takes over; the Apache broker comes back as
+    // its slave and cuts what it has beyond the consistent point.
+    const load2 = await startLoad(ns.addr, TOPIC);
+    await load2.waitForAck(apache.addr, Date.now(), 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
     await apache.kill();
     const oursId = brokerIdentityId(ours);
     await waitForReplicaInfo(ctrl.controllerAddr, NAME, (r) => r.masterBrokerId === oursId, 60_000);
-    const load2 = await startLoad(ns.addr, TOPIC);
     await load2.waitForAck(ours.addr, 0, 60_000);
     await apache.start();
     const t1 = Date.now();
@@ -74,7 +79,15 @@ describe.runIf(process.env.COMPAT_APACHE === '1')('AutoSwitchHA with the Apache 
     const ends2 = await waitForEqualLogs(ctrl.controllerAddr, NAME, [apache, ours], 60_000);
     const end2 = ends2[ours.addr];
     expect(end2).toBeGreaterThan(end);
+    const missing = await checkKeys(ns.addr, TOPIC, [...load.acks(), ...load2.acks()].map((a) => a.key));
+    console.log(`read back: ${JSON.stringify({ ...missing, missingKeys: missing.missingKeys.slice(0, 5) })}`);
+    expect(missing.missing).toBe(0);
     expect(logBytes(apache, end2).equals(logBytes(ours, end2))).toBe(true);
-    console.log(`our master → Apache slave: ${end2} bytes identical, ${load2.acks().length} more acks`);
+    console.log(`our master → Apache slave: ${end2} bytes identical, ${load2.acks().length} more acks (${load2.errors().length} failed sends)`);
+    // Both epoch files (EpochFileCache's checkpoint format) say the same: epoch 1 from 0, epoch 2 where ours began.
+    const epochFile = (n: Node): string => fs.readFileSync(path.join(n.dir, 'store', 'epochFileCheckpoint'), 'utf8');
+    console.log(`epoch files: ours ${JSON.stringify(epochFile(ours))}, Apache ${JSON.stringify(epochFile(apache))}`);
+    expect(epochFile(apache)).toBe(epochFile(ours));
+    expect(epochFile(ours)).toMatch(/^2\n\d+\n1-0\n2-\d+\n$/);
   }, 600_000);
 });
