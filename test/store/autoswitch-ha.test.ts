@@ -178,6 +178,26 @@ describe('AutoSwitchHA between two stores', () => {
     expect((await a.putMessage(nowait)).status).toBe('PUT_OK');
   });
 
+  it('inSyncReplicas=2 without allAckInSyncStateSet: a send waits for one slave, FLUSH_SLAVE_TIMEOUT without one', async () => {
+    const aCfg = await config({ inSyncReplicas: 2 });
+    const bCfg = await config();
+    const a = await open(aCfg);
+    const b = await open(bCfg);
+    await makeMaster(a, aCfg, 1, 1);
+    const t0 = Date.now();
+    expect((await a.putMessage(msg('TopicAS', 2, 'nobody yet'))).status).toBe('FLUSH_SLAVE_TIMEOUT');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    await makeSlave(b, bCfg, 2, 1, aCfg);
+    await until('catch-up', () => b.getMaxPhyOffset() === a.getMaxPhyOffset());
+    for (let i = 0; i < 10; i++) {
+      const r = await a.putMessage(msg('TopicAS', 2, `two-${i}`));
+      expect(r.status).toBe('PUT_OK');
+      expect(b.getMaxPhyOffset()).toBeGreaterThanOrEqual(r.appendResult!.wroteOffset + r.appendResult!.wroteBytes);
+    }
+    // The set was never changed ({1}): allAckInSyncStateSet=false keeps the confirm offset at the log end.
+    expect(ha(a).confirmOffset()).toBe(a.getMaxPhyOffset());
+  });
+
   it('epochs whose bytes retention deleted leave the epoch file', async () => {
     const aCfg = await config({ fileReservedTime: 0, deleteWhen: Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0')).join(';') });
     const a = await open(aCfg);

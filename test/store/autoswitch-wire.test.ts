@@ -245,3 +245,38 @@ describe('our slave, fed by a raw-socket master', () => {
     expect(r.appendResult!.logicsOffset).toBe(9);
   });
 });
+
+describe('our slave against a master that is not one', () => {
+  it('hangs up on a frame of the wrong state or an impossible size, writing nothing', async () => {
+    const port = await brokerPort();
+    const replies = [
+      Buffer.from('00000009000000000000000000000000000000000000', 'hex'), // state 9
+      encodeTransferHeader({ bodySize: 8, offset: 0, epoch: 1, epochStartOffset: 0, confirmOffset: 0 }), // TRANSFER before the handshake
+      Buffer.concat([encodeMasterHandshake(0, 1, []).subarray(0, 4), Buffer.from('7fffffff', 'hex'), Buffer.alloc(12)]), // body of 2 GiB
+    ];
+    const closedAfter: number[] = [];
+    let n = 0;
+    const server = net.createServer((sock) => {
+      const reply = replies[n++ % replies.length];
+      let sentAt = 0;
+      sock.once('data', () => {
+        sentAt = Date.now();
+        sock.write(reply);
+      });
+      sock.on('close', () => closedAfter.push(sentAt ? Date.now() - sentAt : -1));
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    closers.push(() => server.close());
+    for (let i = 0; i < replies.length; i++) {
+      const { s: slave } = await openStore();
+      await slave.autoSwitch!.changeToSlave('127.0.0.1:1', 1, 2);
+      slave.autoSwitch!.updateHaMasterAddress(`127.0.0.1:${port}`);
+      await until(`hang-up ${i}`, () => closedAfter.length > i);
+      expect(closedAfter[i]).toBeGreaterThanOrEqual(0);
+      expect(closedAfter[i]).toBeLessThan(1_000);
+      expect(slave.getMaxPhyOffset()).toBe(0);
+      await slave.shutdown();
+    }
+  });
+});
