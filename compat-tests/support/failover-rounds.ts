@@ -39,6 +39,8 @@ export interface RoundsOptions {
   topic: string;
   load: LoadClient;
   kills: number;
+  /** Number of the first round in logs and results (default 1). */
+  firstRound?: number;
   /** Bound on one election / first ack on the new master / rejoin. */
   failoverTimeoutMs?: number;
   rejoinTimeoutMs?: number;
@@ -76,7 +78,8 @@ export async function failoverRounds(o: RoundsOptions): Promise<Round[]> {
   const rounds: Round[] = [];
   const rejoins: Array<Promise<void>> = [];
   let before = await waitForHealthyGroup(o, rejoinTimeout);
-  for (let i = 1; i <= o.kills; i++) {
+  const from = o.firstRound ?? 1;
+  for (let i = from; i < from + o.kills; i++) {
     const victim = byAddr(o.brokers, before.masterAddress);
     const victimId = brokerIdentityId(victim);
     const killAt = Date.now();
@@ -104,7 +107,7 @@ export async function failoverRounds(o: RoundsOptions): Promise<Round[]> {
       round.rejoinMs = Date.now() - killAt;
       o.log?.(`round ${i}: ${round.killedKind} ${round.killed} back in the in-sync set as a slave ${round.rejoinMs} ms after its kill`);
     })());
-    if (i === o.kills) break;
+    if (i === from + o.kills - 1) break;
     // The next victim is this round's master; the one after it must have rejoined by the time it is elected.
     before = await waitForReplicaInfo(o.controllerAddr, o.brokerName,
       (x) => x.masterAddress === elected.masterAddress && x.syncStateSet.length >= 2, rejoinTimeout, 100);
