@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { node, ourBroker, type Node, type OurNodeOptions } from './cluster.js';
 import { mavenClasspath } from './maven.js';
+import { createTopicOnBrokers } from './topics.js';
 import { RemotingClient } from '../../src/remoting/client.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
 import { brokerPort, freePort } from '../../test/support/ports.js';
 import { startTracked, toProperties, type Tracked } from '../../test/support/processes.js';
-import { createTopicOnBrokers } from './topics.js';
 import { REPO_ROOT, makeTempDir } from '../../test/support/server.js';
 
 export const CONTROLLER_PROJECT_DIR = path.join(REPO_ROOT, 'compat-tests', 'controller');
@@ -36,8 +36,9 @@ const CLIENT_JVM = ['-Xms64m', '-Xmx192m', '-XX:TieredStopAtLevel=1'];
 
 /**
  * Timing keys given to every broker of a group, ours and Apache's alike, so both fail over under the same
- * rules: controller heartbeat and metadata sync every second instead of 5 s (BrokerConfig 5.3.3 defaults
- * syncBrokerMetadataPeriod 5000, checkSyncStateSetPeriod 5000), a NameServer registration every 10 s (the floor).
+ * rules: replica-info sync and in-sync-set check every second instead of 5 s (BrokerConfig 5.3.3 defaults
+ * syncBrokerMetadataPeriod 5000, checkSyncStateSetPeriod 5000), the controller heartbeat every second (the
+ * default, written out), a NameServer registration every 10 s (the floor).
  */
 export const GROUP_TIMING = {
   brokerHeartbeatInterval: 1000,
