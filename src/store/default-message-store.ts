@@ -182,7 +182,7 @@ export class DefaultMessageStore implements MessageStore {
     this.flusher.stop();
     this.started = false;
     this.writer.stop();
-    void this.replication.stop();
+    void this.replication.stop(false);
     this.closeFiles();
   }
 

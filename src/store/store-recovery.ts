@@ -227,6 +227,14 @@ export interface AddedUnit {
   size: number;
 }
 
+/** How a replica dispatches one record (controller mode: ha/replica-log.ts). */
+export interface RecordOptions {
+  /** Its index entries exist already (it was written here as master): none are added. */
+  indexed?: boolean;
+  /** Its unit waits for the confirm offset: returned, not appended. */
+  hold?: boolean;
+}
+
 export interface RedispatchTarget {
   /** The queue of a topic and id, created when missing. */
   queue(topic: string, queueId: number): ConsumeQueue;
@@ -252,7 +260,7 @@ export class Redispatcher {
    * record's field lengths do not add up to its size (the recovery scan has verified that already; a
    * replica's records come from the master unverified).
    */
-  onRecord(r: ScannedRecord): AddedUnit | undefined | false {
+  onRecord(r: ScannedRecord, opts?: RecordOptions): AddedUnit | undefined | false {
     const sysFlag = readSysFlag(r.buf, r.pos);
     const spans = recordSpans(r.buf, r.pos, r.pos + r.size);
     if (!spans || spans.end !== r.pos + r.size) return false;
@@ -260,7 +268,7 @@ export class Redispatcher {
     const storeTimestamp = readStoreTimestamp(r.buf, r.pos);
     if (storeTimestamp > this.maxStoreTimestamp) this.maxStoreTimestamp = storeTimestamp;
     const props = r.buf.toString('utf8', spans.propertiesStart, spans.propertiesStart + spans.propertiesLength);
-    this.target.index?.build(topic, props, sysFlag, r.offset, storeTimestamp);
+    if (opts?.indexed !== true) this.target.index?.build(topic, props, sysFlag, r.offset, storeTimestamp);
     if (!isDispatchedType(sysFlag)) return undefined;
     const queueId = readQueueId(r.buf, r.pos);
     const cq = this.target.queue(topic, queueId);
@@ -276,6 +284,7 @@ export class Redispatcher {
       this.cut(cq, queueOffset);
     }
     const tagsCode = tagsCodeOf(this.target.delayLevels, topic, props, storeTimestamp);
+    if (opts?.hold) return { cq, queueOffset, tagsCode, storeTimestamp, size: r.size };
     cq.append(queueOffset, r.offset, r.size, tagsCode);
     this.touched.add(cq);
     return { cq, queueOffset, tagsCode, storeTimestamp, size: r.size };

@@ -58,6 +58,8 @@ export async function truncateStore(p: TruncateParts, offset: number, checkAlign
   // From here to the flush nothing awaits: no put or pull sees a half-cut store.
   p.index?.writePending();
   const units = cutPastLogEnd(p.queues, p.index, offset);
+  // Units held for the confirm offset (held-dispatches.ts): those of cut records go, the rest keep their queue offsets.
+  writer.held?.cut(offset);
   commitLog.setEnd(offset);
   writer.lastWrittenTimestamp = Math.min(writer.lastWrittenTimestamp, keptTimestamp);
   writer.lastDispatchedTimestamp = Math.min(writer.lastDispatchedTimestamp, keptTimestamp);

@@ -4,7 +4,8 @@
  *   records into its write slab (all synchronous: JS's single thread serializes appends without a lock)
  *   end of tick (setImmediate) → one write per contiguous run → ConsumeQueue units → index entries
  *   → arrival listeners → acknowledge: ASYNC_FLUSH at once (bytes are in the OS), SYNC_FLUSH after
- *   the shared fdatasync (group commit).
+ *   the shared fdatasync (group commit). In controller mode the units and listeners wait in `held` until
+ *   the confirm offset passes their records (held-dispatches.ts).
  * Records of one tick share one syscall (group write).
  */
 import { performance } from 'node:perf_hooks';
@@ -19,6 +20,7 @@ import type { CommitLog } from './commit-log.js';
 import { SCHEDULE_TOPIC, scheduleTagsCode } from './dispatch-info.js';
 import type { DiskSpaceGuard } from './disk-space-guard.js';
 import type { GroupCommit } from './group-commit.js';
+import { HeldDispatches, type Dispatch } from './held-dispatches.js';
 import type { IndexService } from './index-service.js';
 import type { QueueState, QueueTable } from './queue-table.js';
 import { isNoSpaceError } from './store-files.js';
@@ -29,15 +31,6 @@ const WAIT_ENTRY = MessageConst.PROPERTY_WAIT_STORE_MSG_OK + NAME_VALUE_SEPARATO
 /** CommitLog.MessageExtEncoder reserves 64 KiB beyond maxMessageSize for the record's other fields. */
 export const RECORD_HEADROOM_BYTES = 64 * 1024;
 
-/** A ConsumeQueue unit to write once its record is in the OS. */
-interface Dispatch {
-  q: QueueState;
-  queueOffset: number;
-  phyOffset: number;
-  size: number;
-  tagsCode: number;
-  storeTimestamp: number;
-}
 
 /** A written record the IndexService still has to see. */
 interface IndexJob {
@@ -92,9 +85,17 @@ export class WritePipeline {
   private tickOpenedAt = 0;
   private stopped = false;
   private readonly syncFlush: boolean;
+  /** Controller mode only: units waiting for the confirm offset. */
+  readonly held: HeldDispatches | undefined;
 
   constructor(private readonly parts: WriteParts) {
     this.syncFlush = parts.config.flushDiskType === 'SYNC_FLUSH';
+    if (parts.config.enableControllerMode) {
+      this.held = new HeldDispatches((ds) => {
+        this.dispatch(ds, Number.MAX_SAFE_INTEGER);
+        this.tellListeners(ds, Number.MAX_SAFE_INTEGER);
+      });
+    }
   }
 
   /**
@@ -117,6 +118,7 @@ export class WritePipeline {
     this.dispatches = [];
     this.waiters = [];
     this.indexJobs = [];
+    this.held?.clear();
   }
 
   /** A put the store is able to take: checks and plans every record, then appends. One topic and queue. */
@@ -247,10 +249,15 @@ export class WritePipeline {
       else log.error(`commitlog write failed at ${commitLog.maxOffset}: ${writeError.message}`);
     }
     const written = commitLog.maxOffset;
-    this.dispatch(dispatches, written);
+    const held = this.held;
+    if (held) this.hold(held, dispatches, written);
+    else this.dispatch(dispatches, written);
     this.buildIndex(indexJobs, written);
-    this.tellListeners(dispatches, written);
+    if (!held) this.tellListeners(dispatches, written);
     this.parts.afterWrite();
+    // Before any acknowledgement: with a single in-sync replica or allAckInSyncStateSet=false the confirm
+    // offset is the log end, and the tick's units are written now, as without holding.
+    held?.release(held.bound());
     const ok: Waiter[] = [];
     const unwritten: PutMessageResult = isNoSpaceError(writeError)
       ? diskSpace.answer()
@@ -295,6 +302,16 @@ export class WritePipeline {
         log.error(`consumequeue ${q.cq.topic}/${q.cq.queueId} write failed: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** Controller mode: the units of records now in the OS wait for the confirm offset; the rest give their offsets back. */
+  private hold(held: HeldDispatches, dispatches: Dispatch[], written: number): void {
+    const ok: Dispatch[] = [];
+    for (const d of dispatches) {
+      if (d.phyOffset + d.size <= written) ok.push(d);
+      else if (d.q.next > d.queueOffset) d.q.next = d.queueOffset;
+    }
+    held.add(ok);
   }
 
   private buildIndex(indexJobs: IndexJob[], written: number): void {

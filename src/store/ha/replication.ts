@@ -47,6 +47,7 @@ export class Replication {
         settleWrites: () => {
           if (writer.hasPending()) writer.runTick();
         },
+        held: writer.held!,
       });
     } else if (config.brokerRole === 'SLAVE') {
       this.replica = new ReplicaLog(replicaParts);
@@ -124,8 +125,9 @@ export class Replication {
     };
   }
 
-  async stop(): Promise<void> {
-    await this.autoSwitch?.stop();
+  /** `clean` false: a simulated kill (DefaultMessageStore#abandon), nothing more reaches the queues. */
+  async stop(clean = true): Promise<void> {
+    await this.autoSwitch?.stop(clean);
     this.client?.stop();
     await this.master?.stop();
   }

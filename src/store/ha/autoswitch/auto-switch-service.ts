@@ -14,6 +14,7 @@ import type { BrokerConfig } from '../../../config/broker-config.js';
 import type { CommitLog } from '../../commit-log.js';
 import { isWaitStoreMsgOK } from '../../write-pipeline.js';
 import type { HaStatus, HaTls, PutMessageResult } from '../../types.js';
+import type { HeldDispatches } from '../../held-dispatches.js';
 import type { ReplicaLog } from '../replica-log.js';
 import { EpochFile, epochFilePath, OPEN_END_OFFSET } from './epoch-file.js';
 import { ALL_ACK_IN_SYNC_STATE_SET, AutoSwitchMaster } from './master-service.js';
@@ -29,6 +30,8 @@ export interface AutoSwitchStoreHooks {
   truncateTo(offset: number, checked?: boolean): Promise<void>;
   /** Writes what the write pipeline has appended and not yet written (before a role change). */
   settleWrites(): void;
+  /** The write pipeline's units waiting for the confirm offset. */
+  held: HeldDispatches;
 }
 
 type Role = 'none' | 'master' | 'slave';
@@ -56,7 +59,8 @@ export class AutoSwitchService implements AutoSwitchHa {
       minOffset: () => commitLog.minOffset,
       segmentBytes: commitLog.segmentBytes,
       read: (offset, max) => commitLog.readAvailable(offset, max),
-    }, this.epochs);
+    }, this.epochs, () => this.releaseConfirmed());
+    hooks.held.bound = () => (this.role === 'master' ? this.master.inSync.confirmOffset() : -1);
   }
 
   /** After recovery: the epoch file is read, the HA port opens; the role comes from the controller. */
@@ -98,10 +102,18 @@ export class AutoSwitchService implements AutoSwitchHa {
       log.error(`ha: cannot become master of epoch ${epoch}: cutting the partial tail failed: ${(e as Error).message}`);
       return false;
     }
-    this.master.inSync.recompute();
+    const wasSlave = this.role === 'slave';
+    if (wasSlave) {
+      // What the old master confirmed is dispatched; the rest waits for this master's confirm offset, which
+      // starts from the slave's (CommitLog#confirmOffset is one value in Java, kept across the switch).
+      this.replica.dispatch();
+      this.hooks.held.add(this.replica.takeRest());
+    }
+    this.master.inSync.recompute(wasSlave ? this.slaveConfirm : undefined);
     if (cut >= 0) this.epochs.truncateSuffixByOffset(cut);
     this.appendEpoch(epoch);
     this.role = 'master';
+    this.releaseConfirmed();
     log.info(`ha: master of epoch ${epoch} from offset ${this.commitLog.maxOffset} (cut to ${cut}); confirm offset ${this.confirmOffset()}`);
     return true;
   }
@@ -126,9 +138,12 @@ export class AutoSwitchService implements AutoSwitchHa {
     this.master.destroyConnections();
     this.stopClient();
     if (this.role !== 'slave') {
-      // What the write pipeline wrote is dispatched already: the replica continues from the log end.
+      // The replica dispatches from the first unit the write pipeline still held for the confirm offset (or the
+      // log end), bounded by the new master's confirm offset, as the Java reput goes on from where it stands.
       this.hooks.settleWrites();
-      this.replica.start();
+      if (this.role === 'master') this.slaveConfirm = Math.min(this.master.inSync.confirmOffset(), this.commitLog.maxOffset);
+      this.replica.bound = this.slaveConfirm;
+      this.replica.start(this.hooks.held.clear());
     }
     this.role = 'slave';
     this.localBrokerId = selfBrokerId;
@@ -138,6 +153,7 @@ export class AutoSwitchService implements AutoSwitchHa {
       truncateInvalid: () => this.truncateInvalid(),
       setConfirmOffset: (o) => {
         this.slaveConfirm = o;
+        this.replica.bound = o; // dispatched as the client reads on (one dispatch per socket read)
       },
     }, selfBrokerId);
     client.tls = this.tlsClient;
@@ -157,7 +173,16 @@ export class AutoSwitchService implements AutoSwitchHa {
 
   setSyncStateSet(ids: Set<number>): void {
     this.master.inSync.apply(ids);
+    this.releaseConfirmed();
     this.master.settleWaiters();
+  }
+
+  /**
+   * A master's confirm offset may have moved (a slave's ack, a new in-sync set, the 1 s tick): the units held
+   * for it are written, before the sends that waited for the same acks are answered.
+   */
+  private releaseConfirmed(): void {
+    if (this.role === 'master') this.hooks.held.release(this.master.inSync.confirmOffset());
   }
 
   getSyncStateSet(): Set<number> {
@@ -239,7 +264,7 @@ export class AutoSwitchService implements AutoSwitchHa {
   private async truncateInvalid(): Promise<number> {
     if (this.role !== 'slave') return -1;
     this.replica.dispatch();
-    const whole = this.replica.dispatchedTo;
+    const whole = this.replica.wholeEnd();
     if (whole >= this.commitLog.maxOffset) return -1;
     log.info(`ha: cutting the partial record after ${whole} (log end ${this.commitLog.maxOffset})`);
     // Unchecked, as truncateInvalidMsg's truncateDirtyFiles: what follows may be no record at all.
@@ -263,8 +288,21 @@ export class AutoSwitchService implements AutoSwitchHa {
     };
   }
 
-  async stop(): Promise<void> {
+  /**
+   * `clean` (a shutdown, not a simulated kill): what waits for the confirm offset is dispatched first. A clean
+   * restart re-reads only the last segment, so a unit not written now would be missing for good; a crash
+   * recovery re-dispatches everything it reads anyway.
+   */
+  async stop(clean = true): Promise<void> {
     this.stopClient();
+    if (clean) {
+      this.hooks.held.release(Number.MAX_SAFE_INTEGER);
+      if (this.role === 'slave') {
+        // Only a slave's replica dispatches: a master's records past its start are the write pipeline's.
+        this.replica.bound = Number.MAX_SAFE_INTEGER;
+        this.replica.dispatch();
+      }
+    }
     await this.master.stop();
   }
 }

@@ -134,10 +134,11 @@ export class InSyncSet {
 
   /**
    * CommitLog#getConfirmOffset on a master: the log end unless sends wait for the whole set and the set has
-   * slaves; then the smallest acknowledged offset over the in-sync slaves.
+   * slaves; then the smallest acknowledged offset over the in-sync slaves. (No set applied yet counts as the
+   * master alone: held ConsumeQueue units would otherwise wait for a value computed once and never again.)
    */
   confirmOffset(): number {
-    if (this.local.size === 1 || !this.view.allAckInSyncStateSet) return this.view.maxOffset();
+    if (this.local.size <= 1 || !this.view.allAckInSyncStateSet) return this.view.maxOffset();
     if (this.storedConfirm < 0) this.storedConfirm = this.compute();
     return this.storedConfirm;
   }
@@ -156,8 +157,13 @@ export class InSyncSet {
     return confirm;
   }
 
-  /** changeToMaster: the confirm offset computed once for the new role. */
-  recompute(): void {
+  /**
+   * changeToMaster: the confirm offset computed once for the new role. `from`: the confirm offset this broker
+   * had as a slave, kept while an in-sync member is not connected (Java's CommitLog#confirmOffset is one value
+   * across roles).
+   */
+  recompute(from?: number): void {
+    if (from !== undefined) this.storedConfirm = from;
     this.storedConfirm = this.compute();
   }
 }

@@ -48,7 +48,14 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
   private stopping = false;
   tls: TlsServerSide | undefined;
 
-  constructor(private readonly config: BrokerConfig, private readonly log_: MasterLog, readonly epochs: EpochFile) {
+  /**
+   * `onConfirm`: the confirm offset may have moved (an ack, the 1 s tick); the store writes the units held
+   * for it, before waiting sends are answered.
+   */
+  constructor(
+    private readonly config: BrokerConfig, private readonly log_: MasterLog, readonly epochs: EpochFile,
+    private readonly onConfirm: () => void = () => {},
+  ) {
     this.batchBytes = config.haTransferBatchSize;
     this.heartbeatMs = config.haSendHeartbeatInterval;
     this.housekeepingMs = config.haHousekeepingInterval;
@@ -110,6 +117,7 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const c of this.conns) c.tick(now);
+      this.onConfirm();
       this.settleWaiters();
       this.trimEpochPrefix();
     }, TICK_MS);
@@ -134,6 +142,7 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
 
   onAck(conn: MasterConnection, offset: number): void {
     if (conn.slaveId >= 0) this.inSync.onAck(conn.slaveId, offset, conn.asyncLearner, conn.lastMasterMaxOffset, conn.lastTransferAtMs);
+    this.onConfirm();
     this.settleWaiters();
   }
 

@@ -153,6 +153,7 @@ export class AutoSwitchClient {
   private takeFrames(): void {
     const q = this.pending;
     const before = this.replica.maxOffset;
+    const boundBefore = this.replica.bound;
     while (!this.busy && this.socket && q.length >= MASTER_HANDSHAKE_HEADER_BYTES) {
       const head = decodeMasterHead(q.peek(MASTER_HANDSHAKE_HEADER_BYTES));
       const transfer = head.state === HAConnectionState.TRANSFER;
@@ -196,7 +197,8 @@ export class AutoSwitchClient {
       }
       this.store.setConfirmOffset(Math.min(tail.confirmOffset, this.replica.maxOffset));
     }
-    if (this.replica.maxOffset > before) this.replica.dispatch();
+    // Also when no byte came: a frame may carry a higher confirm offset, up to which the replica now dispatches.
+    if (this.replica.maxOffset > before || this.replica.bound > boundBefore) this.replica.dispatch();
     if (this.state === HAConnectionState.TRANSFER && this.replica.maxOffset > this.reported) this.report();
   }
 
