@@ -31,7 +31,6 @@ const WAIT_ENTRY = MessageConst.PROPERTY_WAIT_STORE_MSG_OK + NAME_VALUE_SEPARATO
 /** CommitLog.MessageExtEncoder reserves 64 KiB beyond maxMessageSize for the record's other fields. */
 export const RECORD_HEADROOM_BYTES = 64 * 1024;
 
-
 /** A written record the IndexService still has to see. */
 interface IndexJob {
   msg: MessageInner;
