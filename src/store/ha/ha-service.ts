@@ -4,9 +4,9 @@
  * once one slave has its bytes, FLUSH_SLAVE_TIMEOUT after slaveTimeout, or at once SLAVE_NOT_AVAILABLE
  * when no slave is connected or the best one is haSlaveFallbehindMax behind.
  */
-import net from 'node:net';
 import { log } from '../../logger.js';
-import { acceptSniffed, tlsDecidesAtFirstByte, type TlsServerSide } from '../../remoting/tls-accept.js';
+import type { TlsServerSide } from '../../remoting/tls-accept.js';
+import { HaListener } from './ha-listener.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import { HaConnection, type HaConnectionOwner, type HaSource } from './ha-connection.js';
 
@@ -28,54 +28,27 @@ export class HaService implements HaConnectionOwner {
   /** Highest offset any slave has acknowledged (never decreases: HAService#push2SlaveMaxOffset). */
   push2SlaveMaxOffset = 0;
   private readonly conns = new Set<HaConnection>();
-  private server: net.Server | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** SYNC_MASTER sends waiting for a slave, in log order (so deadlines are in order too). */
   private waiters: Waiter[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
-  /** Slaves still before their first byte or in their TLS handshake. */
-  private readonly accepting = new Set<net.Socket>();
   /** tls.server.mode and certificate for the HA port, as on the remoting ports; set before start(). */
   tls: TlsServerSide | undefined;
+  private readonly listener: HaListener;
 
   constructor(private readonly config: BrokerConfig, readonly source: HaSource) {
     this.batchBytes = config.haTransferBatchSize;
     this.heartbeatMs = config.haSendHeartbeatInterval;
     this.housekeepingMs = config.haHousekeepingInterval;
+    this.listener = new HaListener(config.haListenPort, this.housekeepingMs);
   }
 
   async start(): Promise<void> {
-    // A slave speaks first (its offset report), so the first byte tells TLS from plain here too. Without
-    // TLS to decide, a slave is taken at accept: a 4.9 slave reports only after haSendHeartbeatInterval.
-    const tls = tlsDecidesAtFirstByte(this.tls) ? this.tls : undefined;
-    const server = net.createServer((socket) => {
-      this.accepting.add(socket);
-      socket.once('close', () => this.accepting.delete(socket));
-      // A peer that never sends its first byte is not left open (afterwards HaConnection's tick watches).
-      if (tls) socket.setTimeout(this.housekeepingMs, () => socket.destroy());
-      acceptSniffed(socket, tls, `ha port ${this.config.haListenPort}`, (stream) => {
-        this.accepting.delete(socket);
-        if (tls) socket.setTimeout(0);
-        if (!this.server) {
-          stream.destroy();
-          return;
-        }
-        const conn = new HaConnection(stream, this);
-        this.conns.add(conn);
-        stream.resume();
-        log.info(`ha: slave ${conn.addr} connected${stream === socket ? '' : ' over TLS'} (${this.conns.size} connected)`);
-      });
+    await this.listener.listen(this.tls, (stream, overTls) => {
+      const conn = new HaConnection(stream, this);
+      this.conns.add(conn);
+      log.info(`ha: slave ${conn.addr} connected${overTls ? ' over TLS' : ''} (${this.conns.size} connected)`);
     });
-    server.on('error', (e) => log.error(`ha: listener: ${e.message}`));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // All interfaces, as the Java broker's AcceptSocketService binds.
-      server.listen({ port: this.config.haListenPort, host: '0.0.0.0' }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const c of this.conns) c.tick(now);
@@ -137,10 +110,6 @@ export class HaService implements HaConnectionOwner {
     for (const w of this.waiters) w.resolve('FLUSH_SLAVE_TIMEOUT');
     this.waiters = [];
     for (const c of [...this.conns]) c.close('shutdown');
-    for (const s of this.accepting) s.destroy();
-    this.accepting.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener.close();
   }
 }

@@ -6,9 +6,9 @@
  * of the in-sync set has it, otherwise until `ackNums` replicas (master included) have it;
  * FLUSH_SLAVE_TIMEOUT after slaveTimeout.
  */
-import net from 'node:net';
 import { log } from '../../../logger.js';
-import { acceptSniffed, tlsDecidesAtFirstByte, type TlsServerSide } from '../../../remoting/tls-accept.js';
+import type { TlsServerSide } from '../../../remoting/tls-accept.js';
+import { HaListener } from '../ha-listener.js';
 import type { BrokerConfig } from '../../../config/broker-config.js';
 import type { EpochFile } from './epoch-file.js';
 import { InSyncSet } from './in-sync-set.js';
@@ -40,13 +40,12 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
   readonly segmentBytes: number;
   readonly inSync: InSyncSet;
   readonly conns = new Set<MasterConnection>();
-  private server: net.Server | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly accepting = new Set<net.Socket>();
   private waiters: Waiter[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   tls: TlsServerSide | undefined;
+  private readonly listener: HaListener;
 
   /**
    * `onConfirm`: the confirm offset may have moved (an ack, the 1 s tick); the store writes the units held
@@ -59,6 +58,7 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
     this.batchBytes = config.haTransferBatchSize;
     this.heartbeatMs = config.haSendHeartbeatInterval;
     this.housekeepingMs = config.haHousekeepingInterval;
+    this.listener = new HaListener(config.haListenPort, this.housekeepingMs);
     this.segmentBytes = log_.segmentBytes;
     this.inSync = new InSyncSet({
       maxOffset: () => log_.maxOffset(),
@@ -86,34 +86,11 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
   }
 
   async start(): Promise<void> {
-    const tls = tlsDecidesAtFirstByte(this.tls) ? this.tls : undefined;
-    const server = net.createServer((socket) => {
-      this.accepting.add(socket);
-      socket.once('close', () => this.accepting.delete(socket));
-      if (tls) socket.setTimeout(this.housekeepingMs, () => socket.destroy());
-      acceptSniffed(socket, tls, `ha port ${this.config.haListenPort}`, (stream) => {
-        this.accepting.delete(socket);
-        if (tls) socket.setTimeout(0);
-        if (!this.server) {
-          stream.destroy();
-          return;
-        }
-        const conn = new MasterConnection(stream, this);
-        this.conns.add(conn);
-        stream.resume();
-        log.info(`ha: slave ${conn.addr} connected (${this.conns.size} connected)`);
-      });
+    await this.listener.listen(this.tls, (stream, overTls) => {
+      const conn = new MasterConnection(stream, this);
+      this.conns.add(conn);
+      log.info(`ha: slave ${conn.addr} connected${overTls ? ' over TLS' : ''} (${this.conns.size} connected)`);
     });
-    server.on('error', (e) => log.error(`ha: listener: ${e.message}`));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // All interfaces, as the Java broker's AcceptSocketService binds.
-      server.listen({ port: this.config.haListenPort, host: '0.0.0.0' }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const c of this.conns) c.tick(now);
@@ -222,10 +199,6 @@ export class AutoSwitchMaster implements MasterConnectionOwner {
     for (const w of this.waiters) w.resolve(false);
     this.waiters = [];
     for (const c of [...this.conns]) c.close('shutdown');
-    for (const s of this.accepting) s.destroy();
-    this.accepting.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener.close();
   }
 }
