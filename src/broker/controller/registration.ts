@@ -8,13 +8,28 @@
  * Each file step survives a crash: a restart resumes from the file found. Files naming another cluster or
  * broker name stop registration (the operator must fix the config or remove the files).
  */
-import type { ReplicasManager } from './replicas-manager.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { AutoSwitchHa } from '../../store/ha/autoswitch/types.js';
+import type { ControllerApi, MasterInfo } from './controller-api.js';
 import {
   type BrokerIdentityData, type IdentityFile, type TempBrokerIdentityData, brokerIdentityFile, tempBrokerIdentityFile,
 } from './identity-files.js';
 import { log } from '../../logger.js';
 
 export type RegisterState = 'INITIAL' | 'CREATE_TEMP_METADATA_FILE_DONE' | 'CREATE_METADATA_FILE_DONE' | 'REGISTERED';
+
+/** What registration reads from and hands back to the controller client (ReplicasManager). */
+export interface RegistrationHost {
+  readonly config: BrokerConfig;
+  readonly api: ControllerApi;
+  readonly controllerLeaderAddress: string;
+  readonly brokerAddr: string;
+  readonly ha: AutoSwitchHa;
+  /** Set once the identity file holds the controller's id. */
+  brokerControllerId: number | undefined;
+  /** The controller's answer to CONTROLLER_REGISTER_BROKER names the set's master, if any. */
+  applyMaster(r: MasterInfo): Promise<void>;
+}
 
 export class Registration {
   state: RegisterState = 'INITIAL';
@@ -24,7 +39,7 @@ export class Registration {
   private idData: BrokerIdentityData | undefined;
 
   constructor(
-    private readonly m: ReplicasManager,
+    private readonly m: RegistrationHost,
     identityPath: string,
   ) {
     this.identity = brokerIdentityFile(identityPath);
