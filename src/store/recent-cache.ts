@@ -11,7 +11,9 @@ export interface CachedRun {
 }
 
 export class RecentCache {
+  /** Runs in log order from `head` on; the slots before `head` are dropped ones not yet compacted away. */
   private runs: CachedRun[] = [];
+  private head = 0;
   private bytes = 0;
 
   /** `limitBytes` 0 keeps nothing (tests use it to exercise file reads). */
@@ -22,22 +24,42 @@ export class RecentCache {
     if (this.limitBytes <= 0) return;
     this.runs.push(run);
     this.bytes += run.buf.length;
-    while (this.bytes > this.limitBytes && this.runs.length > 1) this.bytes -= this.runs.shift()!.buf.length;
+    while (this.bytes > this.limitBytes && this.runs.length - this.head > 1) this.dropOldest();
+    this.compact();
   }
 
   clear(): void {
     this.runs = [];
+    this.head = 0;
     this.bytes = 0;
   }
 
   /** Forgets runs starting before `offset` (retention removed their segments). */
   dropBefore(offset: number): void {
-    while (this.runs.length && this.runs[0].offset < offset) this.bytes -= this.runs.shift()!.buf.length;
+    while (this.head < this.runs.length && this.runs[this.head].offset < offset) this.dropOldest();
+    this.compact();
   }
 
   /** Whether `offset` is at or after the oldest cached byte. */
   covers(offset: number): boolean {
-    return this.runs.length > 0 && offset >= this.runs[0].offset;
+    return this.head < this.runs.length && offset >= this.runs[this.head].offset;
+  }
+
+  /**
+   * Dropping by moving `head` instead of Array#shift: a full cache of small runs (one per write tick) holds
+   * ~100k entries, and shift() moves them all on every tick (13 % of a send profile at 8 producer threads).
+   */
+  private dropOldest(): void {
+    this.bytes -= this.runs[this.head].buf.length;
+    this.runs[this.head++] = undefined as unknown as CachedRun;
+  }
+
+  /** Removes the dropped slots once they are half the array: each run is moved O(1) times on average. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.runs.length) {
+      this.runs = this.runs.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Exactly `size` bytes at `offset` when one run holds them all (no copy), else undefined. */
@@ -59,8 +81,8 @@ export class RecentCache {
   /** The last run starting at or before `offset` (binary search), or undefined. */
   private runAt(offset: number): CachedRun | undefined {
     const r = this.runs;
-    if (r.length === 0 || offset < r[0].offset) return undefined;
-    let lo = 0;
+    if (this.head >= r.length || offset < r[this.head].offset) return undefined;
+    let lo = this.head;
     let hi = r.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
