@@ -16,8 +16,9 @@ import type { Connection } from './connection.js';
  *   - a family may refuse at the door while its resource is stuck ("[REJECTREQUEST]...", the send
  *     processor's rejectRequest when the page cache is busy), and then its queued requests are refused
  *     as they come up ("[PCBUSY_CLEAN_QUEUE]...");
- *   - with fast failure on, a request that waited longer than its family's wait time is refused when
- *     it comes up ("[TIMEOUT_CLEAN_QUEUE]...", BrokerFastFailure#cleanExpiredRequestInQueue).
+ *   - with fast failure on, a request that waited longer than its family's wait time behind requests of
+ *     its own family is refused when it comes up ("[TIMEOUT_CLEAN_QUEUE]...",
+ *     BrokerFastFailure#cleanExpiredRequestInQueue).
  */
 export interface FamilySpec<Ctx> {
   /** Most requests waiting (read on each use: UPDATE_BROKER_CONFIG may change it). */
@@ -34,6 +35,11 @@ export interface Queued<E> {
   entry: E;
   /** performance.now() when it was queued. */
   at: number;
+  /**
+   * performance.now() when it became the first of its queue (set by the queue): from `at` to here it
+   * waited behind requests of its own family, from here on only for the loop to come round.
+   */
+  headAt?: number;
 }
 
 /** What the queue-backed dispatcher does with a request that comes up. */
@@ -62,6 +68,7 @@ export class FamilyQueue<Ctx, E> {
   }
 
   push(q: Queued<E>): void {
+    if (this.size === 0) q.headAt = q.at;
     this.items.push(q);
   }
 
@@ -69,6 +76,8 @@ export class FamilyQueue<Ctx, E> {
     if (this.head >= this.items.length) return undefined;
     const q = this.items[this.head];
     this.items[this.head++] = undefined;
+    const next = this.items[this.head];
+    if (next) next.headAt = performance.now();
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
@@ -149,8 +158,12 @@ export class QueueDrainer<Ctx, E> {
       this.refuse(q, { kind: 'pcbusy', waitedMs, sizeAfter: fam.size });
       return;
     }
+    // Fast failure sheds a backlog of the family's own requests (BrokerFastFailure: the pool's queue).
+    // On one event loop a request with none ahead of it can also wait because other work held the loop
+    // (a large heartbeat, a state file written, a collection); refusing it would not shorten anything,
+    // so only the time it spent behind its own family counts.
     const maxWait = this.fastFailure() ? fam.spec.maxWaitMs?.(this.ctx) : undefined;
-    if (maxWait !== undefined && now - q.at >= maxWait) {
+    if (maxWait !== undefined && (q.headAt ?? now) - q.at >= maxWait) {
       this.refuse(q, { kind: 'timeout', waitedMs, sizeAfter: fam.size });
       return;
     }

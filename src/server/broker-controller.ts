@@ -40,6 +40,7 @@ import { RpcMetrics } from '../remoting/rpc-metrics.js';
 import { startPromExporter, type PromExporter } from './prom-exporter.js';
 import type { RoleChange, RoleHost } from '../broker/controller/role-host.js';
 import { RoleSwitch } from './role-switch.js';
+import { RegisterCoalescer } from './register-coalescer.js';
 
 /** How often expired producer/consumer channels are looked for (ClientHousekeepingService). */
 const CLIENT_SCAN_INTERVAL_MS = 10_000;
@@ -75,7 +76,7 @@ export class BrokerController implements RoleHost {
   private readonly dispatcher: Dispatcher<BrokerContext>;
   private readonly services: readonly BrokerService[];
   private readonly timers: NodeJS.Timeout[] = [];
-  private registerPending = false;
+  private readonly registrations = new RegisterCoalescer(() => this.registerBrokerAll(), () => this.started);
   private started = false;
   /** The /metrics endpoint, when metricsExporterType=PROM. */
   private exporter?: PromExporter;
@@ -129,7 +130,7 @@ export class BrokerController implements RoleHost {
       storeHost,
       brokerAddr,
       brokerConfigPath,
-      registerBrokerAll: () => this.scheduleRegister(),
+      registerBrokerAll: () => this.registrations.request(),
     };
     this.services = [this.ctx.schedule, this.ctx.timer, this.ctx.transactions, this.ctx.pop];
     // RIP-46 metrics: counted only when exported (the Java broker's instruments are no-ops otherwise).
@@ -252,7 +253,7 @@ export class BrokerController implements RoleHost {
     }
     ctx.pullHold.start();
     ctx.stats.start();
-    ctx.topics.onChange = () => this.scheduleRegister();
+    ctx.topics.onChange = () => this.registrations.request();
     this.every(config.flushConsumerOffsetInterval, () => {
       ctx.offsets.persist();
       // Topics and groups are written on change; a write that failed (disk full) is retried here.
@@ -311,16 +312,6 @@ export class BrokerController implements RoleHost {
       brokerAddr: this.brokerAddr,
       haServerAddr: `${c.brokerIP2}:${c.haListenPort}`,
     };
-  }
-
-  /** Coalesces bursts of topic changes (e.g. many auto-created topics) into one registration. */
-  private scheduleRegister(): void {
-    if (this.registerPending || !this.started) return;
-    this.registerPending = true;
-    setImmediate(() => {
-      this.registerPending = false;
-      void this.registerBrokerAll();
-    });
   }
 
   async registerBrokerAll(): Promise<void> {
