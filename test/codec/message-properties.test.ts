@@ -50,6 +50,26 @@ describe('properties string', () => {
     expect(storedProperties('', undefined, 'C1')).toBe(P('CLUSTER', 'C1'));
   });
 
+  test('stored properties: WAIT cut out by position gives what the map gives, wherever it stands', () => {
+    const viaMap = (props: string, cluster: string): string => {
+      const m = parseProperties(props);
+      m.delete('WAIT');
+      m.set('CLUSTER', cluster);
+      return propertiesToString(m);
+    };
+    const entries = [['TAGS', 'a'], ['KEYS', 'k1 k2'], ['UNIQ_KEY', 'AC11000100002A9F0000000000000001'], ['XWAIT', 'x']];
+    for (let at = 0; at <= entries.length; at++) {
+      for (const wait of ['true', 'false']) {
+        const kv = [...entries.slice(0, at), ['WAIT', wait], ...entries.slice(at)].flat();
+        for (const props of [P(...kv), P(...kv) + '\u0002']) expect(storedProperties(props, undefined, 'C1')).toBe(viaMap(props, 'C1'));
+      }
+    }
+    expect(storedProperties(P('WAIT', 'true'), undefined, 'C1')).toBe(P('CLUSTER', 'C1'));
+    // Repeated WAIT or a CLUSTER already there: the map decides.
+    expect(storedProperties(P('WAIT', 'true', 'A', '1', 'WAIT', 'false'), undefined, 'C1')).toBe(P('A', '1', 'CLUSTER', 'C1'));
+    expect(storedProperties(P('CLUSTER', 'old', 'WAIT', 'true'), undefined, 'C1')).toBe(P('CLUSTER', 'C1'));
+  });
+
   test('stored properties: batch item keeps its own, then batch-level ones plus CLUSTER', () => {
     expect(storedProperties(P('KEYS', 'k'), P('WAIT', 'true'), 'C')).toBe(P('KEYS', 'k', 'WAIT', 'true', 'CLUSTER', 'C'));
   });

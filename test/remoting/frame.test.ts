@@ -37,6 +37,18 @@ describe('FrameDecoder', () => {
     expect(encodeFrameToBuffer(cmd).toString('hex')).toBe(frame.toString('hex'));
   });
 
+  test('binary header strings: ASCII, non-ASCII after ASCII, long and empty values come back as written', () => {
+    const extFields = {
+      k: 'v', ascii: 'DefaultRegion', 'clé': 'x', late: 'abcdefé', cjk: '中文', long: 'L'.repeat(200), longMixed: 'é'.repeat(70), empty: '',
+      edge64: 'e'.repeat(64), edge65: 'e'.repeat(65),
+    };
+    const cmd: RemotingCommand = { code: 0, language: 'JAVA', version: 399, opaque: 5, flag: 1, remark: 'ok', extFields, serializeType: SerializeType.ROCKETMQ };
+    const [got] = collect([encodeFrameToBuffer(cmd)]);
+    // An empty value is skipped on decode, as RocketMQSerializable does.
+    const { empty: _empty, ...rest } = extFields;
+    expect(got.extFields).toEqual(rest);
+  });
+
   test('a stream split at every byte yields the same commands', () => {
     const body = Buffer.from('hello body');
     const cmds: RemotingCommand[] = [

@@ -73,20 +73,40 @@ type RouteStep = (ctx: BrokerContext, put: Put) => Refusal | undefined;
 /** The store's answer, plus the topic the message went to after the routing steps (DLQ, delay, timer). */
 export type PutOutcome = PutMessageResult & { storedTopic: string; timerSlotMs?: number };
 
+/** Where the routing steps sent a message, and the store's answer to come. */
+export interface RoutedPut {
+  /** The topic the message went to after the routing steps (DLQ, delay, timer). */
+  storedTopic: string;
+  /** The wheel slot a parked timer message was given. */
+  timerSlotMs?: number;
+  result: Promise<PutMessageResult>;
+}
+
 /**
- * Puts one message through every step; the store's result, or the refusal of the step that stopped it.
- * Not an async function: a send is one promise from here to the store (this is the send hot path).
+ * Runs every routing step (synchronous) and hands the message to the store: the route at once, the
+ * store's answer as a promise, or the refusal of the step that stopped it. The send hot path: one
+ * promise from here to the store, with nothing chained on it unless a parked timer must be tracked.
  */
-export function putMessage(ctx: BrokerContext, msg: MessageInner, opts: PutOptions): Promise<PutOutcome | Refusal> {
+export function routeAndPut(ctx: BrokerContext, msg: MessageInner, opts: PutOptions): RoutedPut | Refusal {
   const put: Put = { msg, opts, tranMsg: false, sentDelayLevel: 0, delayLevel: 0, half: false };
   for (let i = 0; i < ROUTE_STEPS.length; i++) {
     const refusal = ROUTE_STEPS[i](ctx, put);
-    if (refusal) return Promise.resolve(refusal);
+    if (refusal) return refusal;
   }
-  return store(ctx, put).then((result) => {
-    trackTimer(ctx, put, result);
-    return { ...result, storedTopic: put.msg.topic, timerSlotMs: put.timerSlotMs };
+  const stored = store(ctx, put);
+  const result = put.timerDeliverMs === undefined ? stored : stored.then((r) => {
+    trackTimer(ctx, put, r);
+    return r;
   });
+  return { storedTopic: put.msg.topic, timerSlotMs: put.timerSlotMs, result };
+}
+
+/** routeAndPut as one promise: the store's result with the route, or the refusal. */
+export async function putMessage(ctx: BrokerContext, msg: MessageInner, opts: PutOptions): Promise<PutOutcome | Refusal> {
+  const routed = routeAndPut(ctx, msg, opts);
+  if ('code' in routed) return routed;
+  const result = await routed.result;
+  return { ...result, storedTopic: routed.storedTopic, timerSlotMs: routed.timerSlotMs };
 }
 
 /**

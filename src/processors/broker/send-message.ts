@@ -11,7 +11,7 @@ import { decodeBatch } from '../../codec/message-batch.js';
 import { getProperty, parseProperties, propertiesToString, tagsCode } from '../../codec/message-properties.js';
 import { validateTopic, isNotAllowedSendTopic, DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-validator.js';
 import { describeTopicConfig, type TopicConfig } from '../../broker/metadata/topic-config-manager.js';
-import { putMessage, putMessages, refuseBatch } from '../../broker/put/put-message.js';
+import { putMessages, refuseBatch, routeAndPut } from '../../broker/put/put-message.js';
 import { isStored } from '../../broker/message/stored-message.js';
 import type { PutMessageResult } from '../../store/types.js';
 import { diskUtil, isDiskUtil, storeDiskPaths } from '../../store/disk-space-guard.js';
@@ -73,18 +73,18 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
     result = await putMessages(ctx, items.map((it) => inner(it.flag, it.body, storedProperties(it.properties, header.properties, clusterName))));
   } else {
     const msg = inner(header.flag, body, storedProperties(header.properties, undefined, clusterName));
-    const put = await putMessage(ctx, msg, {
+    const routed = routeAndPut(ctx, msg, {
       retryBudget: { clientVersion: req.version, maxReconsumeTimes: header.maxReconsumeTimes },
       prepareHalf: true,
       parkTimers: true,
     });
-    if ('code' in put) return fail(put.code, put.remark);
+    if ('code' in routed) return fail(routed.code, routed.remark);
     // SendMessageProcessor#handleRetryAndDLQ: a retry message out of budget, counted under the sender's group.
-    if (ctx.metrics && put.storedTopic !== header.topic && put.storedTopic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) {
+    if (ctx.metrics && routed.storedTopic !== header.topic && routed.storedTopic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) {
       ctx.metrics.sentToDlq(header.producerGroup, header.topic);
     }
-    result = put;
-    timerSlotMs = put.timerSlotMs;
+    result = await routed.result;
+    timerSlotMs = routed.timerSlotMs;
   }
   const response = handlePutMessageResult(req, result, ctx.config, ext);
   if (result.appendResult && isStored(result)) {
@@ -206,8 +206,10 @@ const CLUSTER_ENTRY = MessageConst.PROPERTY_CLUSTER + NV;
  */
 export function storedProperties(msgProps: string, batchProps: string | undefined, clusterName: string): string {
   if (batchProps === undefined) {
-    if (!msgProps.includes(WAIT_ENTRY) && !msgProps.includes(CLUSTER_ENTRY)) {
-      const base = msgProps.endsWith(PS) ? msgProps.slice(0, -1) : msgProps;
+    // Every Java and Go send carries WAIT: cut its one entry out by position rather than through a map.
+    const rest = msgProps.includes(CLUSTER_ENTRY) ? undefined : withoutOnlyEntry(msgProps, WAIT_ENTRY);
+    if (rest !== undefined) {
+      const base = rest.endsWith(PS) ? rest.slice(0, -1) : rest;
       return base ? base + PS + CLUSTER_ENTRY + clusterName : CLUSTER_ENTRY + clusterName;
     }
     const map = parseProperties(msgProps);
@@ -220,4 +222,17 @@ export function storedProperties(msgProps: string, batchProps: string | undefine
   const tail = propertiesToString(batchMap);
   if (!msgProps) return tail;
   return msgProps.endsWith(PS) ? msgProps + tail : msgProps + PS + tail;
+}
+
+/**
+ * `props` without the entry that starts with `entry` ("KEY\u0001"), with its separator; `props` itself
+ * when there is none. Undefined (take the map) when the text occurs more than once or not at an entry's start.
+ */
+function withoutOnlyEntry(props: string, entry: string): string | undefined {
+  const at = props.indexOf(entry);
+  if (at < 0) return props;
+  if (props.indexOf(entry, at + 1) >= 0) return undefined;
+  if (at > 0 && props[at - 1] !== PS) return undefined;
+  const stop = props.indexOf(PS, at);
+  return stop < 0 ? props.slice(0, at) : props.slice(0, at) + props.slice(stop + 1);
 }
