@@ -1,5 +1,5 @@
 import type { BrokerContext } from '../../broker/broker-context.js';
-import { type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
+import { type ExtFields, type RemotingCommand, createResponse, requestBody } from '../../remoting/command.js';
 import type { Connection } from '../../remoting/connection.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { RequestCode } from '../../protocol/request-code.js';
@@ -28,8 +28,7 @@ import { messageTypeOf } from '../../broker/metrics/broker-metrics.js';
  */
 export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn: Connection): Promise<RemotingCommand> {
   const header = parseSendHeader(req);
-  const ext = { MSG_REGION: ctx.config.regionId, TRACE_ON: String(ctx.config.traceOn) };
-  const fail = (code: number, remark: string): RemotingCommand => createResponse(req, code, remark, { ...ext });
+  const fail = (code: number, remark: string): RemotingCommand => createResponse(req, code, remark, regionFields(ctx.config));
 
   const checked = checkMessage(ctx, header, conn);
   if (typeof checked === 'object' && 'code' in checked) return fail(checked.code, checked.remark);
@@ -86,25 +85,35 @@ export async function sendMessage(ctx: BrokerContext, req: RemotingCommand, conn
     result = await routed.result;
     timerSlotMs = routed.timerSlotMs;
   }
-  const response = handlePutMessageResult(req, result, ctx.config, ext);
-  if (result.appendResult && isStored(result)) {
-    ctx.stats.incPut(header.topic, result.appendResult.msgNum, result.appendResult.wroteBytes);
-    ctx.metrics?.messagesIn(header.topic, messageTypeOf(header.properties), result.appendResult.msgNum, result.appendResult.wroteBytes);
-    response.extFields!.msgId = result.appendResult.msgId;
-    response.extFields!.queueId = String(queueId);
-    response.extFields!.queueOffset = String(result.appendResult.logicsOffset);
-    // 5.x SendMessageProcessor answers transactionId = the message's UNIQ_KEY (for a batch, the batch-level
-    // properties', which usually have none); 4.9 leaves it out. Clients of both read it into
-    // SendResult.transactionId, and the Spring Boot starter's transactional send requires it.
-    const uniqKey = getProperty(header.properties, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
-    if (uniqKey) response.extFields!.transactionId = uniqKey;
+  const stored = result.appendResult && isStored(result) ? result.appendResult : undefined;
+  if (!stored) return handlePutMessageResult(req, result, ctx.config, regionFields(ctx.config));
+  ctx.stats.incPut(header.topic, stored.msgNum, stored.wroteBytes);
+  ctx.metrics?.messagesIn(header.topic, messageTypeOf(header.properties), stored.msgNum, stored.wroteBytes);
+  // 5.x SendMessageProcessor answers transactionId = the message's UNIQ_KEY (for a batch, the batch-level
+  // properties', which usually have none); 4.9 leaves it out. Clients of both read it into
+  // SendResult.transactionId, and the Spring Boot starter's transactional send requires it.
+  const uniqKey = getProperty(header.properties, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+  // Every field in one literal, absent ones undefined (the header encoders leave them out): one object
+  // shape for every answer. Adding fields one by one to a copied object cost ~4 µs per send.
+  const fields: Record<string, string | undefined> = {
+    MSG_REGION: ctx.config.regionId,
+    TRACE_ON: String(ctx.config.traceOn),
+    msgId: stored.msgId,
+    queueId: String(queueId),
+    queueOffset: String(stored.logicsOffset),
+    transactionId: uniqKey || undefined,
     // 5.x SendMessageProcessor#attachRecallHandle: a parked timer message (not a batch, not to a retry
     // topic) gets the handle a 5.x client's recallMessage takes; 4.9 clients ignore the field.
-    if (timerSlotMs !== undefined && !header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
-      response.extFields!.recallHandle = recallHandleV1(header.topic, ctx.config.brokerName, timerSlotMs, uniqKey);
-    }
-  }
-  return response;
+    recallHandle: timerSlotMs !== undefined && !header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)
+      ? recallHandleV1(header.topic, ctx.config.brokerName, timerSlotMs, uniqKey)
+      : undefined,
+  };
+  return handlePutMessageResult(req, result, ctx.config, fields as ExtFields);
+}
+
+/** The fields every send answer carries (SendMessageProcessor: MSG_REGION and TRACE_ON). */
+function regionFields(config: BrokerConfig): ExtFields {
+  return { MSG_REGION: config.regionId, TRACE_ON: String(config.traceOn) };
 }
 
 /**
@@ -149,8 +158,8 @@ export function checkMessage(ctx: BrokerContext, header: SendMessageRequestHeade
 }
 
 /** The one switch from store status to response code (SendMessageProcessor#handlePutMessageResult). */
-function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, config: BrokerConfig, ext: Record<string, string>): RemotingCommand {
-  const r = (code: number, remark?: string): RemotingCommand => createResponse(req, code, remark, { ...ext });
+function handlePutMessageResult(req: RemotingCommand, result: PutMessageResult, config: BrokerConfig, ext: ExtFields): RemotingCommand {
+  const r = (code: number, remark?: string): RemotingCommand => createResponse(req, code, remark, ext);
   switch (result.status) {
     case 'PUT_OK':
       return r(ResponseCode.SUCCESS);
