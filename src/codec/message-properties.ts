@@ -37,18 +37,22 @@ export function propertiesToString(map: Map<string, string>): string {
  */
 export function getProperty(s: string, key: string): string | undefined {
   const needle = key + NAME_VALUE_SEPARATOR;
-  for (let from = s.length; ; ) {
-    const at = s.lastIndexOf(needle, from);
-    if (at < 0) return undefined;
+  // Forward search (the engine's indexOf is faster than lastIndexOf), keeping the last non-empty value.
+  let found: string | undefined;
+  for (let from = 0; ; ) {
+    const at = s.indexOf(needle, from);
+    if (at < 0) return found;
+    const start = at + needle.length;
     // A key starts the string or follows a separator; anything else is inside another item.
     if (at === 0 || s.charCodeAt(at - 1) === SEPARATOR_CODE) {
-      const start = at + needle.length;
       const stop = s.indexOf(PROPERTY_SEPARATOR, start);
       const v = s.slice(start, stop < 0 ? s.length : stop);
-      if (v.length) return v;
+      if (v.length) found = v;
+      if (stop < 0) return found;
+      from = stop + 1;
+    } else {
+      from = start;
     }
-    if (at === 0) return undefined;
-    from = at - 1;
   }
 }
 
