@@ -67,8 +67,10 @@ export async function startOurs(opts) {
   const confPath = path.join(opts.dir, 'broker.conf');
   fs.writeFileSync(confPath, toProperties(commonBrokerConf(opts.dir, listenPort, opts)));
   const logFile = path.join(opts.dir, 'server.log');
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to our server's node, for profiling a phase.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = new Tracked('rocketmq-ts standalone', process.execPath,
-    [cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort), '--data', opts.dir],
+    [...nodeArgs, cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort), '--data', opts.dir],
     { cwd: opts.dir, logFile });
   try {
     await proc.waitFor([/The Name Server boot success/, readyBroker(listenPort)], READY_TIMEOUT_MS);
