@@ -1,3 +1,5 @@
+import { log } from '../logger.js';
+
 /**
  * Coalesces topic changes into NameServer registrations. Each registration carries the whole topic table
  * (REGISTER_BROKER), so a heartbeat that auto-creates 2,000 %RETRY% topics over many event-loop turns
@@ -36,8 +38,10 @@ export class RegisterCoalescer {
     this.running = true;
     try {
       await this.register();
-    } catch {
-      // registerBrokerAll logs its own failures; the periodic registration retries
+    } catch (e) {
+      // A refusal or an unreachable NameServer is logged inside; this is anything else. The periodic
+      // registration tries again either way.
+      log.error(`broker: registration with the name servers failed: ${(e as Error).stack ?? e}`);
     } finally {
       this.running = false;
       if (this.again) {
