@@ -62,10 +62,46 @@ describe('frame assembly', () => {
     }
     expect(out).toHaveLength(1);
     expect((out[0].body as Buffer).equals(body)).toBe(true);
-    // Counted: the live buffer and those regrowths replaced (garbage until collected), under twice the frame.
+    // Counted: what the frame's buffer has grown to (in place at this size), under twice the frame.
     expect(maxHeld).toBeLessThanOrEqual(2 * stream.length);
     expect(maxHeld).toBeGreaterThan(body.length / 2);
     expect(d.heldBytes).toBe(0);
+  });
+
+  test('a frame of 1 MiB or more grows in place: it never counts more than its own length, and the cap holds', () => {
+    const MIB = 1024 * 1024;
+    const body = Buffer.alloc(4 * MIB);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 0xff;
+    const stream = encodeFrameToBuffer({ code: 310, language: 'JAVA', version: 409, opaque: 3, flag: 0, body, serializeType: SerializeType.ROCKETMQ });
+    const { d, out } = decoder();
+    let maxHeld = 0;
+    // Buffers replaced by regrowths would add up to about twice the frame (4 + 2 + 1 + ... MiB); in place, none are.
+    pushScribbled(d, stream, Array.from({ length: Math.floor(stream.length / 65_536) }, (_, i) => (i + 1) * 65_536));
+    expect(out).toHaveLength(1);
+    expect((out[0].body as Buffer).equals(body)).toBe(true);
+    const e = decoder();
+    for (let p = 0; p < stream.length - 65_536; p += 65_536) {
+      e.d.push(Buffer.from(stream.subarray(p, p + 65_536)));
+      maxHeld = Math.max(maxHeld, e.d.heldBytes);
+      expect(e.d.heldBytes).toBeLessThanOrEqual(Math.max(2 * (p + 65_536), 4096));
+    }
+    expect(maxHeld).toBeLessThanOrEqual(stream.length - 4);
+    expect(maxHeld).toBeGreaterThan(2 * MIB);
+    e.d.release();
+    // The process-wide cap counts the large path too: a second large frame past it is refused.
+    const limits = { pendingFrameBytesTotalMax: 3 * MIB };
+    const a = decoder(limits);
+    const b = decoder(limits);
+    a.d.push(stream.subarray(0, 2 * MIB));
+    let err: unknown;
+    try {
+      b.d.push(stream.subarray(0, 2 * MIB));
+    } catch (x) {
+      err = x;
+    }
+    expect((err as FrameError).kind).toBe('unfinished frames over total');
+    b.d.release();
+    a.d.release();
   });
 
   test('a length prefix claiming 16 MiB costs what was sent, not what was claimed', () => {
