@@ -9,6 +9,9 @@
  * while polling each server's resident memory. Prints a table with our/Java ratios and writes
  * bench/results/<date>-<commit>[-quick].{json,md}. Not a test: nothing here gates CI.
  *
+ * --profile (ours only) profiles each phase with V8's CPU profiler (our server's --cpu-profile-dir, SIGUSR2
+ * at a phase's start and end) and writes each summary to bench/results/profiles/<date>-<commit>-<phase>-ours.txt;
+ * the profiler costs CPU, so that run's numbers are kept apart (<...>-profiled-ours-only.{json,md}).
  *
  * --replication runs the replication phases instead (bench/replication.mjs): NameServer + SYNC_MASTER +
  * SLAVE, then NameServer + ASYNC_MASTER + SLAVE, ours and then Apache's, the Producer -s 128 against
@@ -16,7 +19,7 @@
  * replication lag idle (--idle-sec) and under load. Results: bench/results/<date>-<commit>-replication*.
  *
  * Usage: node bench/run.mjs [--quick] [--phase-sec 40] [--warmup-sec 20] [--fill-sec 90] [--threads 64]
- *                           [--segment-mib 1024] [--only ours|apache] [--keep] [--replication [--idle-sec 30]]
+ *                           [--segment-mib 1024] [--only ours|apache] [--keep] [--profile] [--replication [--idle-sec 30]]
  * Each flag also reads BENCH_<NAME> from the environment (BENCH_PHASE_SEC=60 ...); flags win.
  * Logs of every process stay under bench/.work/<run>/ (server output, the programs' stdout and client logs).
  */
@@ -50,6 +53,7 @@ function options() {
       only: { type: 'string' },
       keep: { type: 'boolean' },
       replication: { type: 'boolean' },
+      profile: { type: 'boolean' },
       'idle-sec': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -66,7 +70,9 @@ function options() {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${raw}`);
     return n;
   };
-  const only = values.only ?? env('only');
+  const profile = values.profile ?? env('profile') === '1';
+  const only = profile ? 'ours' : values.only ?? env('only');
+  if (profile && (values.only ?? env('only') ?? 'ours') !== 'ours') throw new Error('--profile profiles our server only: leave out --only or give --only ours');
   if (only !== undefined && only !== 'ours' && only !== 'apache') throw new Error(`--only takes ours or apache, got ${only}`);
   return {
     quick,
@@ -82,6 +88,7 @@ function options() {
     only,
     keep: values.keep ?? env('keep') === '1',
     replication: values.replication ?? env('replication') === '1',
+    profile,
     idleSec: num('idle-sec', 30, 10),
   };
 }
@@ -127,6 +134,7 @@ async function main() {
     const lines = warmupLines + measureLines + extraLines;
     const loadAvgAtStart = loadAvg();
     log(`${server.name}: ${label}: Producer -s ${size} -w ${cfg.threads} -t ${topic}, ${lines} windows`);
+    await server.profiler?.begin();
     const run = await runProgram({
       name: `${label} producer`,
       mainClass: 'org.apache.rocketmq.example.benchmark.Producer',
@@ -138,6 +146,7 @@ async function main() {
       stopWhen: () => serverDied(server),
       timeoutMs: (lines + 3) * SAMPLE_PERIOD_SEC * 1000 + 30_000,
     });
+    await writeProfile(server, label, `official Producer -s ${size} -w ${cfg.threads}, ${lines} windows of ${SAMPLE_PERIOD_SEC} s`);
     const summary = summarizeProducer(run.samples, warmupLines, measureLines);
     log(`${server.name}: ${label}: ${summary.ok ? `${summary.tps} TPS, avg RT ${summary.avgRtMs} ms, failed ${summary.sendFailedTotal}+${summary.responseFailedTotal}` : `no samples (${run.ended})`}`);
     return { ...summary, loadAvgAtStart, ended: run.ended, exit: run.exit, raw: run.samples, clientLog: run.clientLog, outputTail: run.outputTail };
@@ -148,6 +157,7 @@ async function main() {
     const lines = warmupLines + measureLines + 1;
     const loadAvgAtStart = loadAvg();
     log(`${server.name}: ${label}: Consumer -t ${topic} (new group), up to ${lines} windows or until drained`);
+    await server.profiler?.begin();
     const run = await runProgram({
       name: `${label} consumer`,
       mainClass: 'org.apache.rocketmq.example.benchmark.Consumer',
@@ -161,9 +171,23 @@ async function main() {
         || (s.length >= CONSUMER_IDLE_WINDOWS_MAX && s.every((x) => x.tps === 0)),
       timeoutMs: (lines + 3) * SAMPLE_PERIOD_SEC * 1000 + 30_000,
     });
+    await writeProfile(server, label, `official Consumer, a new group draining ${topic} from offset 0`);
     const summary = summarizeConsumer(run.samples, warmupLines);
     log(`${server.name}: ${label}: ${summary.ok ? `${summary.tps} TPS over ${summary.samples} window(s)${summary.steady ? '' : ' (not steady)'}${summary.drained ? ', drained' : ''}` : `nothing consumed (${run.ended})`}`);
     return { ...summary, loadAvgAtStart, ended: run.ended, exit: run.exit, raw: run.samples, clientLog: run.clientLog, outputTail: run.outputTail };
+  };
+
+  /** --profile: the phase's profile summary, under bench/results/profiles/. */
+  const writeProfile = async (server, label, what) => {
+    if (!server.profiler) return;
+    const load = loadAvg();
+    const text = await server.profiler.end(`# rocketmq-ts (commit ${commit}${srcDirty ? ', src changed since' : ''}), phase ${label}: ${what}; ` +
+      `V8 CPU profiler started and stopped by SIGUSR2 (the profiler's own cost included), load avg ${load} at the end; bench/run.mjs --profile`);
+    const dir = path.join(REPO_ROOT, 'bench', 'results', 'profiles');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${results.date}-${String(commit).slice(0, 12).replace(/[^\w.-]/g, '_')}-${label}-ours.txt`);
+    fs.writeFileSync(file, text);
+    log(`${server.name}: ${label}: profile summary in ${path.relative(process.cwd(), file)}`);
   };
 
   /** Starts one server instance, runs `phases` against it, samples its memory, always stops it. */
@@ -178,7 +202,7 @@ async function main() {
     let server;
     try {
       log(`starting ${kind} (${flushDiskType})`);
-      server = await start({ dir, flushDiskType, segmentBytes: cfg.segmentBytes });
+      server = await start({ dir, flushDiskType, segmentBytes: cfg.segmentBytes, cpuProfileDir: cfg.profile ? path.join(dir, 'profiles') : undefined });
     } catch (err) {
       r.errors.push(`${flushDiskType}: start failed: ${err.message}`);
       log(`${kind}: start failed: ${err.message}`);
@@ -232,7 +256,7 @@ async function main() {
   results.finishedAt = new Date().toISOString();
   results.loadAvgAtEnd = loadAvg();
 
-  const base = writeResults(results);
+  const base = writeResults(results, { kind: cfg.profile ? 'profiled' : undefined });
   process.stdout.write(`\n${consoleTable(results)}\n\n`);
   process.stdout.write(markdownReport(results).split('\n').filter((l) => l.startsWith('- ')).join('\n') + '\n');
   log(`wrote ${path.relative(process.cwd(), base)}.{json,md}`);

@@ -18,6 +18,7 @@ import { runProxyCommand } from './proxy/cli-command.js';
 import { LOG_FILE_MAX_BYTES_DEFAULT, LOG_LEVELS, isLogLevel, log, logToFile, loggingToFile, setLogLevel } from './logger.js';
 import { COMMANDS, parseArgsOptions, usage } from './cli/usage.js';
 import { SignalGate } from './cli/shutdown.js';
+import { installProfileSignal } from './cli/profile-signal.js';
 
 /** "67108864", "64M", "512k": a byte count for --log-file-max-bytes. */
 function parseByteSize(s: string): number | undefined {
@@ -114,6 +115,8 @@ async function main(argv: string[]): Promise<void> {
   setUpLogFile(text('log-file') ?? process.env.ROCKETMQ_TS_LOG_FILE, text('log-file-max-bytes') ?? process.env.ROCKETMQ_TS_LOG_FILE_MAX_BYTES);
   setUpLogLevel(text('log-level'), text('config'));
   const signals = new SignalGate(OPERATOR_CONFIG_DEFAULTS.shutdownTimeoutMills);
+  const profileDir = text('cpu-profile-dir');
+  if (profileDir !== undefined) installProfileSignal(profileDir);
   switch (command) {
     case 'standalone': {
       const namesrvPort = text('namesrv-port') === undefined ? NAMESRV_CONFIG_DEFAULTS.listenPort : parseJavaInt(text('namesrv-port') as string);

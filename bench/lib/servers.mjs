@@ -7,6 +7,7 @@
  *    2 cores.
  * Both get the same broker.conf keys. Each returns { name, pids(), stop(), logs }.
  */
+import { phaseProfiler } from './profile.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokerPort, freePort } from './ports.mjs';
@@ -57,7 +58,7 @@ export function commonBrokerConf(dir, listenPort, opts) {
 
 export const readyBroker = (listenPort) => new RegExp(`The broker\\[${BROKER_NAME}, 127\\.0\\.0\\.1:${listenPort}\\] boot success`);
 
-/** @param {{ dir: string, flushDiskType: string, segmentBytes: number }} opts */
+/** @param {{ dir: string, flushDiskType: string, segmentBytes: number, cpuProfileDir?: string }} opts */
 export async function startOurs(opts) {
   const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first (npm run bench does)`);
@@ -70,7 +71,8 @@ export async function startOurs(opts) {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to our server's node, for profiling a phase.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = new Tracked('rocketmq-ts standalone', process.execPath,
-    [...nodeArgs, cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort), '--data', opts.dir],
+    [...nodeArgs, cli, 'standalone', '-c', confPath, '--namesrv-port', String(namesrvPort), '--data', opts.dir,
+      ...(opts.cpuProfileDir ? ['--cpu-profile-dir', opts.cpuProfileDir] : [])],
     { cwd: opts.dir, logFile });
   try {
     await proc.waitFor([/The Name Server boot success/, readyBroker(listenPort)], READY_TIMEOUT_MS);
@@ -83,6 +85,8 @@ export async function startOurs(opts) {
     namesrvAddr: `127.0.0.1:${namesrvPort}`,
     brokerAddr: `127.0.0.1:${listenPort}`,
     processes: [proc],
+    // --profile: SIGUSR2 around each phase (lib/profile.mjs).
+    profiler: opts.cpuProfileDir ? phaseProfiler(proc, opts.cpuProfileDir) : undefined,
     pids: () => (proc.running ? [proc.pid] : []),
     logs: [logFile],
     async stop() {

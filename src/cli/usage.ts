@@ -72,6 +72,10 @@ export const OPTIONS: OptionDoc[] = [
     name: 'log-file-max-bytes', arg: 'N',
     text: ['size cap of the log file, bytes or with K/M/G (env ROCKETMQ_TS_LOG_FILE_MAX_BYTES,', 'default 64M)'],
   },
+  {
+    name: 'cpu-profile-dir', arg: 'DIR',
+    text: ['SIGUSR2 starts a V8 CPU profile, the next SIGUSR2 writes it to DIR as', 'cpu-<pid>-<n>.cpuprofile (for profiling one phase of a benchmark)'],
+  },
   { name: 'version', short: 'v', text: ['the package version'] },
   { name: 'help', short: 'h', text: ['this text'] },
 ];
