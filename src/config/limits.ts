@@ -205,9 +205,10 @@ export const LIMITS = {
     min: 1,
     unit: 'milliseconds',
     reason:
-      'A send that waited this long in its queue is answered SYSTEM_BUSY "[TIMEOUT_CLEAN_QUEUE]broker busy, ' +
+      'A send that waited this long behind other sends in its queue is answered SYSTEM_BUSY "[TIMEOUT_CLEAN_QUEUE]broker busy, ' +
       'start flow control for a while, period in queue: Nms, size of queue: N" instead of being run, when ' +
-      'brokerFastFailureEnable (BrokerFastFailure; Java key and default). The client has mostly given up by then.',
+      'brokerFastFailureEnable (BrokerFastFailure; Java key and default). The client has mostly given up by then. ' +
+      'Time a lone send waited only for the event loop (other work holding it) does not count: refusing it would shorten no backlog.',
   },
   waitTimeMillsInPullQueue: {
     value: 5_000,
