@@ -90,6 +90,7 @@ const ROWS = [
   ['Send avg RT (ms), SYNC_FLUSH', (r) => r.phases.sendSync?.avgRtMs, 2, true],
   ['Server CPU µs per message, send 128 B', (r) => r.phases.send128?.serverCpuUsPerMsg, 0, true],
   ['Server CPU µs per message, send 1 KiB', (r) => r.phases.send1k?.serverCpuUsPerMsg, 0, true],
+  ['Server CPU µs per message, send 128 B, SYNC_FLUSH', (r) => r.phases.sendSync?.serverCpuUsPerMsg, 0, true],
   ['Server CPU µs per message, consume', (r) => r.phases.consume?.serverCpuUsPerMsg, 0, true],
   ['Peak RSS (MiB, all server processes)', (r) => r.memory?.peakRssMiB, 0, true],
   ['  of which anonymous (MiB)', (r) => r.memory?.anonAtPeakMiB, 0, true],
