@@ -191,7 +191,10 @@ async function backlogCurve(side) {
     });
     const fillSec = (performance.now() - t0) / 1000;
     const written = logBytes();
-    log(`${side} backlog: ${fmt(written / 1024 ** 3, 2)} GiB written in ${fmt(fillSec)} s`);
+    // The drain starts once the server has done the fill's remaining work (flushing the written GiBs is
+    // system CPU of the server process), so the drain's CPU per message counts the drain alone.
+    const settleSec = await settle(server);
+    log(`${side} backlog: ${fmt(written / 1024 ** 3, 2)} GiB written in ${fmt(fillSec)} s, server idle ${fmt(settleSec, 1)} s later`);
     const r = await runProgram({
       name: 'Consumer (drain)', mainClass: 'org.apache.rocketmq.example.benchmark.Consumer',
       args: ['-n', server.namesrvAddr, '-t', 'CurveBacklog', '-g', 'bench_backlog', '-p', 'false'], cp, dir: path.join(dir, 'drain'),
@@ -204,8 +207,21 @@ async function backlogCurve(side) {
       ? ((busy.at(-1).serverCpuSec - r.samples[r.samples.indexOf(busy[0]) - 1].serverCpuSec) * 1e6) / busy.reduce((a, s) => a + s.tps * SAMPLE_PERIOD_SEC, 0)
       : undefined;
     log(`${side} backlog drain: ${summary.tps} msg/s over ${summary.samples} window(s), ${fmt(cpuUsPerMsg, 1)} µs CPU/msg`);
-    return { backlogGiB: written / 1024 ** 3, fillSec, consumeTps: summary.tps, windows: summary.samples, cpuUsPerMsg };
+    return { backlogGiB: written / 1024 ** 3, fillSec, settleSec, consumeTps: summary.tps, windows: summary.samples, cpuUsPerMsg };
   });
+}
+
+/** Server idle: at most 5 % of a core over 2 s. Waits for it up to 120 s; returns the seconds waited. */
+async function settle(server) {
+  const t0 = performance.now();
+  let last = cpuSec(server.pids());
+  while (performance.now() - t0 < 120_000) {
+    await sleep(2000);
+    const now = cpuSec(server.pids());
+    if (now - last < 0.1) break;
+    last = now;
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 function markdown(results) {
