@@ -95,7 +95,7 @@ const PARTIAL_MIN_BYTES = 4096;
  * threshold to the freed size (up to 32 MiB), so the next large buffers come from its heap and stay in
  * RSS after they are freed while anything live sits above them: measured with 40 connections holding
  * unfinished 16 MiB frames under CPU load, RSS stayed +99 MiB over baseline after a forced GC in 1 run of
- * 8 (+10 MiB at most with the threshold pinned). Below this size the mapping costs more than it saves
+ * 8 (+12 MiB at most with the threshold pinned). Below this size the mapping costs more than it saves
  * (about 25 µs to create, against 2 µs for a 64 KiB Buffer), and such buffers cannot raise the threshold far.
  */
 const RESIZABLE_FRAME_MIN_BYTES = 1024 * 1024;
