@@ -1,7 +1,7 @@
 /**
  * `--cpu-profile-dir DIR`: SIGUSR2 starts a V8 CPU profile of the running server and the next SIGUSR2
- * writes it to DIR as `cpu-<pid>-<n>.cpuprofile` (n counts the profiles from 1) (open it in Chrome DevTools, or summarise it with
- * bench/profile-summary.mjs). Node's own --cpu-prof covers the whole life of the process; this covers
+ * writes it to DIR as `cpu-<pid>-<n>.cpuprofile`, n counting the profiles from 1 (open it in Chrome
+ * DevTools, or summarise it with bench/profile-summary.mjs). Node's own --cpu-prof covers the whole life of the process; this covers
  * exactly the span between two signals, so one phase of a benchmark can be profiled in a server that
  * runs several (bench/run.mjs --profile). SIGUSR1 is Node's (it opens the inspector), so USR2.
  *
@@ -31,8 +31,14 @@ export function installProfileSignal(dir: string): void {
   async function start(): Promise<void> {
     const s = new Session();
     s.connect();
-    await s.post('Profiler.enable');
-    await s.post('Profiler.start');
+    try {
+      await s.post('Profiler.enable');
+      await s.post('Profiler.start');
+    } catch (e) {
+      // Not left connected: the next SIGUSR2 tries a fresh start.
+      s.disconnect();
+      throw e;
+    }
     session = s;
     log.info(`SIGUSR2: CPU profile ${++seq} started; the next SIGUSR2 writes it to ${target}`);
   }

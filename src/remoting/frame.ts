@@ -129,7 +129,10 @@ export class FrameDecoder {
   private memory?: ArrayBuffer;
   private frameLength = 0;
   private filled = 0;
-  /** Sum of the buffers allocated for the unfinished frame (the live one and those regrowths replaced). */
+  /**
+   * Bytes counted for the unfinished frame: the buffers allocated for it (the live one and those regrowths
+   * replaced), or for a large frame what its resizable memory has grown to.
+   */
   private allocated = 0;
   private headerChecked = false;
   private released = false;
